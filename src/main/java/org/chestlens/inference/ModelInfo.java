@@ -1,0 +1,31 @@
+package org.chestlens.inference;
+
+import java.util.List;
+
+/** What a client may know about a loaded model: identity, provenance and intended use. */
+public record ModelInfo(
+        String id,
+        String version,
+        boolean trained,
+        boolean isDefault,
+        String description,
+        String architecture,
+        String outputFormulation,
+        List<ModelManifest.ClassEntry> classes,
+        ModelManifest.Preprocessing preprocessing,
+        List<ModelManifest.FoldFile> folds,
+        String device,
+        String intendedUse,
+        String limitations,
+        String trainingData) {
+
+    static ModelInfo of(ModelManifest m, String device, boolean isDefault) {
+        return new ModelInfo(m.id(), m.version(), m.trained(), isDefault, m.description(), m.architecture(),
+                m.outputFormulation(), m.classes(), m.preprocessing(), m.folds(), device, m.intendedUse(),
+                m.limitations(), m.trainingData());
+    }
+
+    public List<String> foldChecksums() {
+        return folds.stream().map(ModelManifest.FoldFile::sha256).toList();
+    }
+}

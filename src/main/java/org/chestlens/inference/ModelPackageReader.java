@@ -1,0 +1,115 @@
+package org.chestlens.inference;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+
+import org.chestlens.prediction.ChestClass;
+
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads and verifies a model package folder. Verification is strict on purpose: serving a fold
+ * file that is not the one the manifest describes would break the provenance of every prediction.
+ */
+final class ModelPackageReader {
+
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .build();
+    private static final Set<String> SUPPORTED_ARCHITECTURES = Set.of("densenet121");
+
+    private ModelPackageReader() {
+    }
+
+    static ModelManifest read(Path packageDir) {
+        Path manifestFile = packageDir.resolve("model.json");
+        if (!Files.isRegularFile(manifestFile)) {
+            throw new ModelPackageException("Model package " + packageDir.toAbsolutePath() + " has no model.json");
+        }
+        ModelManifest manifest;
+        try {
+            manifest = JSON.readValue(manifestFile.toFile(), ModelManifest.class);
+        } catch (JacksonException e) {
+            throw new ModelPackageException("Cannot read " + manifestFile + ": " + e.getOriginalMessage(), e);
+        }
+        validate(manifest, manifestFile);
+        for (ModelManifest.FoldFile fold : manifest.folds()) {
+            verifyChecksum(packageDir, fold);
+        }
+        return manifest;
+    }
+
+    private static void validate(ModelManifest m, Path manifestFile) {
+        require(m.id() != null && !m.id().isBlank(), manifestFile, "id is missing");
+        require(m.version() != null && !m.version().isBlank(), manifestFile, "version is missing");
+        require(m.architecture() != null && SUPPORTED_ARCHITECTURES.contains(m.architecture()), manifestFile,
+                "architecture must be one of " + SUPPORTED_ARCHITECTURES);
+        require(m.outputFormulation() != null, manifestFile, "outputFormulation is missing");
+        try {
+            OutputFormulation.fromId(m.outputFormulation());
+        } catch (IllegalArgumentException e) {
+            throw new ModelPackageException(manifestFile + ": " + e.getMessage());
+        }
+        require("logits".equals(m.output()), manifestFile, "output must be 'logits'");
+        require(m.classes() != null && m.classes().size() == 4, manifestFile, "classes must list CVX0..CVX3");
+        for (ModelManifest.ClassEntry entry : m.classes()) {
+            require(entry.index() >= 0 && entry.index() < 4
+                            && ChestClass.ofIndex(entry.index()).code().equals(entry.code()), manifestFile,
+                    "class " + entry.index() + " must have code " + (entry.index() >= 0 && entry.index() < 4
+                            ? ChestClass.ofIndex(entry.index()).code() : "CVX0..CVX3"));
+        }
+        ModelManifest.Preprocessing pre = m.preprocessing();
+        require(pre != null && pre.resize() >= pre.centerCrop() && pre.centerCrop() > 0 && pre.channels() == 3
+                        && "bilinear".equals(pre.interpolation()) && !pre.antialias(), manifestFile,
+                "preprocessing must be bilinear resize (no antialias) >= centre crop, 3 channels");
+        require(List.of(3, pre.centerCrop(), pre.centerCrop()).equals(m.inputShape()), manifestFile,
+                "inputShape must be [3, centerCrop, centerCrop]");
+        require(m.folds() != null && !m.folds().isEmpty(), manifestFile, "folds must list at least one file");
+        for (ModelManifest.FoldFile fold : m.folds()) {
+            require(fold.file() != null && !fold.file().contains("/") && !fold.file().contains("\\"),
+                    manifestFile, "fold file names must be plain names inside the package");
+            require(fold.sha256() != null && fold.sha256().matches("[0-9a-f]{64}"), manifestFile,
+                    "fold " + fold.file() + " needs a lower-case hex sha256");
+        }
+    }
+
+    private static void verifyChecksum(Path packageDir, ModelManifest.FoldFile fold) {
+        Path file = packageDir.resolve(fold.file());
+        if (!Files.isRegularFile(file)) {
+            throw new ModelPackageException("Fold file " + file.toAbsolutePath() + " listed in model.json is missing");
+        }
+        String actual = sha256(file);
+        if (!actual.equals(fold.sha256())) {
+            throw new ModelPackageException("Checksum mismatch for " + file.toAbsolutePath() + ": model.json says "
+                    + fold.sha256() + " but the file hashes to " + actual + "; refusing to serve it");
+        }
+    }
+
+    static String sha256(Path file) {
+        try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file),
+                MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(in.getMessageDigest().digest());
+        } catch (IOException e) {
+            throw new ModelPackageException("Cannot read " + file, e);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void require(boolean condition, Path manifestFile, String message) {
+        if (!condition) {
+            throw new ModelPackageException(manifestFile.toAbsolutePath() + ": " + message);
+        }
+    }
+}
