@@ -1,0 +1,86 @@
+package org.chestlens.prediction;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The model versions known to the database. Registering is idempotent and safe when several
+ * replicas start at once; registering a known version with other fold checksums fails, because a
+ * version number must always mean the same weights.
+ */
+@Service
+public class ModelVersionRegistry {
+
+    /** A model version as the service loaded it. */
+    public record ModelVersionSpec(String modelId, String version, boolean trained, String outputFormulation,
+                                   List<String> foldChecksums) {
+    }
+
+    record ModelVersionRow(long id, String modelId, String version, boolean trained, List<String> foldChecksums) {
+    }
+
+    private final JdbcClient jdbc;
+    private final Map<Long, ModelVersionRow> byId = new ConcurrentHashMap<>();
+
+    ModelVersionRegistry(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    @Transactional
+    public long register(ModelVersionSpec spec) {
+        jdbc.sql("""
+                        INSERT INTO model_version (model_id, version, trained, output_formulation, fold_checksums)
+                        VALUES (:modelId, :version, :trained, :formulation, :checksums)
+                        ON CONFLICT (model_id, version) DO NOTHING""")
+                .param("modelId", spec.modelId())
+                .param("version", spec.version())
+                .param("trained", spec.trained())
+                .param("formulation", spec.outputFormulation())
+                .param("checksums", spec.foldChecksums().toArray(String[]::new))
+                .update();
+        ModelVersionRow row = find(spec.modelId(), spec.version()).orElseThrow();
+        if (!row.foldChecksums().equals(spec.foldChecksums())) {
+            throw new IllegalStateException("Model " + spec.modelId() + " version " + spec.version()
+                    + " was registered with fold checksums " + row.foldChecksums() + " but the package now has "
+                    + spec.foldChecksums() + "; give changed weights a new version");
+        }
+        return row.id();
+    }
+
+    Optional<ModelVersionRow> find(String modelId, String version) {
+        Optional<ModelVersionRow> row = jdbc.sql("""
+                        SELECT id, model_id, version, trained, fold_checksums FROM model_version
+                        WHERE model_id = :modelId AND version = :version""")
+                .param("modelId", modelId)
+                .param("version", version)
+                .query((rs, n) -> new ModelVersionRow(rs.getLong("id"), rs.getString("model_id"),
+                        rs.getString("version"), rs.getBoolean("trained"),
+                        List.of((String[]) rs.getArray("fold_checksums").getArray())))
+                .optional();
+        row.ifPresent(r -> byId.put(r.id(), r));
+        return row;
+    }
+
+    List<Long> idsOf(String modelId) {
+        return jdbc.sql("SELECT id FROM model_version WHERE model_id = :modelId")
+                .param("modelId", modelId)
+                .query(Long.class)
+                .list();
+    }
+
+    ModelVersionRow byId(long id) {
+        return byId.computeIfAbsent(id, key -> jdbc.sql("""
+                        SELECT id, model_id, version, trained, fold_checksums FROM model_version WHERE id = :id""")
+                .param("id", key)
+                .query((rs, n) -> new ModelVersionRow(rs.getLong("id"), rs.getString("model_id"),
+                        rs.getString("version"), rs.getBoolean("trained"),
+                        List.of((String[]) rs.getArray("fold_checksums").getArray())))
+                .single());
+    }
+}

@@ -1,0 +1,63 @@
+package org.chestlens.prediction;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import org.chestlens.platform.ApiProblem;
+import org.springframework.format.annotation.DateTimeFormat;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping("/api/v1")
+@Tag(name = "Predictions", description = "Stored images and predictions")
+class PredictionController {
+
+    private final PredictionStore store;
+
+    PredictionController(PredictionStore store) {
+        this.store = store;
+    }
+
+    @GetMapping("/images/{id}")
+    @Operation(summary = "An uploaded image's metadata and its predictions")
+    ImageView image(@PathVariable UUID id) {
+        return store.image(id).orElseThrow(() -> ApiProblem.notFound("Image", id));
+    }
+
+    @GetMapping("/predictions/{id}")
+    @Operation(summary = "One prediction")
+    PredictionView prediction(@PathVariable UUID id) {
+        return store.prediction(id).orElseThrow(() -> ApiProblem.notFound("Prediction", id));
+    }
+
+    @GetMapping("/predictions")
+    @Operation(summary = "Search predictions, newest first, with cursor pagination")
+    PredictionPage search(
+            @Parameter(description = "Only predictions of this class") @RequestParam(required = false) ChestClass predictedClass,
+            @Parameter(description = "Class whose probability minProbability/maxProbability bound; the predicted class when omitted")
+            @RequestParam(required = false) ChestClass probabilityOf,
+            @RequestParam(required = false) @DecimalMin("0") @DecimalMax("1") Double minProbability,
+            @RequestParam(required = false) @DecimalMin("0") @DecimalMax("1") Double maxProbability,
+            @Parameter(description = "Created at or after this instant (ISO-8601)")
+            @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant createdFrom,
+            @Parameter(description = "Created before this instant (ISO-8601)")
+            @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant createdTo,
+            @Parameter(description = "Only predictions by this model id") @RequestParam(required = false) String modelId,
+            @RequestParam(defaultValue = "50") @Min(1) @Max(500) int limit,
+            @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
+        return store.search(new PredictionQuery(predictedClass, probabilityOf, minProbability, maxProbability,
+                createdFrom, createdTo, modelId, limit, cursor));
+    }
+}

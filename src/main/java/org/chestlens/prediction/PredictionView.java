@@ -1,0 +1,75 @@
+package org.chestlens.prediction;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/** A stored prediction with its provenance, as clients see it. */
+@Schema(name = "Prediction")
+public record PredictionView(
+        UUID id,
+        UUID imageId,
+        ModelRef model,
+        ClassRef predictedClass,
+        @Schema(description = "Ensemble class probabilities, CVX0..CVX3; they sum to 1")
+        Map<String, Double> probabilities,
+        SubTaskScoresView subTaskScores,
+        @Schema(description = "Probability of the predicted class")
+        double confidence,
+        @Schema(description = "Per class, the largest minus the smallest probability across the cross-validation folds")
+        Map<String, Double> foldSpread,
+        Timings timings,
+        Instant createdAt,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "Present when the prediction must not be read as a finding, e.g. an untrained model")
+        String notice) {
+
+    static final String UNTRAINED_NOTICE = "UNTRAINED MODEL: this prediction comes from randomly initialised "
+            + "weights and means nothing. Not for clinical use.";
+
+    @Schema(name = "ModelRef")
+    public record ModelRef(String id, String version, boolean trained, List<String> foldChecksums) {
+    }
+
+    @Schema(name = "PredictedClass")
+    public record ClassRef(int index, String code, String name) {
+        static ClassRef of(ChestClass c) {
+            return new ClassRef(c.index(), c.code(), c.description());
+        }
+    }
+
+    @Schema(name = "SubTaskScores", description = "Hierarchy scores; a conditional score is null when undefined")
+    public record SubTaskScoresView(
+            @JsonProperty("CVX03vs12") @Schema(description = "P(COVID-19 features) = p1 + p2") double cvx03vs12,
+            @JsonProperty("CVX0vs3") @Schema(description = "P(other abnormality | no COVID-19 features) = p3 / (p0 + p3)", nullable = true) Double cvx0vs3,
+            @JsonProperty("CVX1vs2") @Schema(description = "P(indeterminate | COVID-19 features) = p2 / (p1 + p2)", nullable = true) Double cvx1vs2) {
+    }
+
+    @Schema(name = "Timings", description = "Milliseconds spent decoding and pre-processing, waiting for the model, and in the forward passes")
+    public record Timings(double decodeMs, double waitMs, double inferenceMs) {
+    }
+
+    static PredictionView of(PredictionEntity p, ModelVersionRegistry.ModelVersionRow model) {
+        return new PredictionView(p.id(), p.imageId(),
+                new ModelRef(model.modelId(), model.version(), model.trained(), model.foldChecksums()),
+                ClassRef.of(p.predictedClass()), byClass(p.probabilities()),
+                new SubTaskScoresView(p.scoreCvx03vs12(), p.scoreCvx0vs3(), p.scoreCvx1vs2()),
+                p.confidence(), byClass(p.foldSpread()),
+                new Timings(p.decodeMs(), p.waitMs(), p.inferenceMs()), p.createdAt(),
+                model.trained() ? null : UNTRAINED_NOTICE);
+    }
+
+    private static Map<String, Double> byClass(double[] values) {
+        Map<String, Double> map = new LinkedHashMap<>();
+        for (ChestClass c : ChestClass.values()) {
+            map.put(c.code(), values[c.index()]);
+        }
+        return map;
+    }
+}
