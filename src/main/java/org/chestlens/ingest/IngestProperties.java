@@ -1,0 +1,28 @@
+package org.chestlens.ingest;
+
+import java.time.Duration;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Limits that keep hostile or accidental uploads from exhausting memory. The byte limits of the
+ * upload itself are {@code spring.servlet.multipart.*}.
+ *
+ * @param maxPixels largest width x height accepted; checked from the header before decoding
+ * @param maxFilesPerRequest most files in one upload request
+ * @param maxConcurrentDecodes decodes running at once; each may hold a few hundred MB of pixels
+ * @param decodeSlotWait how long an upload waits for a decode slot before it is answered 429
+ */
+@Validated
+@ConfigurationProperties("chestlens.ingest")
+public record IngestProperties(
+        @Min(1) @DefaultValue("40000000") long maxPixels,
+        @Min(1) @Max(256) @DefaultValue("32") int maxFilesPerRequest,
+        @Min(1) @DefaultValue("2") int maxConcurrentDecodes,
+        @DefaultValue("10s") Duration decodeSlotWait) {
+}

@@ -1,0 +1,142 @@
+package org.chestlens.ingest;
+
+import org.chestlens.inference.ModelInput;
+
+/**
+ * InnerEye's pre-processing, reproduced operation by operation so a model trained with InnerEye
+ * sees the same tensor here as in its own evaluation (INNEREYE.md §3):
+ * <ol>
+ * <li>min-max the stored values to 0..255 in float64, as numpy does;</li>
+ * <li>{@code Image.fromarray(...).convert("L")}: Pillow stores the values as float32 and
+ *     <em>truncates</em> them to 8 bits (Pillow 9.4's {@code f2l}; INNEREYE.md says "round", the
+ *     code InnerEye runs truncates, and the code is what the model was trained on);</li>
+ * <li>{@code ToTensor}: divide by 255 in float32;</li>
+ * <li>torchvision {@code Resize(256)} on a tensor: shorter side 256, longer side
+ *     {@code int(256 * long / short)}, PyTorch's bilinear {@code interpolate} with half-pixel
+ *     centres and no antialiasing, float32 arithmetic;</li>
+ * <li>{@code CenterCrop(224)} with Python's {@code round} (half to even) for the offsets.</li>
+ * </ol>
+ * Only the cropped window of the resized image is computed.
+ */
+final class InnerEyePreprocessor {
+
+    private final int resize;
+    private final int crop;
+
+    InnerEyePreprocessor(int resize, int crop) {
+        this.resize = resize;
+        this.crop = crop;
+    }
+
+    /** Returns null when the image has a single value everywhere and cannot be normalised. */
+    ModelInput apply(GreyImage image) {
+        float[] unit = normaliseToUnit(image);
+        if (unit == null) {
+            return null;
+        }
+        return resizeAndCrop(unit, image.height(), image.width());
+    }
+
+    /** Steps 1 to 3: the image as float32 multiples of 1/255. */
+    static float[] normaliseToUnit(GreyImage image) {
+        int[] samples = image.samples();
+        int min = Integer.MAX_VALUE;
+        int max = Integer.MIN_VALUE;
+        for (int v : samples) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        if (min == max) {
+            return null;
+        }
+        double range = (double) max - min;
+        float[] unit = new float[samples.length];
+        for (int i = 0; i < samples.length; i++) {
+            double scaled = ((double) samples[i] - min) * 255.0 / range;
+            int grey = truncateToByte((float) scaled);
+            unit[i] = grey / 255f;
+        }
+        return unit;
+    }
+
+    /** Pillow's float-to-L conversion: clip to 0..255, then truncate toward zero. */
+    static int truncateToByte(float v) {
+        if (v <= 0f) {
+            return 0;
+        }
+        if (v >= 255f) {
+            return 255;
+        }
+        return (int) v;
+    }
+
+    /** Steps 4 and 5 on the single channel. */
+    ModelInput resizeAndCrop(float[] in, int inHeight, int inWidth) {
+        int outHeight;
+        int outWidth;
+        if (inWidth <= inHeight) {
+            outWidth = resize;
+            outHeight = (int) ((double) ((long) resize * inHeight) / inWidth);
+        } else {
+            outHeight = resize;
+            outWidth = (int) ((double) ((long) resize * inWidth) / inHeight);
+        }
+        int top = (int) Math.rint((outHeight - crop) / 2.0);
+        int left = (int) Math.rint((outWidth - crop) / 2.0);
+
+        Axis rows = Axis.linear(inHeight, outHeight, top, crop);
+        Axis columns = Axis.linear(inWidth, outWidth, left, crop);
+        float[] out = new float[crop * crop];
+        for (int y = 0; y < crop; y++) {
+            int row0 = rows.index0[y] * inWidth;
+            int row1 = rows.index1[y] * inWidth;
+            float wy0 = rows.weight0[y];
+            float wy1 = rows.weight1[y];
+            for (int x = 0; x < crop; x++) {
+                int x0 = columns.index0[x];
+                int x1 = columns.index1[x];
+                float wx0 = columns.weight0[x];
+                float wx1 = columns.weight1[x];
+                // Same association as PyTorch's Interpolate<2>: inner sums along the width first.
+                float t0 = in[row0 + x0] * wx0 + in[row0 + x1] * wx1;
+                float t1 = in[row1 + x0] * wx0 + in[row1 + x1] * wx1;
+                out[y * crop + x] = t0 * wy0 + t1 * wy1;
+            }
+        }
+        return new ModelInput(out, crop, crop);
+    }
+
+    /** Source indices and weights along one axis, for the output positions inside the crop. */
+    record Axis(int[] index0, int[] index1, float[] weight0, float[] weight1) {
+
+        /** PyTorch's compute_source_index_and_lambda with align_corners=False, in float32. */
+        static Axis linear(int inSize, int outSize, int offset, int count) {
+            int[] i0 = new int[count];
+            int[] i1 = new int[count];
+            float[] w0 = new float[count];
+            float[] w1 = new float[count];
+            float scale = (float) inSize / (float) outSize;
+            for (int k = 0; k < count; k++) {
+                int dst = offset + k;
+                if (inSize == outSize) {
+                    i0[k] = dst;
+                    i1[k] = dst;
+                    w0[k] = 1f;
+                    w1[k] = 0f;
+                    continue;
+                }
+                float src = scale * ((float) dst + 0.5f) - 0.5f;
+                if (src < 0f) {
+                    src = 0f;
+                }
+                int index = (int) src;
+                float lambda1 = Math.min(Math.max(src - index, 0f), 1f);
+                i0[k] = index;
+                i1[k] = index + (index < inSize - 1 ? 1 : 0);
+                w0[k] = 1f - lambda1;
+                w1[k] = lambda1;
+            }
+            return new Axis(i0, i1, w0, w1);
+        }
+    }
+}

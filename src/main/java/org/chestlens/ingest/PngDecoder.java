@@ -1,0 +1,166 @@
+package org.chestlens.ingest;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ComponentColorModel;
+import java.awt.image.DataBuffer;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Iterator;
+import java.util.zip.CRC32;
+
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes PNG to grey values. The chunk structure is checked first (lengths inside the file, CRCs,
+ * IHDR first, IEND present) and the declared size is checked against the pixel limit, so neither a
+ * truncated file nor a header claiming gigapixels ever reaches the decoder.
+ */
+final class PngDecoder {
+
+    private static final byte[] SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    static {
+        // Decoding happens in memory; ImageIO's disk cache would only add temp files.
+        ImageIO.setUseCache(false);
+    }
+
+    private PngDecoder() {
+    }
+
+    static boolean isPng(byte[] bytes) {
+        if (bytes.length < SIGNATURE.length) {
+            return false;
+        }
+        for (int i = 0; i < SIGNATURE.length; i++) {
+            if (bytes[i] != SIGNATURE[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static GreyImage decode(byte[] bytes, String part, long maxPixels) {
+        Header header = checkStructure(bytes, part);
+        if (header.width() * header.height() > maxPixels) {
+            throw UploadRejected.tooManyPixels(part, header.width(), header.height(), maxPixels);
+        }
+        BufferedImage image = read(bytes, part);
+        return toGrey(image, header);
+    }
+
+    record Header(long width, long height, int bitDepth, int colourType) {
+    }
+
+    /** Walks the chunks without decompressing anything. */
+    static Header checkStructure(byte[] bytes, String part) {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        in.position(SIGNATURE.length);
+        Header header = null;
+        boolean sawData = false;
+        CRC32 crc = new CRC32();
+        while (true) {
+            if (in.remaining() < 12) {
+                throw UploadRejected.corrupt(part, "the PNG ends before its IEND chunk (truncated file)");
+            }
+            long length = Integer.toUnsignedLong(in.getInt());
+            int typeStart = in.position();
+            String type = new String(bytes, typeStart, 4, StandardCharsets.ISO_8859_1);
+            if (length > in.remaining() - 8) {
+                throw UploadRejected.corrupt(part, "chunk " + printable(type) + " declares " + length
+                        + " bytes but the file ends sooner (truncated file)");
+            }
+            crc.reset();
+            crc.update(bytes, typeStart, 4 + (int) length);
+            in.position(typeStart + 4 + (int) length);
+            if ((int) crc.getValue() != in.getInt()) {
+                throw UploadRejected.corrupt(part, "chunk " + printable(type) + " fails its CRC check");
+            }
+            if (header == null) {
+                if (!"IHDR".equals(type) || length != 13) {
+                    throw UploadRejected.corrupt(part, "the first chunk is not a valid IHDR");
+                }
+                ByteBuffer ihdr = ByteBuffer.wrap(bytes, typeStart + 4, 13);
+                header = new Header(Integer.toUnsignedLong(ihdr.getInt()), Integer.toUnsignedLong(ihdr.getInt()),
+                        ihdr.get() & 0xff, ihdr.get() & 0xff);
+                if (header.width() == 0 || header.height() == 0) {
+                    throw UploadRejected.corrupt(part, "the header declares an empty image");
+                }
+            }
+            sawData |= "IDAT".equals(type);
+            if ("IEND".equals(type)) {
+                if (!sawData) {
+                    throw UploadRejected.corrupt(part, "the PNG has no image data");
+                }
+                return header;
+            }
+        }
+    }
+
+    private static BufferedImage read(byte[] bytes, String part) {
+        try (ImageInputStream stream = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName("png");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(stream, true, true);
+                return reader.read(0);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw UploadRejected.corrupt(part, "the PNG image data is damaged");
+        }
+    }
+
+    /**
+     * Grey images keep their stored values (any bit depth); colour and palette images become
+     * luminance with Pillow's integer ITU-R 601-2 weights, which is what InnerEye's
+     * {@code Image.convert("L")} computes on 8-bit channels.
+     */
+    static GreyImage toGrey(BufferedImage image, Header header) {
+        int width = image.getWidth();
+        int height = image.getHeight();
+        Raster raster = image.getRaster();
+        int[] samples = new int[width * height];
+        boolean grey = image.getColorModel().getNumColorComponents() == 1
+                && !(image.getColorModel() instanceof IndexColorModel);
+        if (grey) {
+            raster.getSamples(0, 0, width, height, 0, samples);
+            return new GreyImage(samples, width, height, header.bitDepth(), "GREY");
+        }
+        if (image.getColorModel() instanceof ComponentColorModel && raster.getNumBands() >= 3) {
+            // Pillow reads 16-bit colour PNGs as 8-bit RGB by keeping the high byte.
+            int shift = raster.getTransferType() == DataBuffer.TYPE_USHORT ? 8 : 0;
+            int[] row = new int[width * raster.getNumBands()];
+            for (int y = 0; y < height; y++) {
+                raster.getPixels(0, y, width, 1, row);
+                for (int x = 0; x < width; x++) {
+                    int base = x * raster.getNumBands();
+                    samples[y * width + x] = luminance(row[base] >> shift, row[base + 1] >> shift,
+                            row[base + 2] >> shift);
+                }
+            }
+        } else {
+            for (int y = 0; y < height; y++) {
+                for (int x = 0; x < width; x++) {
+                    int rgb = image.getRGB(x, y);
+                    samples[y * width + x] = luminance((rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff);
+                }
+            }
+        }
+        return new GreyImage(samples, width, height, 8, header.colourType() == 3 ? "PALETTE" : "RGB");
+    }
+
+    static int luminance(int r, int g, int b) {
+        return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16;
+    }
+
+    private static String printable(String type) {
+        return type.chars().allMatch(c -> c >= 'A' && c <= 'z') ? type : "(unreadable type)";
+    }
+}

@@ -1,0 +1,54 @@
+package org.chestlens.ingest;
+
+import java.util.Map;
+
+import org.chestlens.platform.ApiProblem;
+import org.springframework.http.HttpStatus;
+
+/** Why an uploaded file cannot be scored; each reason has its own status and problem type. */
+final class UploadRejected {
+
+    private UploadRejected() {
+    }
+
+    static ApiProblem emptyFile(String part) {
+        return problem(HttpStatus.BAD_REQUEST, "empty-file", "Empty file", "File " + part + " is empty.", part);
+    }
+
+    static ApiProblem unsupportedFormat(String part) {
+        return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-format", "Unsupported image format",
+                "File " + part + " is not a PNG image.", part);
+    }
+
+    static ApiProblem corrupt(String part, String reason) {
+        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-image", "Corrupt image",
+                "File " + part + " cannot be decoded: " + reason, part);
+    }
+
+    static ApiProblem tooManyPixels(String part, long width, long height, long maxPixels) {
+        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "image-too-large", "Image too large",
+                "File " + part + " declares " + width + " x " + height + " pixels; at most " + maxPixels
+                        + " pixels are accepted.", part);
+    }
+
+    static ApiProblem noContrast(String part) {
+        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "no-contrast", "Image has no contrast",
+                "File " + part + " has the same value in every pixel; it cannot be normalised.", part);
+    }
+
+    static ApiProblem tooManyFiles(int count, int max) {
+        return new ApiProblem(HttpStatus.BAD_REQUEST, "too-many-files", "Too many files",
+                count + " files in one request; at most " + max + " are accepted.");
+    }
+
+    static ApiProblem busy(long retryAfterSeconds) {
+        ApiProblem problem = new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "busy", "Busy",
+                "All decode slots are in use; retry later.", Map.of("retryAfter", retryAfterSeconds), null);
+        problem.getHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
+        return problem;
+    }
+
+    private static ApiProblem problem(HttpStatus status, String slug, String title, String detail, String part) {
+        return new ApiProblem(status, slug, title, detail, Map.of("part", part), null);
+    }
+}
