@@ -1,0 +1,70 @@
+package org.chestlens;
+
+import java.util.List;
+
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** A plain HTTP client against the running test server; it never throws on 4xx/5xx. */
+public final class ApiClient {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final RestClient http;
+
+    public ApiClient(int port) {
+        this.http = RestClient.builder()
+                .baseUrl("http://localhost:" + port)
+                .defaultStatusHandler(HttpStatusCode::isError, (request, response) -> {
+                })
+                .build();
+    }
+
+    public record Answer(int status, HttpHeaders headers, JsonNode body) {
+        public String contentType() {
+            return headers.getContentType() == null ? null : headers.getContentType().toString();
+        }
+    }
+
+    public Answer upload(byte[]... files) {
+        MultipartBodyBuilder body = new MultipartBodyBuilder();
+        for (int i = 0; i < files.length; i++) {
+            int index = i;
+            body.part("file", new ByteArrayResource(files[i]) {
+                @Override
+                public String getFilename() {
+                    return "image-" + index + ".png";
+                }
+            }, MediaType.IMAGE_PNG);
+        }
+        return post("/api/v1/images", body.build());
+    }
+
+    public Answer post(String path, MultiValueMap<String, HttpEntity<?>> multipart) {
+        ResponseEntity<String> response = http.post().uri(path).contentType(MediaType.MULTIPART_FORM_DATA)
+                .body(multipart).retrieve().toEntity(String.class);
+        return answer(response);
+    }
+
+    public Answer get(String path) {
+        return answer(http.get().uri(path).retrieve().toEntity(String.class));
+    }
+
+    private static Answer answer(ResponseEntity<String> response) {
+        JsonNode body = response.getBody() == null ? JSON.missingNode() : JSON.readTree(response.getBody());
+        return new Answer(response.getStatusCode().value(), response.getHeaders(), body);
+    }
+
+    public static List<String> problemTypes(Answer... answers) {
+        return java.util.Arrays.stream(answers).map(a -> a.body().path("type").asString()).toList();
+    }
+}

@@ -1,0 +1,45 @@
+package org.chestlens;
+
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.Test;
+
+/** ARCHITECTURE.md: ingest -> inference -> prediction; platform is used by all and uses none. */
+class ArchitectureTest {
+
+    private static final JavaClasses CLASSES = new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("org.chestlens");
+
+    @Test
+    void featureDependenciesPointOneWay() {
+        layeredArchitecture().consideringOnlyDependenciesInLayers()
+                .layer("ingest").definedBy("org.chestlens.ingest..")
+                .layer("inference").definedBy("org.chestlens.inference..")
+                .layer("prediction").definedBy("org.chestlens.prediction..")
+                .layer("platform").definedBy("org.chestlens.platform..")
+                .whereLayer("ingest").mayNotBeAccessedByAnyLayer()
+                .whereLayer("inference").mayOnlyBeAccessedByLayers("ingest")
+                .whereLayer("prediction").mayOnlyBeAccessedByLayers("ingest", "inference")
+                .check(CLASSES);
+    }
+
+    @Test
+    void platformUsesNoFeature() {
+        noClasses().that().resideInAPackage("org.chestlens.platform..")
+                .should().dependOnClassesThat().resideInAnyPackage("org.chestlens.ingest..",
+                        "org.chestlens.inference..", "org.chestlens.prediction..")
+                .check(CLASSES);
+    }
+
+    @Test
+    void onlyTheInferencePackageTouchesDjl() {
+        noClasses().that().resideOutsideOfPackage("org.chestlens.inference..")
+                .should().dependOnClassesThat().resideInAPackage("ai.djl..")
+                .check(CLASSES);
+    }
+}

@@ -1,0 +1,222 @@
+package org.chestlens.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.awt.image.BufferedImage;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+import org.chestlens.ApiClient;
+import org.chestlens.ApiClient.Answer;
+import org.chestlens.ChestlensIntegrationTest;
+import org.chestlens.TestImages;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+
+@ChestlensIntegrationTest
+class ImageApiTest {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    ApiClient api;
+
+    @BeforeEach
+    void client() {
+        api = new ApiClient(port);
+    }
+
+    @Test
+    void uploadScoresTheImageAndStoresWhatItAnswered() {
+        byte[] png = TestImages.syntheticPng(101, 640, 720);
+
+        Answer answer = api.upload(png);
+
+        assertThat(answer.status()).isEqualTo(201);
+        JsonNode image = answer.body().path("images").path(0);
+        assertThat(answer.headers().getLocation()).hasToString("/api/v1/images/" + image.path("id").asString());
+        assertThat(image.path("sha256").asString()).isEqualTo(IngestService.sha256(png));
+        assertThat(image.path("format").asString()).isEqualTo("PNG");
+        assertThat(image.path("width").asInt()).isEqualTo(640);
+        assertThat(image.path("height").asInt()).isEqualTo(720);
+        JsonNode prediction = image.path("predictions").path(0);
+        double sum = 0;
+        for (String code : new String[] {"CVX0", "CVX1", "CVX2", "CVX3"}) {
+            double p = prediction.path("probabilities").path(code).asDouble(-1);
+            assertThat(p).isBetween(0.0, 1.0);
+            sum += p;
+        }
+        assertThat(sum).isCloseTo(1.0, within(1e-6));
+        String predictedCode = prediction.path("predictedClass").path("code").asString();
+        assertThat(predictedCode).matches("CVX[0-3]");
+        assertThat(prediction.path("confidence").asDouble())
+                .isEqualTo(prediction.path("probabilities").path(predictedCode).asDouble());
+        JsonNode scores = prediction.path("subTaskScores");
+        assertThat(scores.path("CVX03vs12").asDouble()).isCloseTo(
+                prediction.path("probabilities").path("CVX1").asDouble()
+                        + prediction.path("probabilities").path("CVX2").asDouble(), within(1e-12));
+        assertThat(scores.has("CVX0vs3")).isTrue();
+        assertThat(scores.has("CVX1vs2")).isTrue();
+        assertThat(prediction.path("model").path("id").asString()).isEqualTo("chestlens-densenet121-untrained");
+        assertThat(prediction.path("model").path("version").asString()).isNotBlank();
+        assertThat(prediction.path("model").path("trained").asBoolean(true)).isFalse();
+        assertThat(prediction.path("model").path("foldChecksums")).hasSizeGreaterThanOrEqualTo(1);
+        assertThat(prediction.path("notice").asString()).contains("UNTRAINED");
+        assertThat(prediction.path("timings").path("inferenceMs").asDouble()).isPositive();
+
+        // What PostgreSQL holds is what the client was told.
+        Map<String, Object> row = jdbc.sql("""
+                        SELECT p.p_cvx0, p.p_cvx1, p.p_cvx2, p.p_cvx3, p.predicted_class, p.score_cvx03vs12,
+                               m.model_id, i.sha256, i.width
+                        FROM prediction p JOIN image i ON i.id = p.image_id JOIN model_version m ON m.id = p.model_version_id
+                        WHERE p.id = :id""")
+                .param("id", java.util.UUID.fromString(prediction.path("id").asString()))
+                .query().singleRow();
+        assertThat((Double) row.get("p_cvx1")).isEqualTo(prediction.path("probabilities").path("CVX1").asDouble());
+        assertThat((Double) row.get("p_cvx3")).isEqualTo(prediction.path("probabilities").path("CVX3").asDouble());
+        assertThat(((Number) row.get("predicted_class")).intValue())
+                .isEqualTo(prediction.path("predictedClass").path("index").asInt());
+        assertThat(row.get("sha256")).isEqualTo(IngestService.sha256(png));
+        assertThat(row.get("model_id")).isEqualTo("chestlens-densenet121-untrained");
+
+        Answer fetched = api.get("/api/v1/images/" + image.path("id").asString());
+        assertThat(fetched.status()).isEqualTo(200);
+        assertThat(fetched.body()).isEqualTo(image);
+        Answer byId = api.get("/api/v1/predictions/" + prediction.path("id").asString());
+        assertThat(byId.body()).isEqualTo(prediction);
+    }
+
+    @Test
+    void theSameBytesAreTheSameImage() {
+        byte[] png = TestImages.syntheticPng(202, 300, 300);
+        Answer first = api.upload(png);
+        Answer second = api.upload(png);
+
+        assertThat(second.status()).isEqualTo(201);
+        assertThat(second.body().path("images").path(0)).isEqualTo(first.body().path("images").path(0));
+        assertThat(jdbc.sql("SELECT count(*) FROM image WHERE sha256 = :sha").param("sha", IngestService.sha256(png))
+                .query(Long.class).single()).isEqualTo(1L);
+        assertThat(jdbc.sql("SELECT count(*) FROM prediction p JOIN image i ON i.id = p.image_id WHERE sha256 = :sha")
+                .param("sha", IngestService.sha256(png)).query(Long.class).single()).isEqualTo(1L);
+    }
+
+    @Test
+    void severalFilesInOneRequestAreScoredInOrder() {
+        byte[] a = TestImages.syntheticPng(301, 256, 300);
+        byte[] b = TestImages.syntheticPng(302, 400, 256);
+        byte[] c = TestImages.syntheticPng(303, 500, 500);
+
+        Answer answer = api.upload(a, b, c);
+
+        assertThat(answer.status()).isEqualTo(201);
+        assertThat(answer.body().path("images")).hasSize(3);
+        assertThat(answer.body().path("images").path(0).path("sha256").asString()).isEqualTo(IngestService.sha256(a));
+        assertThat(answer.body().path("images").path(1).path("width").asInt()).isEqualTo(400);
+        assertThat(answer.body().path("images").path(2).path("sha256").asString()).isEqualTo(IngestService.sha256(c));
+        // Distinct images through the same model get distinct outputs.
+        assertThat(answer.body().path("images").path(0).path("predictions").path(0).path("probabilities"))
+                .isNotEqualTo(answer.body().path("images").path(2).path("predictions").path(0).path("probabilities"));
+    }
+
+    @Test
+    void sixteenBitGreyAndColourPngsAreAccepted() {
+        Answer grey16 = api.upload(TestImages.reference("grey16-640x512.png"));
+        Answer rgb = api.upload(TestImages.reference("rgb-400x300.png"));
+
+        assertThat(grey16.status()).isEqualTo(201);
+        assertThat(grey16.body().path("images").path(0).path("bitDepth").asInt()).isEqualTo(16);
+        assertThat(grey16.body().path("images").path(0).path("colourType").asString()).isEqualTo("GREY");
+        assertThat(rgb.status()).isEqualTo(201);
+        assertThat(rgb.body().path("images").path(0).path("colourType").asString()).isEqualTo("RGB");
+    }
+
+    @Test
+    void predictionsCanBeFilteredAndPagedWithACursor() {
+        for (int i = 0; i < 3; i++) {
+            assertThat(api.upload(TestImages.syntheticPng(400 + i, 260, 260)).status()).isEqualTo(201);
+        }
+
+        Answer all = api.get("/api/v1/predictions?limit=500");
+        assertThat(all.status()).isEqualTo(200);
+        int total = all.body().path("items").size();
+        assertThat(total).isGreaterThanOrEqualTo(3);
+
+        Set<String> seen = new HashSet<>();
+        String cursor = null;
+        int pages = 0;
+        do {
+            Answer page = api.get("/api/v1/predictions?limit=2" + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(page.status()).isEqualTo(200);
+            assertThat(page.body().path("items").size()).isLessThanOrEqualTo(2);
+            page.body().path("items").forEach(item -> assertThat(seen.add(item.path("id").asString())).isTrue());
+            cursor = page.body().path("nextCursor").isMissingNode() ? null : page.body().path("nextCursor").asString();
+            pages++;
+        } while (cursor != null && pages < 1000);
+        assertThat(seen).hasSize(total);
+
+        String someClass = all.body().path("items").path(0).path("predictedClass").path("code").asString();
+        Answer byClass = api.get("/api/v1/predictions?limit=500&predictedClass=" + someClass);
+        assertThat(byClass.body().path("items")).isNotEmpty()
+                .allSatisfy(item -> assertThat(item.path("predictedClass").path("code").asString()).isEqualTo(someClass));
+
+        Answer confident = api.get("/api/v1/predictions?limit=500&probabilityOf=CVX0&minProbability=0.26&maxProbability=0.9");
+        confident.body().path("items").forEach(item -> assertThat(item.path("probabilities").path("CVX0").asDouble())
+                .isBetween(0.26, 0.9));
+        Answer none = api.get("/api/v1/predictions?createdFrom=2000-01-01T00:00:00Z&createdTo=2000-01-02T00:00:00Z");
+        assertThat(none.body().path("items")).isEmpty();
+        Answer later = api.get("/api/v1/predictions?limit=500&createdFrom=2000-01-01T00:00:00Z");
+        assertThat(later.body().path("items")).hasSize(total);
+    }
+
+    @Test
+    void badQueryParametersAreProblems() {
+        Answer badClass = api.get("/api/v1/predictions?predictedClass=CVX9");
+        Answer badCursor = api.get("/api/v1/predictions?cursor=not-a-cursor");
+        Answer badLimit = api.get("/api/v1/predictions?limit=0");
+        Answer unknownImage = api.get("/api/v1/images/00000000-0000-0000-0000-000000000000");
+        Answer notAUuid = api.get("/api/v1/images/abc");
+
+        assertThat(badClass.status()).isEqualTo(400);
+        assertThat(badCursor.status()).isEqualTo(400);
+        assertThat(badLimit.status()).isEqualTo(400);
+        assertThat(unknownImage.status()).isEqualTo(404);
+        assertThat(notAUuid.status()).isEqualTo(400);
+        for (Answer a : new Answer[] {badClass, badCursor, badLimit, unknownImage, notAUuid}) {
+            assertThat(a.contentType()).startsWith("application/problem+json");
+        }
+    }
+
+    @Test
+    void modelsListTheServedModelAsUntrained() {
+        Answer models = api.get("/api/v1/models");
+        assertThat(models.status()).isEqualTo(200);
+        JsonNode model = models.body().path(0);
+        assertThat(model.path("id").asString()).isEqualTo("chestlens-densenet121-untrained");
+        assertThat(model.path("trained").asBoolean(true)).isFalse();
+        assertThat(model.path("isDefault").asBoolean()).isTrue();
+        assertThat(model.path("folds").path(0).path("sha256").asString()).hasSize(64);
+        assertThat(api.get("/api/v1/models/nope").status()).isEqualTo(404);
+    }
+
+    @Test
+    void readinessIncludesTheWarmedUpModel() {
+        Answer readiness = api.get("/actuator/health/readiness");
+        assertThat(readiness.status()).isEqualTo(200);
+        assertThat(readiness.body().path("status").asString()).isEqualTo("UP");
+        assertThat(readiness.body().path("components").path("model").path("details").path("trained").asBoolean(true))
+                .isFalse();
+    }
+
+    static BufferedImage grey(int width, int height) {
+        return new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+    }
+}
