@@ -97,10 +97,11 @@ final class InnerEyePreprocessor {
                 int x1 = columns.index1[x];
                 float wx0 = columns.weight0[x];
                 float wx1 = columns.weight1[x];
-                // Same association as PyTorch's Interpolate<2>: inner sums along the width first.
-                float t0 = in[row0 + x0] * wx0 + in[row0 + x1] * wx1;
-                float t1 = in[row1 + x0] * wx0 + in[row1 + x1] * wx1;
-                out[y * crop + x] = t0 * wy0 + t1 * wy1;
+                // PyTorch's Interpolate<2>: along the width first, then the height, with the
+                // multiply-adds fused as its AVX2 build does. Bit-identical to torch on x86-64.
+                float t0 = Math.fma(in[row0 + x0], wx0, in[row0 + x1] * wx1);
+                float t1 = Math.fma(in[row1 + x0], wx0, in[row1 + x1] * wx1);
+                out[y * crop + x] = Math.fma(t0, wy0, t1 * wy1);
             }
         }
         return new ModelInput(out, crop, crop);
@@ -109,7 +110,11 @@ final class InnerEyePreprocessor {
     /** Source indices and weights along one axis, for the output positions inside the crop. */
     record Axis(int[] index0, int[] index1, float[] weight0, float[] weight1) {
 
-        /** PyTorch's compute_source_index_and_lambda with align_corners=False, in float32. */
+        /**
+         * PyTorch's compute_source_index_and_lambda with align_corners=False: a float32 scale,
+         * the source position and lambda in double (the AVX2 build promotes them), weights
+         * rounded to float32.
+         */
         static Axis linear(int inSize, int outSize, int offset, int count) {
             int[] i0 = new int[count];
             int[] i1 = new int[count];
@@ -125,16 +130,13 @@ final class InnerEyePreprocessor {
                     w1[k] = 0f;
                     continue;
                 }
-                float src = scale * ((float) dst + 0.5f) - 0.5f;
-                if (src < 0f) {
-                    src = 0f;
-                }
+                double src = Math.max(scale * (dst + 0.5) - 0.5, 0.0);
                 int index = (int) src;
-                float lambda1 = Math.min(Math.max(src - index, 0f), 1f);
+                double lambda = src - index;
                 i0[k] = index;
                 i1[k] = index + (index < inSize - 1 ? 1 : 0);
-                w0[k] = 1f - lambda1;
-                w1[k] = lambda1;
+                w0[k] = (float) (1.0 - lambda);
+                w1[k] = (float) lambda;
             }
             return new Axis(i0, i1, w0, w1);
         }
