@@ -8,7 +8,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.client.MultipartBodyBuilder;
+import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
@@ -36,20 +36,26 @@ public final class ApiClient {
     }
 
     public Answer upload(byte[]... files) {
-        MultipartBodyBuilder body = new MultipartBodyBuilder();
+        MultiValueMap<String, Object> body = new LinkedMultiValueMap<>();
         for (int i = 0; i < files.length; i++) {
-            int index = i;
-            body.part("file", new ByteArrayResource(files[i]) {
-                @Override
-                public String getFilename() {
-                    return "image-" + index + ".png";
-                }
-            }, MediaType.IMAGE_PNG);
+            body.add("file", filePart(files[i], "image-" + i + ".png", MediaType.IMAGE_PNG));
         }
-        return post("/api/v1/images", body.build());
+        return post("/api/v1/images", body);
     }
 
-    public Answer post(String path, MultiValueMap<String, HttpEntity<?>> multipart) {
+    public static HttpEntity<ByteArrayResource> filePart(byte[] bytes, String filename, MediaType type) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(type);
+        headers.setContentDispositionFormData("file", filename);
+        return new HttpEntity<>(new ByteArrayResource(bytes) {
+            @Override
+            public String getFilename() {
+                return filename;
+            }
+        }, headers);
+    }
+
+    public Answer post(String path, MultiValueMap<String, Object> multipart) {
         ResponseEntity<String> response = http.post().uri(path).contentType(MediaType.MULTIPART_FORM_DATA)
                 .body(multipart).retrieve().toEntity(String.class);
         return answer(response);

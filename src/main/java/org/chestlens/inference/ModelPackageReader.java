@@ -76,8 +76,9 @@ final class ModelPackageReader {
                 "inputShape must be [3, centerCrop, centerCrop]");
         require(m.folds() != null && !m.folds().isEmpty(), manifestFile, "folds must list at least one file");
         for (ModelManifest.FoldFile fold : m.folds()) {
-            require(fold.file() != null && !fold.file().contains("/") && !fold.file().contains("\\"),
-                    manifestFile, "fold file names must be plain names inside the package");
+            require(fold.file() != null && !fold.file().contains("/") && !fold.file().contains("\\")
+                            && fold.file().endsWith(".pt"),
+                    manifestFile, "fold file names must be plain names of TorchScript (.pt) files inside the package");
             require(fold.sha256() != null && fold.sha256().matches("[0-9a-f]{64}"), manifestFile,
                     "fold " + fold.file() + " needs a lower-case hex sha256");
         }

@@ -39,7 +39,8 @@ final class ServedModel implements AutoCloseable {
             for (ModelManifest.FoldFile fold : manifest.folds()) {
                 Criteria<List<ModelInput>, float[][]> criteria = Criteria.builder()
                         .setTypes(listType(), float[][].class)
-                        .optModelPath(packageDir.resolve(fold.file()))
+                        .optModelPath(packageDir)
+                        .optModelName(fold.file().substring(0, fold.file().length() - ".pt".length()))
                         .optEngine(DjlRuntime.ENGINE)
                         .optDevice(device)
                         .optOption("mapLocation", "true")

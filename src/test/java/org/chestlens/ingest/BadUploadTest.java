@@ -15,8 +15,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.client.MultipartBodyBuilder;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
 
 /**
  * Each kind of bad upload gets its own 4xx problem+json, nothing is written to the database, and
@@ -99,9 +100,9 @@ class BadUploadTest {
 
     @Test
     void requestWithoutAFilePart() {
-        MultipartBodyBuilder body = new MultipartBodyBuilder();
-        body.part("comment", "no file here");
-        assertProblem(api.post("/api/v1/images", body.build()), 400, "missing-file");
+        MultiValueMap<String, Object> body = new LinkedMultiValueMap<>();
+        body.add("comment", "no file here");
+        assertProblem(api.post("/api/v1/images", body), 400, "missing-file");
     }
 
     @Test
