@@ -36,11 +36,21 @@ public final class ApiClient {
     }
 
     public Answer upload(byte[]... files) {
+        return upload(new HttpHeaders(), files);
+    }
+
+    public Answer upload(HttpHeaders headers, byte[]... files) {
         MultiValueMap<String, Object> body = new LinkedMultiValueMap<>();
         for (int i = 0; i < files.length; i++) {
             body.add("file", filePart(files[i], "image-" + i + ".png", MediaType.IMAGE_PNG));
         }
-        return post("/api/v1/images", body);
+        return post("/api/v1/images", body, headers);
+    }
+
+    public static HttpHeaders header(String name, String value) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.add(name, value);
+        return headers;
     }
 
     public static HttpEntity<ByteArrayResource> filePart(byte[] bytes, String filename, MediaType type) {
@@ -56,8 +66,12 @@ public final class ApiClient {
     }
 
     public Answer post(String path, MultiValueMap<String, Object> multipart) {
+        return post(path, multipart, new HttpHeaders());
+    }
+
+    public Answer post(String path, MultiValueMap<String, Object> multipart, HttpHeaders headers) {
         ResponseEntity<String> response = http.post().uri(path).contentType(MediaType.MULTIPART_FORM_DATA)
-                .body(multipart).retrieve().toEntity(String.class);
+                .headers(h -> h.addAll(headers)).body(multipart).retrieve().toEntity(String.class);
         return answer(response);
     }
 

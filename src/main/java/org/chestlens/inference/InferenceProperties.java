@@ -18,7 +18,14 @@ import org.springframework.validation.annotation.Validated;
  * @param device where the ensemble runs: auto (GPU when DJL sees one), cpu or gpu
  * @param djlCacheDir where DJL unpacks the PyTorch natives; keep it on a persistent volume
  * @param maxBatchSize most images in one forward pass
- * @param timeout longest a request waits for its images to be scored
+ * @param maxBatchDelay longest the first waiting image waits for the batch to fill
+ * @param queueCapacity most images accepted but not yet scored, per model; beyond it uploads get 429
+ * @param lease how long a replica holds a job before others may claim it; renewed while held
+ * @param recoveryInterval how often the database is checked for jobs whose lease expired
+ * @param maxAttempts forward attempts per job before it is marked failed
+ * @param retryDelay wait before a failed job is tried again
+ * @param retainInputs keep the pre-processed input of finished jobs (for audits or re-scoring)
+ * @param instanceId this replica's name in job leases; host name plus a random suffix when unset
  */
 @Validated
 @ConfigurationProperties("chestlens.inference")
@@ -28,7 +35,14 @@ public record InferenceProperties(
         @DefaultValue("auto") DeviceChoice device,
         Path djlCacheDir,
         @Min(1) @Max(256) @DefaultValue("8") int maxBatchSize,
-        @DefaultValue("60s") Duration timeout) {
+        @DefaultValue("20ms") Duration maxBatchDelay,
+        @Min(1) @DefaultValue("256") int queueCapacity,
+        @DefaultValue("60s") Duration lease,
+        @DefaultValue("10s") Duration recoveryInterval,
+        @Min(1) @DefaultValue("3") int maxAttempts,
+        @DefaultValue("5s") Duration retryDelay,
+        @DefaultValue("false") boolean retainInputs,
+        String instanceId) {
 
     public enum DeviceChoice { AUTO, CPU, GPU }
 }

@@ -1,30 +1,28 @@
 package org.chestlens.inference;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CompletableFuture;
 
 import ai.djl.Device;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.chestlens.prediction.JobStatus;
+import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.ModelVersionRegistry;
+import org.chestlens.prediction.QueuedJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
 /**
- * Loads the configured model packages at start-up, warms them up, and scores pre-processed images
- * on one worker thread per device. Construction finishes only after the warm-up forward, so the
- * readiness probe cannot report ready before the model can answer.
+ * Loads the configured model packages at start-up, warms each up with one forward pass, and runs
+ * one micro-batcher per model. Construction finishes only after the warm-up, so the service
+ * neither listens nor reports ready before the model can answer.
  */
 @Service
 public class InferenceService implements AutoCloseable {
@@ -32,21 +30,17 @@ public class InferenceService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
 
     private final Map<String, ServedModel> models = new LinkedHashMap<>();
+    private final Map<String, MicroBatcher> batchers = new LinkedHashMap<>();
     private final String defaultModelId;
     private final String deviceName;
-    private final ExecutorService worker;
-    private final InferenceProperties properties;
+    private final String instanceId;
 
-    public InferenceService(InferenceProperties properties, ModelVersionRegistry modelVersions) {
-        this.properties = properties;
+    public InferenceService(InferenceProperties properties, ModelVersionRegistry modelVersions, JobStore jobs,
+                            MeterRegistry meters) {
         DjlRuntime.configureOffline(properties.djlCacheDir());
         Device device = DjlRuntime.chooseDevice(properties.device());
         this.deviceName = device.toString();
-        this.worker = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "inference-" + deviceName);
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.instanceId = properties.instanceId() != null ? properties.instanceId() : hostName();
         try {
             for (Path packageDir : properties.modelPaths()) {
                 ModelManifest manifest = ModelPackageReader.read(packageDir);
@@ -56,7 +50,11 @@ public class InferenceService implements AutoCloseable {
                 modelVersions.register(new ModelVersionRegistry.ModelVersionSpec(manifest.id(), manifest.version(),
                         manifest.trained(), manifest.outputFormulation(),
                         manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList()));
-                models.put(manifest.id(), ServedModel.load(packageDir, manifest, device, properties.maxBatchSize()));
+                ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize());
+                models.put(manifest.id(), model);
+                double imagesPerSecond = warmUp(model);
+                batchers.put(manifest.id(), new MicroBatcher(model, jobs, properties, instanceId, imagesPerSecond,
+                        meters));
                 if (!manifest.trained()) {
                     log.warn("Model {} {} is UNTRAINED (random weights): its predictions mean nothing",
                             manifest.id(), manifest.version());
@@ -68,23 +66,21 @@ public class InferenceService implements AutoCloseable {
                 throw new ModelPackageException("chestlens.inference.default-model=" + defaultModelId
                         + " is not among the loaded models " + models.keySet());
             }
-            warmUp();
         } catch (RuntimeException e) {
             close();
             throw e;
         }
     }
 
-    private void warmUp() {
-        for (ServedModel model : models.values()) {
-            int crop = model.manifest().preprocessing().centerCrop();
-            ModelInput blank = new ModelInput(new float[crop * crop], crop, crop);
-            long start = System.nanoTime();
-            predict(model.manifest().id(), List.of(blank));
-            log.info("Model {} {} ({} folds) loaded on {}; warm-up forward took {} ms", model.manifest().id(),
-                    model.manifest().version(), model.manifest().folds().size(), deviceName,
-                    (System.nanoTime() - start) / 1_000_000);
-        }
+    /** One forward pass before readiness; its speed seeds the Retry-After estimate. */
+    private double warmUp(ServedModel model) {
+        int crop = model.manifest().preprocessing().centerCrop();
+        long start = System.nanoTime();
+        model.forward(List.of(new ModelInput(new float[crop * crop], crop, crop)));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        log.info("Model {} {} ({} folds) loaded on {}; warm-up forward took {} ms", model.manifest().id(),
+                model.manifest().version(), model.manifest().folds().size(), deviceName, Math.round(seconds * 1000));
+        return 1 / seconds;
     }
 
     public ModelInfo defaultModel() {
@@ -103,50 +99,62 @@ public class InferenceService implements AutoCloseable {
         return ModelInfo.of(model.manifest(), deviceName, model.manifest().id().equals(defaultModelId));
     }
 
+    /** This replica's name in job leases. */
+    public String instanceId() {
+        return instanceId;
+    }
+
     /**
-     * Scores the images with the given model, in batches of at most the configured size, on the
-     * device worker. The calling thread only waits.
+     * Takes room in the model's queue for {@code count} images, before they are committed.
+     *
+     * @throws QueueFullException when the queue is full; it says when to retry
      */
-    public List<EnsemblePrediction> predict(String modelId, List<ModelInput> inputs) {
-        ServedModel model = models.get(modelId);
-        if (model == null) {
+    public void reserve(String modelId, int count) {
+        batcher(modelId).reserve(count);
+    }
+
+    /** Gives back room taken by {@link #reserve} that no job will use. */
+    public void release(String modelId, int count) {
+        batcher(modelId).release(count);
+    }
+
+    /** Queues a committed job on a reservation; completes when the job is done, retried or failed. */
+    public CompletableFuture<JobStatus> submit(QueuedJob job) {
+        return batcher(job.modelId()).submit(job);
+    }
+
+    Map<String, MicroBatcher> batchers() {
+        return batchers;
+    }
+
+    private MicroBatcher batcher(String modelId) {
+        MicroBatcher batcher = batchers.get(modelId);
+        if (batcher == null) {
             throw new IllegalArgumentException("No model " + modelId);
         }
-        long submitted = System.nanoTime();
-        Future<List<EnsemblePrediction>> result = worker.submit(() -> {
-            List<EnsemblePrediction> predictions = new ArrayList<>(inputs.size());
-            for (int from = 0; from < inputs.size(); from += properties.maxBatchSize()) {
-                List<ModelInput> batch = inputs.subList(from, Math.min(inputs.size(), from + properties.maxBatchSize()));
-                double[] waits = new double[batch.size()];
-                // Wait = from submission until this batch's forward starts, earlier batches included.
-                Arrays.fill(waits, (System.nanoTime() - submitted) / 1e6);
-                long start = System.nanoTime();
-                float[][][] outputs = model.forward(batch);
-                double inferenceMillis = (System.nanoTime() - start) / 1e6;
-                predictions.addAll(model.ensemble(outputs, batch.size(), waits, inferenceMillis));
-            }
-            return Collections.unmodifiableList(predictions);
-        });
+        return batcher;
+    }
+
+    /**
+     * The host name without a DNS lookup (which could hang on an air-gapped network). It is stable
+     * across a process restart on the same host or pod, so a restarted replica takes its own
+     * unfinished jobs back at once instead of waiting for their leases to expire.
+     */
+    private static String hostName() {
+        String fromEnvironment = System.getenv("HOSTNAME");
+        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
+            return fromEnvironment;
+        }
         try {
-            return result.get(properties.timeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            result.cancel(true);
-            Thread.currentThread().interrupt();
-            throw new InferenceFailedException("Interrupted while waiting for inference", e);
-        } catch (TimeoutException e) {
-            result.cancel(true);
-            throw new InferenceFailedException("Inference did not finish within " + properties.timeout(), e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new InferenceFailedException("Inference failed", e.getCause());
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException | RuntimeException e) {
+            return "chestlens";
         }
     }
 
     @Override
     public void close() {
-        worker.shutdownNow();
+        batchers.values().forEach(MicroBatcher::close);
         models.values().forEach(ServedModel::close);
     }
 }

@@ -3,6 +3,7 @@ package org.chestlens.ingest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,11 +13,14 @@ import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.ImageView;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
@@ -28,22 +32,32 @@ import org.springframework.web.multipart.MultipartFile;
 class ImageUploadController {
 
     private final IngestService ingest;
+    private final IngestProperties properties;
 
-    ImageUploadController(IngestService ingest) {
+    ImageUploadController(IngestService ingest, IngestProperties properties) {
         this.ingest = ingest;
+        this.properties = properties;
     }
 
-    /** The answer to an upload: one entry per file, in upload order. */
+    /** The answer to an upload: one entry per file, in upload order, each with its own location. */
     @Schema(name = "UploadResult")
     record UploadResult(List<ImageView> images) {
     }
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Upload one or more PNG chest radiographs and score them",
-            description = "Each part named 'file' is one image. All files are validated before any is stored: "
-                    + "one bad file rejects the whole request. The same bytes uploaded again return the stored "
-                    + "image and prediction.")
-    @ApiResponse(responseCode = "201", description = "Scored and stored")
+    @Operation(summary = "Upload one or more PNG chest radiographs for scoring",
+            description = """
+                    Each part named 'file' is one image. All files are validated and the images and their \
+                    scoring jobs committed together before the answer: one bad file rejects the whole request, \
+                    and an accepted upload survives a crash. The same bytes uploaded again return the stored \
+                    image. Waiting (RFC 7240): 'Prefer: respond-async' answers 202 at once; 'Prefer: wait=N' \
+                    waits up to N seconds for the results; without a preference the server waits up to \
+                    chestlens.ingest.default-wait. 201 (or 200 when nothing new was created) carries the \
+                    finished predictions; 202 means at least one image is still queued or running: poll its \
+                    location.""")
+    @ApiResponse(responseCode = "200", description = "Every image was already stored and scored")
+    @ApiResponse(responseCode = "201", description = "Stored and scored")
+    @ApiResponse(responseCode = "202", description = "Stored and queued; poll each image's location")
     @ApiResponse(responseCode = "400", description = "Empty file, no file part, malformed request",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "413", description = "Upload over the configured size limit",
@@ -52,18 +66,65 @@ class ImageUploadController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "422", description = "Corrupt, truncated, too large in pixels, or without contrast",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "429", description = "Too busy; retry after the Retry-After header",
+    @ApiResponse(responseCode = "429", description = "Queue full or decoders busy; retry after the Retry-After header",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     ResponseEntity<UploadResult> upload(
             @Parameter(description = "PNG images (8- or 16-bit grey, or colour, converted to luminance)")
-            @RequestPart("file") List<MultipartFile> files) {
+            @RequestPart("file") List<MultipartFile> files,
+            @Parameter(description = "RFC 7240 preferences: respond-async, or wait=N (seconds)")
+            @RequestHeader(value = "Prefer", required = false) String prefer,
+            @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
+                    + "request's images instead of uploading again")
+            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
+                    "The Idempotency-Key header must have 1 to 200 characters.");
+        }
         List<IngestService.Upload> uploads = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) {
             uploads.add(new IngestService.Upload("#" + (i + 1), bytesOf(files.get(i))));
         }
-        List<ImageView> images = ingest.ingest(uploads);
-        ResponseEntity.BodyBuilder created = ResponseEntity.created(URI.create("/api/v1/images/" + images.get(0).id()));
-        return created.body(new UploadResult(images));
+        WaitPreference preference = WaitPreference.parse(prefer, properties.defaultWait(), properties.maxWait());
+        IngestService.Result result = ingest.ingest(uploads, idempotencyKey, preference.duration());
+
+        List<ImageView> images = result.images();
+        HttpStatus status = !result.allDone() ? HttpStatus.ACCEPTED
+                : result.createdAny() ? HttpStatus.CREATED : HttpStatus.OK;
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(status)
+                .location(URI.create(images.get(0).location()));
+        if (preference.applied() != null) {
+            answer.header("Preference-Applied", preference.applied());
+        }
+        return answer.body(new UploadResult(images));
+    }
+
+    /** RFC 7240: {@code respond-async} and {@code wait=N}; other preferences are ignored. */
+    record WaitPreference(Duration duration, String applied) {
+
+        static WaitPreference parse(String header, Duration defaultWait, Duration maxWait) {
+            if (header == null) {
+                return new WaitPreference(defaultWait, null);
+            }
+            Duration wait = null;
+            boolean async = false;
+            for (String preference : header.split(",")) {
+                String token = preference.split(";")[0].trim().toLowerCase();
+                if (token.equals("respond-async")) {
+                    async = true;
+                } else if (token.startsWith("wait=")) {
+                    try {
+                        wait = Duration.ofSeconds(Math.max(0, Long.parseLong(token.substring(5).trim().replace("\"", ""))));
+                    } catch (NumberFormatException ignored) {
+                        // A malformed preference is ignored, as RFC 7240 asks.
+                    }
+                }
+            }
+            if (wait != null) {
+                Duration capped = wait.compareTo(maxWait) > 0 ? maxWait : wait;
+                return new WaitPreference(capped, "wait=" + capped.toSeconds());
+            }
+            return async ? new WaitPreference(Duration.ZERO, "respond-async") : new WaitPreference(defaultWait, null);
+        }
     }
 
     private static byte[] bytesOf(MultipartFile file) {

@@ -17,6 +17,9 @@ import org.springframework.validation.annotation.Validated;
  * @param maxFilesPerRequest most files in one upload request
  * @param maxConcurrentDecodes decodes running at once; each may hold a few hundred MB of pixels
  * @param decodeSlotWait how long an upload waits for a decode slot before it is answered 429
+ * @param defaultWait how long an upload without a {@code Prefer} header waits for its results
+ *                    before the answer is 202; {@code Prefer: respond-async} answers at once
+ * @param maxWait the most a client may ask to wait with {@code Prefer: wait=N}
  */
 @Validated
 @ConfigurationProperties("chestlens.ingest")
@@ -24,5 +27,7 @@ public record IngestProperties(
         @Min(1) @DefaultValue("40000000") long maxPixels,
         @Min(1) @Max(256) @DefaultValue("32") int maxFilesPerRequest,
         @Min(1) @DefaultValue("2") int maxConcurrentDecodes,
-        @DefaultValue("10s") Duration decodeSlotWait) {
+        @DefaultValue("10s") Duration decodeSlotWait,
+        @DefaultValue("10s") Duration defaultWait,
+        @DefaultValue("60s") Duration maxWait) {
 }

@@ -2,28 +2,39 @@ package org.chestlens.ingest;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
-import org.chestlens.inference.EnsemblePrediction;
+import org.chestlens.inference.InferenceProperties;
 import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.ModelInput;
+import org.chestlens.inference.QueueFullException;
 import org.chestlens.prediction.ImageView;
+import org.chestlens.prediction.JobStatus;
+import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.NewImage;
-import org.chestlens.prediction.NewPrediction;
+import org.chestlens.prediction.PendingImage;
 import org.chestlens.prediction.PredictionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.stereotype.Service;
 
 /**
- * Accepts uploaded files: validates and decodes every file of a request before anything is
- * stored, scores the new ones, and stores images and predictions in one transaction, so a request
- * with one bad file leaves nothing behind.
+ * Accepts uploads: validates and decodes every file of a request on the request thread, takes room
+ * in the inference queue, commits images and jobs in one transaction, and only then hands the jobs
+ * to the batcher. A request with one bad file, or one that finds the queue full, leaves nothing
+ * behind; an acknowledged upload is in the database and will be scored even across a crash.
  */
 @Service
 public class IngestService {
@@ -34,57 +45,121 @@ public class IngestService {
     public record Upload(String label, byte[] bytes) {
     }
 
+    /**
+     * @param images in upload order
+     * @param createdAny whether this request stored a new image or started a new job
+     */
+    public record Result(List<ImageView> images, boolean createdAny) {
+        public boolean allDone() {
+            return images.stream().allMatch(i -> i.status() == JobStatus.DONE);
+        }
+    }
+
     private final InferenceService inference;
+    private final InferenceProperties inferenceProperties;
+    private final JobStore jobs;
     private final PredictionStore store;
     private final IngestProperties properties;
     private final Semaphore decodeSlots;
 
-    IngestService(InferenceService inference, PredictionStore store, IngestProperties properties) {
+    IngestService(InferenceService inference, InferenceProperties inferenceProperties, JobStore jobs,
+                  PredictionStore store, IngestProperties properties) {
         this.inference = inference;
+        this.inferenceProperties = inferenceProperties;
+        this.jobs = jobs;
         this.store = store;
         this.properties = properties;
         this.decodeSlots = new Semaphore(properties.maxConcurrentDecodes(), true);
     }
 
-    public List<ImageView> ingest(List<Upload> uploads) {
+    public Result ingest(List<Upload> uploads, String idempotencyKey, Duration wait) {
         if (uploads.size() > properties.maxFilesPerRequest()) {
             throw UploadRejected.tooManyFiles(uploads.size(), properties.maxFilesPerRequest());
+        }
+        if (idempotencyKey != null) {
+            Optional<List<UUID>> earlier = jobs.idempotentImages(idempotencyKey);
+            if (earlier.isPresent()) {
+                return new Result(store.images(earlier.get()), false);
+            }
         }
         ModelInfo model = inference.defaultModel();
         InnerEyePreprocessor preprocessor = new InnerEyePreprocessor(model.preprocessing().resize(),
                 model.preprocessing().centerCrop());
 
-        // Everything is validated and decoded before anything is stored or scored.
-        List<String> hashes = new ArrayList<>(uploads.size());
-        List<Prepared> toScore = new ArrayList<>();
-        for (Upload upload : uploads) {
+        // Everything is validated and decoded before anything is stored or queued. Images already
+        // stored with a live or finished job are not decoded again.
+        UUID[] imageIds = new UUID[uploads.size()];
+        List<PendingImage> pending = new ArrayList<>();
+        List<Integer> pendingPositions = new ArrayList<>();
+        for (int i = 0; i < uploads.size(); i++) {
+            Upload upload = uploads.get(i);
             checkFormat(upload);
             String sha256 = sha256(upload.bytes());
-            hashes.add(sha256);
-            if (store.findScored(sha256, model.id(), model.version()).isEmpty()) {
-                toScore.add(prepare(upload, sha256, preprocessor));
+            Optional<UUID> known = jobs.imageIdBySha256(sha256)
+                    .filter(id -> jobs.status(id, model.id(), model.version())
+                            .map(status -> status != JobStatus.FAILED).orElse(false));
+            if (known.isPresent()) {
+                imageIds[i] = known.get();
+            } else {
+                pending.add(prepare(upload, sha256, preprocessor));
+                pendingPositions.add(i);
             }
         }
 
-        List<EnsemblePrediction> predictions = toScore.isEmpty() ? List.of()
-                : inference.predict(model.id(), toScore.stream().map(Prepared::input).toList());
-        List<PredictionStore.Submission> submissions = new ArrayList<>(toScore.size());
-        for (int i = 0; i < toScore.size(); i++) {
-            submissions.add(new PredictionStore.Submission(toScore.get(i).image(),
-                    toNewPrediction(model, predictions.get(i), toScore.get(i).decodeMillis())));
+        List<CompletableFuture<JobStatus>> outcomes = new ArrayList<>();
+        if (!pending.isEmpty()) {
+            try {
+                inference.reserve(model.id(), pending.size());
+            } catch (QueueFullException full) {
+                throw UploadRejected.queueFull(full.retryAfterSeconds());
+            }
+            List<JobStore.Accepted> accepted;
+            try {
+                accepted = jobs.accept(pending, model.id(), model.version(), inference.instanceId(),
+                        inferenceProperties.lease(), idempotencyKey);
+            } catch (DataIntegrityViolationException concurrentSameKey) {
+                inference.release(model.id(), pending.size());
+                return jobs.idempotentImages(idempotencyKey)
+                        .map(ids -> new Result(store.images(ids), false))
+                        .orElseThrow(() -> concurrentSameKey);
+            } catch (RuntimeException e) {
+                inference.release(model.id(), pending.size());
+                throw e;
+            }
+            int unused = 0;
+            for (int k = 0; k < accepted.size(); k++) {
+                JobStore.Accepted a = accepted.get(k);
+                imageIds[pendingPositions.get(k)] = a.imageId();
+                if (a.job().isPresent()) {
+                    outcomes.add(inference.submit(a.job().get()));
+                } else {
+                    unused++;
+                }
+            }
+            if (unused > 0) {
+                inference.release(model.id(), unused);
+            }
+        } else if (idempotencyKey != null) {
+            jobs.rememberIdempotencyKey(idempotencyKey, List.of(imageIds));
         }
-        store.store(submissions);
-
-        List<ImageView> result = new ArrayList<>(hashes.size());
-        for (String sha256 : hashes) {
-            result.add(store.findScored(sha256, model.id(), model.version()).orElseThrow());
-        }
-        log.info("Upload of {} file(s): {} scored by {} {}, {} already known", hashes.size(), toScore.size(),
-                model.id(), model.version(), hashes.size() - toScore.size());
-        return result;
+        awaitAll(outcomes, wait);
+        log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(), outcomes.size(),
+                model.id(), model.version(), uploads.size() - pending.size());
+        return new Result(store.images(List.of(imageIds)), !outcomes.isEmpty());
     }
 
-    private record Prepared(NewImage image, ModelInput input, double decodeMillis) {
+    private static void awaitAll(List<CompletableFuture<JobStatus>> outcomes, Duration wait) {
+        if (outcomes.isEmpty() || wait.isZero()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
+                    .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            // Not finished in time (or retried): the answer reports each image's current status.
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void checkFormat(Upload upload) {
@@ -96,7 +171,7 @@ public class IngestService {
         }
     }
 
-    private Prepared prepare(Upload upload, String sha256, InnerEyePreprocessor preprocessor) {
+    private PendingImage prepare(Upload upload, String sha256, InnerEyePreprocessor preprocessor) {
         byte[] bytes = upload.bytes();
         acquireDecodeSlot();
         try {
@@ -109,7 +184,7 @@ public class IngestService {
             double decodeMillis = (System.nanoTime() - start) / 1e6;
             NewImage image = new NewImage(sha256, "PNG", bytes.length, grey.width(), grey.height(),
                     grey.bitDepth(), grey.colourType(), List.of());
-            return new Prepared(image, input, decodeMillis);
+            return new PendingImage(image, input.pixels(), input.height(), input.width(), decodeMillis);
         } finally {
             decodeSlots.release();
         }
@@ -124,12 +199,6 @@ public class IngestService {
             Thread.currentThread().interrupt();
             throw UploadRejected.busy(1);
         }
-    }
-
-    private static NewPrediction toNewPrediction(ModelInfo model, EnsemblePrediction p, double decodeMillis) {
-        return new NewPrediction(model.id(), model.version(), p.probabilities(), p.predictedClass(),
-                p.subTaskScores().cvx03vs12(), p.subTaskScores().cvx0vs3(), p.subTaskScores().cvx1vs2(),
-                p.confidence(), p.foldSpread(), decodeMillis, p.waitMillis(), p.inferenceMillis());
     }
 
     static String sha256(byte[] bytes) {

@@ -41,6 +41,14 @@ final class UploadRejected {
                 count + " files in one request; at most " + max + " are accepted.");
     }
 
+    static ApiProblem queueFull(long retryAfterSeconds) {
+        ApiProblem problem = new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "queue-full", "Inference queue full",
+                "The service has as many images waiting as it accepts; retry after " + retryAfterSeconds + " s.",
+                Map.of("retryAfter", retryAfterSeconds), null);
+        problem.getHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
+        return problem;
+    }
+
     static ApiProblem busy(long retryAfterSeconds) {
         ApiProblem problem = new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "busy", "Busy",
                 "All decode slots are in use; retry later.", Map.of("retryAfter", retryAfterSeconds), null);

@@ -33,19 +33,6 @@ class ImageEntity {
     protected ImageEntity() {
     }
 
-    ImageEntity(UUID id, NewImage image, Instant receivedAt) {
-        this.id = id;
-        this.sha256 = image.sha256();
-        this.format = image.format();
-        this.sizeBytes = image.sizeBytes();
-        this.width = image.width();
-        this.height = image.height();
-        this.bitDepth = image.bitDepth();
-        this.colourType = image.colourType();
-        this.warnings = List.copyOf(image.warnings());
-        this.receivedAt = receivedAt;
-    }
-
     UUID id() { return id; }
     String sha256() { return sha256; }
     String format() { return format; }

@@ -33,26 +33,6 @@ class PredictionEntity {
     protected PredictionEntity() {
     }
 
-    PredictionEntity(UUID id, UUID imageId, long modelVersionId, NewPrediction p, Instant createdAt) {
-        this.id = id;
-        this.imageId = imageId;
-        this.modelVersionId = modelVersionId;
-        this.predictedClass = (short) p.predictedClass().index();
-        this.pCvx0 = p.probabilities()[0];
-        this.pCvx1 = p.probabilities()[1];
-        this.pCvx2 = p.probabilities()[2];
-        this.pCvx3 = p.probabilities()[3];
-        this.scoreCvx03vs12 = p.scoreCvx03vs12();
-        this.scoreCvx0vs3 = p.scoreCvx0vs3();
-        this.scoreCvx1vs2 = p.scoreCvx1vs2();
-        this.confidence = p.confidence();
-        this.foldSpread = p.foldSpread().clone();
-        this.decodeMs = p.decodeMillis();
-        this.waitMs = p.waitMillis();
-        this.inferenceMs = p.inferenceMillis();
-        this.createdAt = createdAt;
-    }
-
     UUID id() { return id; }
     UUID imageId() { return imageId; }
     long modelVersionId() { return modelVersionId; }

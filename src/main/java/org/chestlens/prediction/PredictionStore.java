@@ -2,7 +2,6 @@ package org.chestlens.prediction;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
 import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -28,53 +28,25 @@ public class PredictionStore {
     private final ImageRepository images;
     private final PredictionRepository predictions;
     private final ModelVersionRegistry modelVersions;
+    private final JdbcClient jdbc;
 
-    PredictionStore(ImageRepository images, PredictionRepository predictions, ModelVersionRegistry modelVersions) {
+    PredictionStore(ImageRepository images, PredictionRepository predictions, ModelVersionRegistry modelVersions,
+                    JdbcClient jdbc) {
         this.images = images;
         this.predictions = predictions;
         this.modelVersions = modelVersions;
-    }
-
-    /** An upload to store: the image and the prediction made for it. */
-    public record Submission(NewImage image, NewPrediction prediction) {
-    }
-
-    /**
-     * Stores all submissions in one transaction, so a request either leaves all its images or none.
-     * An image whose bytes were stored before is reused, and so is its prediction by the same model
-     * version: the answer is the stored one, never a duplicate.
-     */
-    @Transactional
-    public List<ImageView> store(List<Submission> submissions) {
-        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        List<ImageView> stored = new ArrayList<>(submissions.size());
-        for (Submission submission : submissions) {
-            ImageEntity image = images.findBySha256(submission.image().sha256())
-                    .orElseGet(() -> images.save(new ImageEntity(UUID.randomUUID(), submission.image(), now)));
-            NewPrediction p = submission.prediction();
-            long modelVersionId = modelVersions.find(p.modelId(), p.modelVersion())
-                    .orElseThrow(() -> new IllegalStateException("Model version not registered: " + p.modelId()))
-                    .id();
-            if (predictions.findByImageIdAndModelVersionId(image.id(), modelVersionId).isEmpty()) {
-                predictions.save(new PredictionEntity(UUID.randomUUID(), image.id(), modelVersionId, p, now));
-            }
-            stored.add(ImageView.of(image, predictionsOf(image.id())));
-        }
-        predictions.flush();
-        return stored;
-    }
-
-    /** The stored image with these bytes, if its prediction by the given model version exists too. */
-    @Transactional(readOnly = true)
-    public Optional<ImageView> findScored(String sha256, String modelId, String modelVersion) {
-        return images.findBySha256(sha256).flatMap(image -> modelVersions.find(modelId, modelVersion)
-                .flatMap(version -> predictions.findByImageIdAndModelVersionId(image.id(), version.id()))
-                .map(found -> ImageView.of(image, predictionsOf(image.id()))));
+        this.jdbc = jdbc;
     }
 
     @Transactional(readOnly = true)
     public Optional<ImageView> image(UUID id) {
-        return images.findById(id).map(image -> ImageView.of(image, predictionsOf(id)));
+        return images.findById(id).map(image -> ImageView.of(image, jobsOf(id), predictionsOf(id)));
+    }
+
+    /** The images in the given order; ids that do not exist are skipped. */
+    @Transactional(readOnly = true)
+    public List<ImageView> images(List<UUID> ids) {
+        return ids.stream().map(this::image).flatMap(Optional::stream).toList();
     }
 
     @Transactional(readOnly = true)
@@ -126,6 +98,18 @@ public class PredictionStore {
         String next = more ? new Cursor(page.get(page.size() - 1).createdAt(), page.get(page.size() - 1).id()).encode()
                 : null;
         return new PredictionPage(page.stream().map(this::view).toList(), next);
+    }
+
+    private List<ImageView.JobView> jobsOf(UUID imageId) {
+        return jdbc.sql("""
+                        SELECT m.model_id, m.version, j.status, j.attempts, j.failure_reason
+                        FROM inference_job j JOIN model_version m ON m.id = j.model_version_id
+                        WHERE j.image_id = :imageId ORDER BY j.created_at""")
+                .param("imageId", imageId)
+                .query((rs, n) -> new ImageView.JobView(rs.getString("model_id"), rs.getString("version"),
+                        JobStatus.valueOf(rs.getString("status")), rs.getInt("attempts"),
+                        rs.getString("failure_reason")))
+                .list();
     }
 
     private List<PredictionView> predictionsOf(UUID imageId) {

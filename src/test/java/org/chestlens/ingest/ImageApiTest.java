@@ -44,6 +44,8 @@ class ImageApiTest {
         assertThat(answer.status()).isEqualTo(201);
         JsonNode image = answer.body().path("images").path(0);
         assertThat(answer.headers().getLocation()).hasToString("/api/v1/images/" + image.path("id").asString());
+        assertThat(image.path("location").asString()).isEqualTo("/api/v1/images/" + image.path("id").asString());
+        assertThat(image.path("status").asString()).isEqualTo("DONE");
         assertThat(image.path("sha256").asString()).isEqualTo(IngestService.sha256(png));
         assertThat(image.path("format").asString()).isEqualTo("PNG");
         assertThat(image.path("width").asInt()).isEqualTo(640);
@@ -101,7 +103,8 @@ class ImageApiTest {
         Answer first = api.upload(png);
         Answer second = api.upload(png);
 
-        assertThat(second.status()).isEqualTo(201);
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(second.status()).isEqualTo(200);
         assertThat(second.body().path("images").path(0)).isEqualTo(first.body().path("images").path(0));
         assertThat(jdbc.sql("SELECT count(*) FROM image WHERE sha256 = :sha").param("sha", IngestService.sha256(png))
                 .query(Long.class).single()).isEqualTo(1L);
@@ -137,6 +140,75 @@ class ImageApiTest {
         assertThat(grey16.body().path("images").path(0).path("colourType").asString()).isEqualTo("GREY");
         assertThat(rgb.status()).isEqualTo(201);
         assertThat(rgb.body().path("images").path(0).path("colourType").asString()).isEqualTo("RGB");
+    }
+
+    @Test
+    void respondAsyncAnswers202AndTheImageCanBePolledUntilDone() throws InterruptedException {
+        byte[] png = TestImages.syntheticPng(501, 300, 320);
+
+        Answer accepted = api.upload(ApiClient.header("Prefer", "respond-async"), png);
+
+        assertThat(accepted.status()).isEqualTo(202);
+        assertThat(accepted.headers().getFirst("Preference-Applied")).isEqualTo("respond-async");
+        JsonNode image = accepted.body().path("images").path(0);
+        assertThat(image.path("status").asString()).isIn("QUEUED", "RUNNING", "DONE");
+        String location = accepted.headers().getLocation().toString();
+        assertThat(location).isEqualTo(image.path("location").asString());
+        // The job was committed before the answer: it is in the database already.
+        assertThat(jdbc.sql("SELECT count(*) FROM inference_job WHERE image_id = :id")
+                .param("id", java.util.UUID.fromString(image.path("id").asString())).query(Long.class).single())
+                .isEqualTo(1L);
+
+        Answer polled = api.get(location);
+        for (int i = 0; i < 300 && !polled.body().path("status").asString().equals("DONE"); i++) {
+            Thread.sleep(100);
+            polled = api.get(location);
+        }
+        assertThat(polled.body().path("status").asString()).isEqualTo("DONE");
+        assertThat(polled.body().path("predictions")).hasSize(1);
+        assertThat(polled.body().path("jobs").path(0).path("attempts").asInt()).isZero();
+        // Inputs are dropped once the job is done (retention is off by default).
+        assertThat(jdbc.sql("SELECT input IS NULL FROM inference_job WHERE image_id = :id")
+                .param("id", java.util.UUID.fromString(image.path("id").asString())).query(Boolean.class).single())
+                .isTrue();
+    }
+
+    @Test
+    void preferWaitReturnsTheFinishedResultInline() {
+        Answer answer = api.upload(ApiClient.header("Prefer", "wait=30"), TestImages.syntheticPng(502, 280, 300));
+
+        assertThat(answer.status()).isEqualTo(201);
+        assertThat(answer.headers().getFirst("Preference-Applied")).isEqualTo("wait=30");
+        assertThat(answer.body().path("images").path(0).path("predictions")).hasSize(1);
+    }
+
+    @Test
+    void anIdempotencyKeyReturnsTheFirstRequestsImages() {
+        String key = "order-" + System.nanoTime();
+        Answer first = api.upload(ApiClient.header("Idempotency-Key", key), TestImages.syntheticPng(503, 270, 270));
+        // A retry with the same key but (say) a re-encoded file still answers with the first image.
+        Answer retry = api.upload(ApiClient.header("Idempotency-Key", key), TestImages.syntheticPng(504, 270, 270));
+
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(retry.status()).isEqualTo(200);
+        assertThat(retry.body().path("images").path(0).path("id"))
+                .isEqualTo(first.body().path("images").path(0).path("id"));
+        assertThat(jdbc.sql("SELECT count(*) FROM image WHERE sha256 = :sha")
+                .param("sha", IngestService.sha256(TestImages.syntheticPng(504, 270, 270))).query(Long.class).single())
+                .isZero();
+    }
+
+    @Test
+    void metricsAreExposedForPrometheus() {
+        api.upload(TestImages.syntheticPng(505, 260, 280));
+        ApiClient.Answer metrics = api.get("/actuator/metrics/chestlens.inference.batch.size");
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(metrics.body().path("measurements").path(0).path("value").asDouble()).isPositive();
+        String prometheus = org.springframework.web.client.RestClient.create("http://localhost:" + port)
+                .get().uri("/actuator/prometheus").retrieve().body(String.class);
+        assertThat(prometheus).contains("chestlens_inference_queue_depth", "chestlens_inference_batch_size",
+                "chestlens_inference_queue_wait", "chestlens_inference_batch_duration", "chestlens_inference_images",
+                "chestlens_inference_rejections", "chestlens_inference_throughput");
     }
 
     @Test

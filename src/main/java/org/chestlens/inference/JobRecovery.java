@@ -1,0 +1,95 @@
+package org.chestlens.inference;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.chestlens.prediction.JobStore;
+import org.chestlens.prediction.QueuedJob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.stereotype.Component;
+
+/**
+ * The recovery path of the durable queue (the hot path hands jobs to the batcher directly): at
+ * start-up it takes back this instance's unfinished jobs, then periodically claims any job whose
+ * lease expired (a crashed replica's, or a failed job due for retry), as far as the queue has
+ * room; and it keeps the leases of the jobs this replica holds fresh.
+ */
+@Component
+class JobRecovery implements DisposableBean {
+
+    private static final Logger log = LoggerFactory.getLogger(JobRecovery.class);
+
+    private final InferenceService inference;
+    private final JobStore jobs;
+    private final InferenceProperties properties;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "job-recovery");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    JobRecovery(InferenceService inference, JobStore jobs, InferenceProperties properties) {
+        this.inference = inference;
+        this.jobs = jobs;
+        this.properties = properties;
+    }
+
+    @EventListener(ApplicationReadyEvent.class)
+    void start() {
+        scheduler.execute(() -> recover(true));
+        long interval = properties.recoveryInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(() -> recover(false), interval, interval, TimeUnit.MILLISECONDS);
+        long renewal = Math.max(1000, properties.lease().toMillis() / 3);
+        scheduler.scheduleWithFixedDelay(this::renewLeases, renewal, renewal, TimeUnit.MILLISECONDS);
+    }
+
+    void recover(boolean startUp) {
+        try {
+            for (Map.Entry<String, MicroBatcher> entry : inference.batchers().entrySet()) {
+                ModelInfo model = inference.model(entry.getKey()).orElseThrow();
+                int room = entry.getValue().freeCapacity();
+                List<QueuedJob> claimed = startUp
+                        ? jobs.claimOwnAndExpired(inference.instanceId(), model.id(), model.version(), room,
+                        properties.lease())
+                        : jobs.claimExpired(inference.instanceId(), model.id(), model.version(), room,
+                        properties.lease());
+                for (QueuedJob job : claimed) {
+                    try {
+                        entry.getValue().reserve(1);
+                    } catch (QueueFullException full) {
+                        // Uploads took the room meanwhile; the lease runs out and a later round retries.
+                        continue;
+                    }
+                    entry.getValue().submit(job);
+                }
+                if (!claimed.isEmpty()) {
+                    log.info("Recovered {} unfinished job(s) for {} {}", claimed.size(), model.id(), model.version());
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("Job recovery failed; will try again: {}", e.toString());
+        }
+    }
+
+    private void renewLeases() {
+        try {
+            for (MicroBatcher batcher : inference.batchers().values()) {
+                jobs.renewLeases(batcher.heldJobIds(), inference.instanceId(), properties.lease());
+            }
+        } catch (RuntimeException e) {
+            log.warn("Lease renewal failed; will try again: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void destroy() {
+        scheduler.shutdownNow();
+    }
+}

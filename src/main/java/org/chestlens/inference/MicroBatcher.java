@@ -1,0 +1,239 @@
+package org.chestlens.inference;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.chestlens.prediction.JobResult;
+import org.chestlens.prediction.JobStatus;
+import org.chestlens.prediction.JobStore;
+import org.chestlens.prediction.NewPrediction;
+import org.chestlens.prediction.QueuedJob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Collects jobs for one model into batches: a batch closes when it is full or when the first job
+ * in it has waited the maximum delay (measured from that job's arrival, not from when the worker
+ * looked). One worker thread runs every forward pass, so request threads never touch the model.
+ * Capacity is reserved before an upload is committed, so an accepted job always has a place here.
+ */
+final class MicroBatcher implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(MicroBatcher.class);
+
+    private record Pending(QueuedJob job, long enqueuedNanos, CompletableFuture<JobStatus> outcome) {
+    }
+
+    private final ServedModel model;
+    private final JobStore jobs;
+    private final InferenceProperties properties;
+    private final String owner;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Map<UUID, Pending> held = new ConcurrentHashMap<>();
+    private final AtomicInteger reserved = new AtomicInteger();
+    private final Thread worker;
+    private volatile boolean running = true;
+    private volatile double imagesPerSecond;
+
+    private final DistributionSummary batchSizes;
+    private final Timer queueWait;
+    private final Timer batchDuration;
+    private final Counter images;
+    private final Counter rejections;
+    private final Counter failures;
+
+    MicroBatcher(ServedModel model, JobStore jobs, InferenceProperties properties, String owner,
+                 double initialImagesPerSecond, MeterRegistry meters) {
+        this.model = model;
+        this.jobs = jobs;
+        this.properties = properties;
+        this.owner = owner;
+        this.imagesPerSecond = initialImagesPerSecond;
+        String id = model.manifest().id();
+        Gauge.builder("chestlens.inference.queue.depth", reserved, AtomicInteger::get).tag("model", id)
+                .description("Images accepted and not yet scored").register(meters);
+        Gauge.builder("chestlens.inference.throughput", this, b -> b.imagesPerSecond).tag("model", id)
+                .description("Recent images per second (moving average over batches)").baseUnit("images/s")
+                .register(meters);
+        batchSizes = DistributionSummary.builder("chestlens.inference.batch.size").tag("model", id)
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(meters);
+        queueWait = Timer.builder("chestlens.inference.queue.wait").tag("model", id)
+                .publishPercentileHistogram().register(meters);
+        batchDuration = Timer.builder("chestlens.inference.batch.duration").tag("model", id)
+                .description("Forward passes of all folds for one batch").publishPercentileHistogram().register(meters);
+        images = Counter.builder("chestlens.inference.images").tag("model", id).register(meters);
+        rejections = Counter.builder("chestlens.inference.rejections").tag("model", id)
+                .description("Uploads answered 429 because the queue was full").register(meters);
+        failures = Counter.builder("chestlens.inference.failures").tag("model", id).register(meters);
+        worker = new Thread(this::loop, "batcher-" + id);
+        worker.setDaemon(true);
+        worker.start();
+    }
+
+    /** Takes room for {@code count} jobs, or throws with the time after which a retry may succeed. */
+    void reserve(int count) {
+        while (true) {
+            int current = reserved.get();
+            if (current + count > properties.queueCapacity()) {
+                rejections.increment();
+                double rate = Math.max(imagesPerSecond, 0.1);
+                long seconds = (long) Math.ceil((current + count - properties.queueCapacity() + 1) / rate);
+                throw new QueueFullException(Math.max(1, seconds));
+            }
+            if (reserved.compareAndSet(current, current + count)) {
+                return;
+            }
+        }
+    }
+
+    void release(int count) {
+        reserved.addAndGet(-count);
+    }
+
+    int freeCapacity() {
+        return properties.queueCapacity() - reserved.get();
+    }
+
+    /**
+     * Queues a committed job that holds a reservation. A job already held (claimed again while
+     * still here) is not queued twice.
+     */
+    CompletableFuture<JobStatus> submit(QueuedJob job) {
+        Pending pending = new Pending(job, System.nanoTime(), new CompletableFuture<>());
+        Pending existing = held.putIfAbsent(job.jobId(), pending);
+        if (existing != null) {
+            release(1);
+            return existing.outcome();
+        }
+        queue.add(pending);
+        return pending.outcome();
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                List<Pending> batch = nextBatch();
+                if (!batch.isEmpty()) {
+                    process(batch);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("Batcher for {} failed; continuing", model.manifest().id(), e);
+            }
+        }
+    }
+
+    private List<Pending> nextBatch() throws InterruptedException {
+        Pending first = queue.poll(1, TimeUnit.SECONDS);
+        if (first == null) {
+            return List.of();
+        }
+        List<Pending> batch = new ArrayList<>(properties.maxBatchSize());
+        batch.add(first);
+        long deadline = first.enqueuedNanos() + properties.maxBatchDelay().toNanos();
+        while (batch.size() < properties.maxBatchSize()) {
+            long remaining = deadline - System.nanoTime();
+            Pending next = remaining > 0 ? queue.poll(remaining, TimeUnit.NANOSECONDS) : queue.poll();
+            if (next == null) {
+                break;
+            }
+            batch.add(next);
+        }
+        return batch;
+    }
+
+    private void process(List<Pending> batch) {
+        List<ModelInput> inputs = new ArrayList<>(batch.size());
+        List<UUID> ids = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            inputs.add(new ModelInput(p.job().input(), p.job().inputHeight(), p.job().inputWidth()));
+            ids.add(p.job().jobId());
+        }
+        try {
+            jobs.markRunning(ids, owner, properties.lease());
+            long start = System.nanoTime();
+            double[] waits = new double[batch.size()];
+            for (int i = 0; i < batch.size(); i++) {
+                waits[i] = (start - batch.get(i).enqueuedNanos()) / 1e6;
+                queueWait.record(Duration.ofNanos(start - batch.get(i).enqueuedNanos()));
+            }
+            float[][][] outputs = model.forward(inputs);
+            long forwardNanos = System.nanoTime() - start;
+            List<EnsemblePrediction> predictions = model.ensemble(outputs, batch.size(), waits, forwardNanos / 1e6);
+            List<JobResult> results = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                QueuedJob job = batch.get(i).job();
+                results.add(new JobResult(job.jobId(), job.imageId(), toNewPrediction(job, predictions.get(i))));
+            }
+            jobs.complete(results, properties.retainInputs());
+            batchSizes.record(batch.size());
+            batchDuration.record(Duration.ofNanos(forwardNanos));
+            images.increment(batch.size());
+            double rate = batch.size() / (forwardNanos / 1e9);
+            imagesPerSecond = imagesPerSecond <= 0 ? rate : 0.8 * imagesPerSecond + 0.2 * rate;
+            batch.forEach(p -> p.outcome().complete(JobStatus.DONE));
+        } catch (RuntimeException e) {
+            failures.increment(batch.size());
+            log.warn("Batch of {} for {} failed: {}", batch.size(), model.manifest().id(), e.toString());
+            for (Pending p : batch) {
+                p.outcome().complete(recordFailure(p.job(), e));
+            }
+        } finally {
+            for (Pending p : batch) {
+                held.remove(p.job().jobId());
+            }
+            release(batch.size());
+        }
+    }
+
+    /** Best effort: if the database is unreachable too, the lease expires and recovery retries. */
+    private JobStatus recordFailure(QueuedJob job, RuntimeException cause) {
+        try {
+            return jobs.fail(job.jobId(), cause.getClass().getSimpleName() + ": " + cause.getMessage(),
+                    properties.maxAttempts(), properties.retryDelay());
+        } catch (RuntimeException e) {
+            log.warn("Could not record failure of job {}: {}", job.jobId(), e.toString());
+            return JobStatus.QUEUED;
+        }
+    }
+
+    private NewPrediction toNewPrediction(QueuedJob job, EnsemblePrediction p) {
+        return new NewPrediction(job.modelId(), job.modelVersion(), p.probabilities(), p.predictedClass(),
+                p.subTaskScores().cvx03vs12(), p.subTaskScores().cvx0vs3(), p.subTaskScores().cvx1vs2(),
+                p.confidence(), p.foldSpread(), job.decodeMillis(), p.waitMillis(), p.inferenceMillis());
+    }
+
+    List<UUID> heldJobIds() {
+        return List.copyOf(held.keySet());
+    }
+
+    double imagesPerSecond() {
+        return imagesPerSecond;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        worker.interrupt();
+        try {
+            worker.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

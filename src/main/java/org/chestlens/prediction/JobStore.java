@@ -1,0 +1,298 @@
+package org.chestlens.prediction;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The durable inference queue in PostgreSQL. Uploads commit their image and job together; workers
+ * hold jobs under a lease; any replica claims jobs whose lease has expired with
+ * {@code FOR UPDATE SKIP LOCKED}. Writing a result is idempotent (one prediction per image and
+ * model version), so a job processed twice after a crash is stored once.
+ */
+@Service
+public class JobStore {
+
+    private final JdbcClient jdbc;
+    private final ModelVersionRegistry modelVersions;
+
+    JobStore(JdbcClient jdbc, ModelVersionRegistry modelVersions) {
+        this.jdbc = jdbc;
+        this.modelVersions = modelVersions;
+    }
+
+    /** The outcome of accepting one upload. {@code job} is present when a worker must score it. */
+    public record Accepted(UUID imageId, Optional<QueuedJob> job) {
+    }
+
+    /**
+     * Commits images and their jobs in one transaction. An image whose bytes are already stored is
+     * reused; a job is created for it only if it has none for this model version, or its last one
+     * failed (a re-upload retries). Concurrent uploads of the same bytes are safe.
+     */
+    @Transactional
+    public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
+                                 Duration lease, String idempotencyKey) {
+        long versionId = modelVersions.find(modelId, modelVersion)
+                .orElseThrow(() -> new IllegalStateException("Model version not registered: " + modelId)).id();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        List<Accepted> accepted = new ArrayList<>(pending.size());
+        for (PendingImage p : pending) {
+            UUID imageId = insertImage(p.image(), now);
+            UUID jobId = UUID.randomUUID();
+            Optional<UUID> created = jdbc.sql("""
+                            INSERT INTO inference_job (id, image_id, model_version_id, status, input, input_height,
+                                                       input_width, decode_ms, attempts, owner, lease_until, created_at)
+                            VALUES (:id, :imageId, :versionId, 'QUEUED', :input, :height, :width, :decodeMs, 0, :owner,
+                                    :leaseUntil, :now)
+                            ON CONFLICT (image_id, model_version_id) DO UPDATE
+                                SET status = 'QUEUED', input = EXCLUDED.input, attempts = 0, owner = EXCLUDED.owner,
+                                    lease_until = EXCLUDED.lease_until, failure_reason = NULL, finished_at = NULL
+                                WHERE inference_job.status = 'FAILED'
+                            RETURNING id""")
+                    .param("id", jobId)
+                    .param("imageId", imageId)
+                    .param("versionId", versionId)
+                    .param("input", toBytes(p.input()))
+                    .param("height", p.inputHeight())
+                    .param("width", p.inputWidth())
+                    .param("decodeMs", p.decodeMillis())
+                    .param("owner", owner)
+                    .param("leaseUntil", Timestamp.from(now.plus(lease)))
+                    .param("now", Timestamp.from(now))
+                    .query(UUID.class)
+                    .optional();
+            accepted.add(new Accepted(imageId, created.map(id -> new QueuedJob(id, imageId, modelId, modelVersion,
+                    p.input(), p.inputHeight(), p.inputWidth(), p.decodeMillis(), 0, now))));
+        }
+        if (idempotencyKey != null) {
+            jdbc.sql("INSERT INTO idempotency_key (key, image_ids, created_at) VALUES (:key, :ids, :now)")
+                    .param("key", idempotencyKey)
+                    .param("ids", accepted.stream().map(Accepted::imageId).toArray(UUID[]::new))
+                    .param("now", Timestamp.from(now))
+                    .update();
+        }
+        return accepted;
+    }
+
+    private UUID insertImage(NewImage image, Instant now) {
+        Optional<UUID> inserted = jdbc.sql("""
+                        INSERT INTO image (id, sha256, format, size_bytes, width, height, bit_depth, colour_type,
+                                           warnings, received_at)
+                        VALUES (:id, :sha256, :format, :size, :width, :height, :bitDepth, :colourType, :warnings, :now)
+                        ON CONFLICT (sha256) DO NOTHING
+                        RETURNING id""")
+                .param("id", UUID.randomUUID())
+                .param("sha256", image.sha256())
+                .param("format", image.format())
+                .param("size", image.sizeBytes())
+                .param("width", image.width())
+                .param("height", image.height())
+                .param("bitDepth", image.bitDepth())
+                .param("colourType", image.colourType())
+                .param("warnings", image.warnings().toArray(String[]::new))
+                .param("now", Timestamp.from(now))
+                .query(UUID.class)
+                .optional();
+        return inserted.orElseGet(() -> imageIdBySha256(image.sha256()).orElseThrow());
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<UUID> imageIdBySha256(String sha256) {
+        return jdbc.sql("SELECT id FROM image WHERE sha256 = :sha256").param("sha256", sha256).query(UUID.class)
+                .optional();
+    }
+
+    /** The status of an image's job for this model version, if it has one. */
+    @Transactional(readOnly = true)
+    public Optional<JobStatus> status(UUID imageId, String modelId, String modelVersion) {
+        return jdbc.sql("""
+                        SELECT j.status FROM inference_job j JOIN model_version m ON m.id = j.model_version_id
+                        WHERE j.image_id = :imageId AND m.model_id = :modelId AND m.version = :version""")
+                .param("imageId", imageId).param("modelId", modelId).param("version", modelVersion)
+                .query(String.class).optional().map(JobStatus::valueOf);
+    }
+
+    /** Remembers an Idempotency-Key whose request created nothing new; the first request's wins. */
+    @Transactional
+    public void rememberIdempotencyKey(String key, List<UUID> imageIds) {
+        jdbc.sql("""
+                        INSERT INTO idempotency_key (key, image_ids, created_at) VALUES (:key, :ids, now())
+                        ON CONFLICT (key) DO NOTHING""")
+                .param("key", key).param("ids", imageIds.toArray(UUID[]::new)).update();
+    }
+
+    @Transactional(readOnly = true)
+    public Optional<List<UUID>> idempotentImages(String key) {
+        return jdbc.sql("SELECT image_ids FROM idempotency_key WHERE key = :key").param("key", key)
+                .query((rs, n) -> List.of((UUID[]) rs.getArray("image_ids").getArray())).optional();
+    }
+
+    /** Marks jobs as being in a forward pass now, and extends their lease. */
+    @Transactional
+    public void markRunning(List<UUID> jobIds, String owner, Duration lease) {
+        jdbc.sql("""
+                        UPDATE inference_job SET status = 'RUNNING', owner = :owner,
+                            lease_until = now() + make_interval(secs => :leaseSeconds)
+                        WHERE id = ANY(:ids) AND status IN ('QUEUED', 'RUNNING')""")
+                .param("owner", owner).param("leaseSeconds", (double) lease.toSeconds())
+                .param("ids", jobIds.toArray(UUID[]::new)).update();
+    }
+
+    /** Stores the predictions and closes the jobs in one transaction. Idempotent. */
+    @Transactional
+    public void complete(List<JobResult> results, boolean retainInputs) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        for (JobResult result : results) {
+            NewPrediction p = result.prediction();
+            long versionId = modelVersions.find(p.modelId(), p.modelVersion()).orElseThrow().id();
+            jdbc.sql("""
+                            INSERT INTO prediction (id, image_id, model_version_id, predicted_class, p_cvx0, p_cvx1,
+                                p_cvx2, p_cvx3, score_cvx03vs12, score_cvx0vs3, score_cvx1vs2, confidence, fold_spread,
+                                decode_ms, wait_ms, inference_ms, created_at)
+                            VALUES (:id, :imageId, :versionId, :cls, :p0, :p1, :p2, :p3, :s1, :s2, :s3, :confidence,
+                                :spread, :decodeMs, :waitMs, :inferenceMs, :now)
+                            ON CONFLICT (image_id, model_version_id) DO NOTHING""")
+                    .param("id", UUID.randomUUID())
+                    .param("imageId", result.imageId())
+                    .param("versionId", versionId)
+                    .param("cls", (short) p.predictedClass().index())
+                    .param("p0", p.probabilities()[0])
+                    .param("p1", p.probabilities()[1])
+                    .param("p2", p.probabilities()[2])
+                    .param("p3", p.probabilities()[3])
+                    .param("s1", p.scoreCvx03vs12())
+                    .param("s2", p.scoreCvx0vs3())
+                    .param("s3", p.scoreCvx1vs2())
+                    .param("confidence", p.confidence())
+                    .param("spread", boxed(p.foldSpread()))
+                    .param("decodeMs", p.decodeMillis())
+                    .param("waitMs", p.waitMillis())
+                    .param("inferenceMs", p.inferenceMillis())
+                    .param("now", Timestamp.from(now))
+                    .update();
+            jdbc.sql("""
+                            UPDATE inference_job SET status = 'DONE', finished_at = :now, owner = NULL,
+                                input = CASE WHEN :retain THEN input END
+                            WHERE id = :id""")
+                    .param("now", Timestamp.from(now)).param("retain", retainInputs).param("id", result.jobId())
+                    .update();
+        }
+    }
+
+    /**
+     * Records a failed attempt: the job goes back to the queue after {@code retryDelay}, or is
+     * marked failed for good once it has used its attempts. Returns the job's new status.
+     */
+    @Transactional
+    public JobStatus fail(UUID jobId, String reason, int maxAttempts, Duration retryDelay) {
+        return jdbc.sql("""
+                        UPDATE inference_job SET attempts = attempts + 1, owner = NULL, failure_reason = :reason,
+                            status = CASE WHEN attempts + 1 >= :max THEN 'FAILED' ELSE 'QUEUED' END,
+                            finished_at = CASE WHEN attempts + 1 >= :max THEN now() END,
+                            lease_until = now() + make_interval(secs => :delay)
+                        WHERE id = :id RETURNING status""")
+                .param("reason", reason).param("max", maxAttempts)
+                .param("delay", (double) retryDelay.toMillis() / 1000).param("id", jobId)
+                .query(String.class).optional().map(JobStatus::valueOf).orElse(JobStatus.FAILED);
+    }
+
+    /**
+     * Claims up to {@code limit} unfinished jobs whose lease has expired (their worker crashed, or a
+     * retry is due) for the given model versions. Other replicas skip the rows this one locks.
+     */
+    @Transactional
+    public List<QueuedJob> claimExpired(String owner, String modelId, String modelVersion, int limit, Duration lease) {
+        return claim(owner, modelId, modelVersion, limit, lease, false);
+    }
+
+    /**
+     * At start-up: also takes back, lease or not, the unfinished jobs this instance id held
+     * before it stopped (a crash or {@code kill -9} leaves them leased to it).
+     */
+    @Transactional
+    public List<QueuedJob> claimOwnAndExpired(String owner, String modelId, String modelVersion, int limit,
+                                              Duration lease) {
+        return claim(owner, modelId, modelVersion, limit, lease, true);
+    }
+
+    private List<QueuedJob> claim(String owner, String modelId, String modelVersion, int limit, Duration lease,
+                                  boolean includeOwn) {
+        if (limit <= 0) {
+            return List.of();
+        }
+        return jdbc.sql("""
+                        UPDATE inference_job j SET owner = :owner, status = 'QUEUED',
+                            lease_until = now() + make_interval(secs => :leaseSeconds)
+                        FROM model_version m
+                        WHERE m.id = j.model_version_id AND j.id IN (
+                            SELECT c.id FROM inference_job c JOIN model_version cm ON cm.id = c.model_version_id
+                            WHERE c.status IN ('QUEUED', 'RUNNING')
+                              AND (c.lease_until < now() OR (:includeOwn AND c.owner = :owner))
+                              AND cm.model_id = :modelId AND cm.version = :version
+                            ORDER BY c.created_at LIMIT :limit
+                            FOR UPDATE OF c SKIP LOCKED)
+                        RETURNING j.id, j.image_id, m.model_id, m.version, j.input, j.input_height, j.input_width,
+                                  j.decode_ms, j.attempts, j.created_at""")
+                .param("owner", owner).param("leaseSeconds", (double) lease.toSeconds())
+                .param("modelId", modelId).param("version", modelVersion).param("limit", limit)
+                .param("includeOwn", includeOwn)
+                .query(JobStore::queuedJob).list();
+    }
+
+    /** Keeps the lease of the jobs this replica holds in memory, so no other replica takes them over. */
+    @Transactional
+    public int renewLeases(List<UUID> jobIds, String owner, Duration lease) {
+        if (jobIds.isEmpty()) {
+            return 0;
+        }
+        return jdbc.sql("""
+                        UPDATE inference_job SET lease_until = now() + make_interval(secs => :leaseSeconds)
+                        WHERE id = ANY(:ids) AND owner = :owner AND status IN ('QUEUED', 'RUNNING')""")
+                .param("ids", jobIds.toArray(UUID[]::new)).param("owner", owner)
+                .param("leaseSeconds", (double) lease.toSeconds()).update();
+    }
+
+    private static QueuedJob queuedJob(ResultSet rs, int row) throws SQLException {
+        return new QueuedJob(rs.getObject("id", UUID.class), rs.getObject("image_id", UUID.class),
+                rs.getString("model_id"), rs.getString("version"), fromBytes(rs.getBytes("input")),
+                rs.getInt("input_height"), rs.getInt("input_width"), rs.getDouble("decode_ms"), rs.getInt("attempts"),
+                rs.getTimestamp("created_at").toInstant());
+    }
+
+    static byte[] toBytes(float[] values) {
+        ByteBuffer buffer = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        buffer.asFloatBuffer().put(values);
+        return buffer.array();
+    }
+
+    static float[] fromBytes(byte[] bytes) {
+        if (bytes == null) {
+            return null;
+        }
+        float[] values = new float[bytes.length / Float.BYTES];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        return values;
+    }
+
+    private static Double[] boxed(double[] values) {
+        Double[] boxed = new Double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return boxed;
+    }
+}
