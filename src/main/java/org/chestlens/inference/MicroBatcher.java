@@ -25,9 +25,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Collects jobs for one model into batches: a batch closes when it is full or when the first job
+ * Collects jobs for one model into batches: a batch closes when it is full, when the first job
  * in it has waited the maximum delay (measured from that job's arrival, not from when the worker
- * looked). One worker thread runs every forward pass, so request threads never touch the model.
+ * looked), or at once when no further job is being accepted. One worker thread runs every forward pass, so request threads never touch the model.
  * Capacity is reserved before an upload is committed, so an accepted job always has a place here.
  */
 final class MicroBatcher implements AutoCloseable {
@@ -148,7 +148,10 @@ final class MicroBatcher implements AutoCloseable {
         long deadline = first.enqueuedNanos() + properties.maxBatchDelay().toNanos();
         while (batch.size() < properties.maxBatchSize()) {
             long remaining = deadline - System.nanoTime();
-            Pending next = remaining > 0 ? queue.poll(remaining, TimeUnit.NANOSECONDS) : queue.poll();
+            // Waiting only pays when more jobs are on their way: reserved but not yet queued means
+            // an upload is being committed right now. An idle service runs a lone image at once.
+            boolean moreComing = reserved.get() > batch.size() + queue.size();
+            Pending next = remaining > 0 && moreComing ? queue.poll(remaining, TimeUnit.NANOSECONDS) : queue.poll();
             if (next == null) {
                 break;
             }

@@ -26,7 +26,9 @@ public class ModelVersionRegistry {
     }
 
     private final JdbcClient jdbc;
+    // Rows never change once written, so they are cached for the hot path.
     private final Map<Long, ModelVersionRow> byId = new ConcurrentHashMap<>();
+    private final Map<String, ModelVersionRow> byName = new ConcurrentHashMap<>();
 
     ModelVersionRegistry(JdbcClient jdbc) {
         this.jdbc = jdbc;
@@ -54,6 +56,10 @@ public class ModelVersionRegistry {
     }
 
     Optional<ModelVersionRow> find(String modelId, String version) {
+        ModelVersionRow cached = byName.get(modelId + "\u0000" + version);
+        if (cached != null) {
+            return Optional.of(cached);
+        }
         Optional<ModelVersionRow> row = jdbc.sql("""
                         SELECT id, model_id, version, trained, fold_checksums FROM model_version
                         WHERE model_id = :modelId AND version = :version""")
@@ -63,7 +69,10 @@ public class ModelVersionRegistry {
                         rs.getString("version"), rs.getBoolean("trained"),
                         List.of((String[]) rs.getArray("fold_checksums").getArray())))
                 .optional();
-        row.ifPresent(r -> byId.put(r.id(), r));
+        row.ifPresent(r -> {
+            byId.put(r.id(), r);
+            byName.put(modelId + "\u0000" + version, r);
+        });
         return row;
     }
 

@@ -1,0 +1,132 @@
+package org.chestlens.prediction;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import org.chestlens.ChestlensIntegrationTest;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * The durable queue's rules against the real database. The jobs belong to a model version no
+ * replica serves, so the running service's own recovery never touches them.
+ */
+@ChestlensIntegrationTest
+class JobStoreTest {
+
+    @Autowired
+    JobStore jobs;
+    @Autowired
+    ModelVersionRegistry modelVersions;
+    @Autowired
+    JdbcClient jdbc;
+
+    String modelId;
+
+    @BeforeEach
+    void registerAModelNobodyServes() {
+        modelId = "jobstore-test-" + UUID.randomUUID();
+        modelVersions.register(new ModelVersionRegistry.ModelVersionSpec(modelId, "1", false, "softmax4",
+                List.of("0".repeat(64))));
+    }
+
+    @Test
+    void anExpiredLeaseIsClaimedByExactlyOneReplica() throws Exception {
+        accept(20, Duration.ZERO);
+        Set<UUID> claimed = ConcurrentHashMap.newKeySet();
+        ExecutorService replicas = Executors.newFixedThreadPool(4);
+        CountDownLatch start = new CountDownLatch(1);
+        for (int r = 0; r < 4; r++) {
+            String owner = "replica-" + r;
+            replicas.submit(() -> {
+                start.await();
+                for (QueuedJob job : jobs.claimExpired(owner, modelId, "1", 10, Duration.ofMinutes(1))) {
+                    assertThat(claimed.add(job.jobId())).as("claimed twice: " + job.jobId()).isTrue();
+                }
+                return null;
+            });
+        }
+        start.countDown();
+        replicas.shutdown();
+        assertThat(replicas.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+
+        assertThat(claimed).hasSize(20);
+        assertThat(jobs.claimExpired("late-replica", modelId, "1", 100, Duration.ofMinutes(1))).isEmpty();
+    }
+
+    @Test
+    void aLiveLeaseIsNotClaimedButItsOwnerTakesItBackAtStartUp() {
+        List<JobStore.Accepted> accepted = accept(1, Duration.ofMinutes(5));
+        assertThat(jobs.claimExpired("other", modelId, "1", 10, Duration.ofMinutes(1))).isEmpty();
+
+        List<QueuedJob> mine = jobs.claimOwnAndExpired("owner-of-test", modelId, "1", 10, Duration.ofMinutes(1));
+
+        assertThat(mine).extracting(QueuedJob::jobId).containsExactly(accepted.get(0).job().orElseThrow().jobId());
+        assertThat(mine.get(0).input()).hasSize(224 * 224).contains(0.5f);
+    }
+
+    @Test
+    void aFailingJobIsRetriedThenMarkedFailedWithItsReason() {
+        UUID job = accept(1, Duration.ofMinutes(5)).get(0).job().orElseThrow().jobId();
+
+        assertThat(jobs.fail(job, "first", 3, Duration.ZERO)).isEqualTo(JobStatus.QUEUED);
+        assertThat(jobs.fail(job, "second", 3, Duration.ZERO)).isEqualTo(JobStatus.QUEUED);
+        assertThat(jobs.claimExpired("retrier", modelId, "1", 10, Duration.ofMinutes(1))).hasSize(1)
+                .allSatisfy(j -> assertThat(j.attempts()).isEqualTo(2));
+        assertThat(jobs.fail(job, "third: out of memory", 3, Duration.ZERO)).isEqualTo(JobStatus.FAILED);
+
+        assertThat(jdbc.sql("SELECT failure_reason FROM inference_job WHERE id = :id").param("id", job)
+                .query(String.class).single()).isEqualTo("third: out of memory");
+        assertThat(jobs.claimExpired("retrier", modelId, "1", 10, Duration.ofMinutes(1))).isEmpty();
+    }
+
+    @Test
+    void writingAResultTwiceStoresOnePrediction() {
+        JobStore.Accepted accepted = accept(1, Duration.ofMinutes(5)).get(0);
+        NewPrediction prediction = new NewPrediction(modelId, "1", new double[] {0.1, 0.2, 0.3, 0.4}, ChestClass.CVX3,
+                0.5, 0.8, 0.6, 0.4, new double[] {0, 0, 0, 0}, 1, 2, 3);
+        JobResult result = new JobResult(accepted.job().orElseThrow().jobId(), accepted.imageId(), prediction);
+
+        jobs.complete(List.of(result), false);
+        jobs.complete(List.of(result), false);
+
+        assertThat(jdbc.sql("SELECT count(*) FROM prediction WHERE image_id = :id").param("id", accepted.imageId())
+                .query(Long.class).single()).isEqualTo(1L);
+        assertThat(jdbc.sql("SELECT status || ':' || (input IS NULL) FROM inference_job WHERE image_id = :id")
+                .param("id", accepted.imageId()).query(String.class).single()).isEqualTo("DONE:true");
+    }
+
+    @Test
+    void theSameBytesAcceptedTwiceMakeOneImageAndOneJob() {
+        PendingImage same = pending();
+        List<JobStore.Accepted> first = jobs.accept(List.of(same), modelId, "1", "a", Duration.ofMinutes(1), null);
+        List<JobStore.Accepted> second = jobs.accept(List.of(same), modelId, "1", "b", Duration.ofMinutes(1), null);
+
+        assertThat(second.get(0).imageId()).isEqualTo(first.get(0).imageId());
+        assertThat(first.get(0).job()).isPresent();
+        assertThat(second.get(0).job()).isEmpty();
+    }
+
+    private List<JobStore.Accepted> accept(int count, Duration lease) {
+        List<PendingImage> pending = java.util.stream.IntStream.range(0, count).mapToObj(i -> pending()).toList();
+        return jobs.accept(pending, modelId, "1", "owner-of-test", lease, null);
+    }
+
+    private static PendingImage pending() {
+        float[] input = new float[224 * 224];
+        java.util.Arrays.fill(input, 0.5f);
+        String sha = UUID.randomUUID().toString().replace("-", "") + UUID.randomUUID().toString().replace("-", "");
+        return new PendingImage(new NewImage(sha, "PNG", 100, 300, 300, 8, "GREY", List.of()), input, 224, 224, 1.0);
+    }
+}
