@@ -56,6 +56,33 @@ final class UploadRejected {
         return problem;
     }
 
+    static ApiProblem notDicomPart10(String part) {
+        return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-format", "Unsupported image format",
+                "File " + part + " is not a DICOM Part 10 file (no 128-byte preamble followed by DICM).", part);
+    }
+
+    /** DICOM whose pixel data no decoder here reads bit-exactly; the client can re-send it transcoded. */
+    static ApiProblem unsupportedTransferSyntax(String part, String uid, String name) {
+        String named = name == null ? uid : name + " (" + uid + ")";
+        return new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-transfer-syntax",
+                "Unsupported DICOM transfer syntax", "File " + part + " uses the transfer syntax " + named
+                        + ", which this service cannot decode exactly. Send it uncompressed, deflated, as RLE, "
+                        + "JPEG lossless or JPEG 2000.",
+                Map.of("part", part, "transferSyntax", uid), null);
+    }
+
+    static ApiProblem notGreyscale(String part, String photometricInterpretation, int samplesPerPixel) {
+        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "not-greyscale", "Not a greyscale radiograph",
+                "File " + part + " has Photometric Interpretation " + photometricInterpretation + " with "
+                        + samplesPerPixel + " sample(s) per pixel; only MONOCHROME1 and MONOCHROME2 images are "
+                        + "scored.", part);
+    }
+
+    static ApiProblem unsupportedPixelData(String part, String reason) {
+        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "unsupported-pixel-data", "Unsupported pixel data",
+                "File " + part + " cannot be scored: " + reason, part);
+    }
+
     private static ApiProblem problem(HttpStatus status, String slug, String title, String detail, String part) {
         return new ApiProblem(status, slug, title, detail, Map.of("part", part), null);
     }

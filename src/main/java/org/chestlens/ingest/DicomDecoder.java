@@ -1,0 +1,318 @@
+package org.chestlens.ingest;
+
+import java.awt.color.ColorSpace;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import javax.imageio.ImageIO;
+
+import com.pixelmed.dicom.Attribute;
+import com.pixelmed.dicom.AttributeList;
+import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.CompressedFrameDecoder;
+import com.pixelmed.dicom.DicomInputStream;
+import com.pixelmed.dicom.OtherByteAttribute;
+import com.pixelmed.dicom.OtherByteAttributeMultipleCompressedFrames;
+import com.pixelmed.dicom.OtherWordAttribute;
+import com.pixelmed.dicom.TagFromName;
+
+import org.chestlens.platform.ApiProblem;
+
+/**
+ * Decodes a DICOM Part 10 file to the stored values of its first frame, with PixelMed reading the
+ * data set and ImageIO (TwelveMonkeys for JPEG, jai-imageio for JPEG 2000) or PixelMed's RLE code
+ * decoding compressed frames. Pixels come from the {@link AttributeList}, never from PixelMed's
+ * {@code SourceImage}, which mishandles signed pixels and inverts lossy JPEG 2000. Only the first
+ * frame is decompressed, so a long multi-frame file costs no more than one frame.
+ *
+ * <p>Every failure is an {@link ApiProblem} with a 4xx status: {@link DicomPreCheck} rejects what
+ * would make PixelMed allocate more than the file holds, and whatever PixelMed or a codec still
+ * throws (checked or unchecked, or an OutOfMemoryError or StackOverflowError) becomes 422.
+ */
+final class DicomDecoder {
+
+    private static final Set<String> RADIOGRAPHY = Set.of("CR", "DX");
+    private static final String CHEST = "CHEST";
+
+    static {
+        // Decoding happens in memory; ImageIO's disk cache would only add temp files.
+        ImageIO.setUseCache(false);
+    }
+
+    private DicomDecoder() {
+    }
+
+    /**
+     * A decoded file. {@code image} holds the stored values of the first frame, sign-extended when
+     * {@code signed}, not yet inverted for MONOCHROME1 (see {@link #innerEyeValues()});
+     * {@code patientId} is the raw Patient ID, null when absent: hash it, never log or store it.
+     */
+    record DecodedDicom(GreyImage image, boolean signed, DicomMetadata metadata, String patientId,
+                        List<String> warnings) {
+
+        DecodedDicom {
+            warnings = List.copyOf(warnings);
+        }
+
+        /** The values InnerEye's pre-processing starts from (INNEREYE.md §3 step 1). */
+        GreyImage innerEyeValues() {
+            return storedValuesForInnerEye(image, metadata.photometricInterpretation(), metadata.bitsStored(),
+                    signed);
+        }
+
+        @Override
+        public String toString() {
+            return "DecodedDicom[" + image.width() + "x" + image.height() + ", signed=" + signed + ", metadata="
+                    + metadata + ", patientId=" + (patientId == null ? "absent" : "(redacted)") + ", warnings="
+                    + warnings + "]";
+        }
+    }
+
+    static boolean isDicom(byte[] bytes) {
+        return DicomPreCheck.isPart10(bytes);
+    }
+
+    static DecodedDicom decode(byte[] bytes, String label, long maxPixels) {
+        DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, label, maxPixels);
+        try {
+            AttributeList list = read(layout);
+            DicomPreCheck.ImageHeader header = layout.header();
+            checkSameHeader(list, header, label);
+            int[] samples = storedValues(firstFrameRaw(list, layout, label), header);
+            GreyImage image = new GreyImage(samples, header.columns(), header.rows(), header.bitsStored(),
+                    header.photometricInterpretation());
+            DicomMetadata metadata = metadata(list, layout);
+            return new DecodedDicom(image, header.signed(), metadata, text(list, TagFromName.PatientID),
+                    warnings(metadata, header));
+        } catch (ApiProblem problem) {
+            throw problem;
+        } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+            // PixelMed and the ImageIO codecs throw whatever they like on damaged data; none of it is
+            // the server's fault once the pre-check has passed, and none of it may reach the client raw.
+            throw UploadRejected.corrupt(label, e instanceof OutOfMemoryError
+                    ? "decoding it needs more memory than the service allows"
+                    : "the pixel data cannot be decoded");
+        }
+    }
+
+    /**
+     * MONOCHROME1 stores dark as high; InnerEye inverts it within the stored range before anything
+     * else: unsigned {@code 2^BitsStored - 1 - x}, signed {@code -(x + 1)}. MONOCHROME2 is returned
+     * as it is.
+     */
+    static GreyImage storedValuesForInnerEye(GreyImage stored, String photometricInterpretation, int bitsStored,
+                                             boolean signed) {
+        if (!"MONOCHROME1".equals(photometricInterpretation)) {
+            return stored;
+        }
+        int[] in = stored.samples();
+        int[] out = new int[in.length];
+        int top = (1 << bitsStored) - 1;
+        for (int i = 0; i < in.length; i++) {
+            out[i] = signed ? -(in[i] + 1) : top - in[i];
+        }
+        return new GreyImage(out, stored.width(), stored.height(), stored.bitDepth(), stored.colourType());
+    }
+
+    private static AttributeList read(DicomPreCheck.Layout layout) throws Exception {
+        // The pre-check has already inflated a deflated data set, so PixelMed reads plain explicit VR LE.
+        String readAs = layout.syntax() == DicomTransferSyntax.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN
+                ? DicomTransferSyntax.EXPLICIT_VR_LITTLE_ENDIAN.uid() : layout.syntax().uid();
+        AttributeList list = new AttributeList();
+        list.setDecompressPixelData(false);
+        try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(layout.dataSet(),
+                layout.dataSetOffset(), layout.dataSetLength()), readAs, false)) {
+            list.read(in);
+        }
+        return list;
+    }
+
+    /** PixelMed must have read the same header the pre-check checked; anything else is a parse divergence. */
+    private static void checkSameHeader(AttributeList list, DicomPreCheck.ImageHeader header, String label) {
+        if (integer(list, TagFromName.Rows) != header.rows() || integer(list, TagFromName.Columns) != header.columns()
+                || integer(list, TagFromName.BitsAllocated) != header.bitsAllocated()) {
+            throw UploadRejected.corrupt(label, "the image header is ambiguous");
+        }
+    }
+
+    /** The first frame's sample words as stored, before masking to Bits Stored. */
+    private static int[] firstFrameRaw(AttributeList list, DicomPreCheck.Layout layout, String label)
+            throws Exception {
+        DicomPreCheck.ImageHeader header = layout.header();
+        int count = header.rows() * header.columns();
+        Attribute pixelData = list.get(TagFromName.PixelData);
+        boolean bigEndian = layout.syntax().encoding().bigEndian();
+        int[] raw = new int[count];
+        if (pixelData instanceof OtherByteAttributeMultipleCompressedFrames compressed) {
+            return decodeFirstFrame(compressed, layout, label);
+        } else if (pixelData instanceof OtherWordAttribute) {
+            short[] words = pixelData.getShortValues();
+            if (header.bitsAllocated() == 16) {
+                requireLength(words.length, count, label);
+                for (int i = 0; i < count; i++) {
+                    raw[i] = words[i] & 0xFFFF;
+                }
+            } else {
+                // 8-bit samples in OW (implicit VR): two per word, in file byte order
+                requireLength(words.length * 2L, count, label);
+                for (int i = 0; i < count; i++) {
+                    int word = words[i >> 1] & 0xFFFF;
+                    boolean high = bigEndian == ((i & 1) == 0);
+                    raw[i] = high ? word >>> 8 : word & 0xFF;
+                }
+            }
+        } else if (pixelData instanceof OtherByteAttribute) {
+            byte[] bytes = pixelData.getByteValues();
+            if (header.bitsAllocated() == 8) {
+                requireLength(bytes.length, count, label);
+                for (int i = 0; i < count; i++) {
+                    raw[i] = bytes[i] & 0xFF;
+                }
+            } else {
+                requireLength(bytes.length / 2L, count, label);
+                for (int i = 0; i < count; i++) {
+                    int first = bytes[2 * i] & 0xFF;
+                    int second = bytes[2 * i + 1] & 0xFF;
+                    raw[i] = bigEndian ? (first << 8) | second : (second << 8) | first;
+                }
+            }
+        } else {
+            throw UploadRejected.corrupt(label, pixelData == null ? "the data set has no readable Pixel Data"
+                    : "the Pixel Data has an unexpected form");
+        }
+        return raw;
+    }
+
+    private static int[] decodeFirstFrame(OtherByteAttributeMultipleCompressedFrames frames,
+                                          DicomPreCheck.Layout layout, String label) throws Exception {
+        DicomPreCheck.ImageHeader header = layout.header();
+        if (frames.getNumberOfFrames() < 1 || frames.getByteValuesForSelectedFrame(0) == null) {
+            throw UploadRejected.corrupt(label, "the first frame is empty");
+        }
+        CompressedFrameDecoder decoder = new CompressedFrameDecoder(layout.syntax().uid(), frames,
+                header.bitsAllocated() / 8, header.columns(), header.rows(), 1,
+                ColorSpace.getInstance(ColorSpace.CS_GRAY));
+        try {
+            BufferedImage image = decoder.getDecompressedFrameAsBufferedImage(0);
+            if (image == null || image.getWidth() != header.columns() || image.getHeight() != header.rows()
+                    || image.getRaster().getNumBands() != 1) {
+                throw UploadRejected.corrupt(label, "the first frame does not decode to the declared image");
+            }
+            Raster raster = image.getRaster();
+            int[] raw = raster.getSamples(0, 0, header.columns(), header.rows(), 0,
+                    new int[header.rows() * header.columns()]);
+            // signed codecs (JPEG 2000) hand back sign-extended values: keep the stored bits only
+            int mask = header.bitsAllocated() == 8 ? 0xFF : 0xFFFF;
+            for (int i = 0; i < raw.length; i++) {
+                raw[i] &= mask;
+            }
+            return raw;
+        } finally {
+            dispose(decoder);
+        }
+    }
+
+    @SuppressWarnings("java:S1181") // dispose() is declared to throw Throwable
+    private static void dispose(CompressedFrameDecoder decoder) {
+        try {
+            decoder.dispose();
+        } catch (Throwable ignored) {
+            // releasing the ImageIO reader is best effort
+        }
+    }
+
+    /** Bits Stored at High Bit, sign-extended when Pixel Representation says signed. */
+    static int[] storedValues(int[] raw, DicomPreCheck.ImageHeader header) {
+        int bits = header.bitsStored();
+        int shift = header.highBit() + 1 - bits;
+        int mask = bits == 32 ? -1 : (1 << bits) - 1;
+        int sign = 1 << (bits - 1);
+        for (int i = 0; i < raw.length; i++) {
+            int v = (raw[i] >>> shift) & mask;
+            raw[i] = header.signed() && (v & sign) != 0 ? v - (1 << bits) : v;
+        }
+        return raw;
+    }
+
+    private static void requireLength(long have, int need, String label) {
+        if (have < need) {
+            throw UploadRejected.corrupt(label, "the Pixel Data is shorter than the image it declares");
+        }
+    }
+
+    private static DicomMetadata metadata(AttributeList list, DicomPreCheck.Layout layout) {
+        DicomPreCheck.ImageHeader header = layout.header();
+        return new DicomMetadata(
+                text(list, TagFromName.Modality),
+                text(list, TagFromName.BodyPartExamined),
+                text(list, TagFromName.ViewPosition),
+                text(list, TagFromName.PatientSex),
+                text(list, TagFromName.PatientAge),
+                text(list, TagFromName.Manufacturer),
+                text(list, TagFromName.ManufacturerModelName),
+                text(list, TagFromName.InstitutionName),
+                text(list, TagFromName.StationName),
+                text(list, TagFromName.StudyInstanceUID),
+                text(list, TagFromName.SeriesInstanceUID),
+                text(list, TagFromName.SOPInstanceUID),
+                text(list, TagFromName.AccessionNumber),
+                text(list, TagFromName.StudyDate),
+                header.photometricInterpretation(),
+                header.bitsStored(),
+                header.rows(),
+                header.columns(),
+                pixelSpacing(list),
+                layout.syntax().uid());
+    }
+
+    private static List<String> warnings(DicomMetadata metadata, DicomPreCheck.ImageHeader header) {
+        List<String> warnings = new ArrayList<>();
+        if (header.frames() > 1) {
+            warnings.add("first of " + header.frames() + " frames used");
+        }
+        if (metadata.modality() == null) {
+            warnings.add("Modality missing; expected CR or DX");
+        } else if (!RADIOGRAPHY.contains(metadata.modality())) {
+            warnings.add("Modality is " + metadata.modality() + ", not CR or DX");
+        }
+        if (metadata.bodyPartExamined() == null) {
+            warnings.add("BodyPartExamined missing; expected CHEST");
+        } else if (!CHEST.equals(metadata.bodyPartExamined())) {
+            warnings.add("BodyPartExamined is " + metadata.bodyPartExamined() + ", not CHEST");
+        }
+        return warnings;
+    }
+
+    private static String text(AttributeList list, AttributeTag tag) {
+        try {
+            String value = Attribute.getSingleStringValueOrNull(list, tag);
+            if (value == null) {
+                return null;
+            }
+            value = value.trim();
+            return value.isEmpty() ? null : value;
+        } catch (RuntimeException e) {
+            return null; // a damaged optional attribute is dropped, not fatal
+        }
+    }
+
+    private static int integer(AttributeList list, AttributeTag tag) {
+        return Attribute.getSingleIntegerValueOrDefault(list, tag, -1);
+    }
+
+    private static List<Double> pixelSpacing(AttributeList list) {
+        try {
+            double[] values = Attribute.getDoubleValues(list, TagFromName.PixelSpacing);
+            if (values == null || values.length != 2 || !(values[0] > 0) || !(values[1] > 0)) {
+                return List.of();
+            }
+            return List.of(values[0], values[1]);
+        } catch (RuntimeException e) {
+            return List.of();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package org.chestlens.ingest;
+
+import java.util.Arrays;
+import java.util.Optional;
+
+/**
+ * The transfer syntaxes this service knows by name: how their data set is encoded, how their pixel
+ * data is compressed, and whether the decoders on the class path read them bit-exactly. Unknown
+ * UIDs are not walked at all: without knowing the encoding, no length in the file can be trusted.
+ */
+enum DicomTransferSyntax {
+
+    IMPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2", "Implicit VR Little Endian", Encoding.IMPLICIT_LE, true),
+    EXPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2.1", "Explicit VR Little Endian", Encoding.EXPLICIT_LE, true),
+    DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN("1.2.840.10008.1.2.1.99", "Deflated Explicit VR Little Endian",
+            Encoding.DEFLATED, true),
+    EXPLICIT_VR_BIG_ENDIAN("1.2.840.10008.1.2.2", "Explicit VR Big Endian", Encoding.EXPLICIT_BE, true),
+    JPEG_BASELINE("1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)", Encoding.JPEG, true),
+    /** Decoded when its frames are 8-bit; 12-bit frames have no bit-exact pure-Java decoder. */
+    JPEG_EXTENDED("1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)", Encoding.JPEG, true),
+    JPEG_LOSSLESS("1.2.840.10008.1.2.4.57", "JPEG Lossless, Non-Hierarchical (Process 14)", Encoding.JPEG, true),
+    JPEG_LOSSLESS_SV1("1.2.840.10008.1.2.4.70",
+            "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])",
+            Encoding.JPEG, true),
+    JPEG_LS_LOSSLESS("1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", Encoding.OTHER_ENCAPSULATED, false),
+    JPEG_LS_NEAR_LOSSLESS("1.2.840.10008.1.2.4.81", "JPEG-LS Lossy (Near-Lossless)", Encoding.OTHER_ENCAPSULATED,
+            false),
+    JPEG_2000_LOSSLESS("1.2.840.10008.1.2.4.90", "JPEG 2000 (Lossless Only)", Encoding.JPEG_2000, true),
+    JPEG_2000("1.2.840.10008.1.2.4.91", "JPEG 2000", Encoding.JPEG_2000, true),
+    JPEG_2000_PART2_LOSSLESS("1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Multi-component (Lossless Only)",
+            Encoding.OTHER_ENCAPSULATED, false),
+    JPEG_2000_PART2("1.2.840.10008.1.2.4.93", "JPEG 2000 Part 2 Multi-component", Encoding.OTHER_ENCAPSULATED,
+            false),
+    HTJ2K_LOSSLESS("1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000 (Lossless Only)",
+            Encoding.OTHER_ENCAPSULATED, false),
+    HTJ2K_LOSSLESS_RPCL("1.2.840.10008.1.2.4.202", "High-Throughput JPEG 2000 with RPCL Options (Lossless Only)",
+            Encoding.OTHER_ENCAPSULATED, false),
+    HTJ2K("1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000", Encoding.OTHER_ENCAPSULATED, false),
+    RLE_LOSSLESS("1.2.840.10008.1.2.5", "RLE Lossless", Encoding.RLE, true);
+
+    /** How the data set and the pixel data are stored. */
+    enum Encoding {
+        IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE, DEFLATED, JPEG, JPEG_2000, RLE, OTHER_ENCAPSULATED;
+
+        boolean explicitVr() {
+            return this != IMPLICIT_LE;
+        }
+
+        boolean bigEndian() {
+            return this == EXPLICIT_BE;
+        }
+
+        boolean encapsulated() {
+            return this == JPEG || this == JPEG_2000 || this == RLE || this == OTHER_ENCAPSULATED;
+        }
+    }
+
+    private final String uid;
+    private final String title;
+    private final Encoding encoding;
+    private final boolean decodable;
+
+    DicomTransferSyntax(String uid, String title, Encoding encoding, boolean decodable) {
+        this.uid = uid;
+        this.title = title;
+        this.encoding = encoding;
+        this.decodable = decodable;
+    }
+
+    static Optional<DicomTransferSyntax> of(String uid) {
+        return Arrays.stream(values()).filter(ts -> ts.uid.equals(uid)).findFirst();
+    }
+
+    String uid() {
+        return uid;
+    }
+
+    String title() {
+        return title;
+    }
+
+    Encoding encoding() {
+        return encoding;
+    }
+
+    boolean decodable() {
+        return decodable;
+    }
+}

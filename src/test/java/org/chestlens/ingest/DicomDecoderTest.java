@@ -1,0 +1,318 @@
+package org.chestlens.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.Arrays;
+import java.util.List;
+
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
+import org.chestlens.inference.ModelInput;
+import org.chestlens.platform.ApiProblem;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Decoding of every supported transfer syntax against the same image stored uncompressed: the
+ * fixtures (src/test/resources/dicom, made by make-fixtures.sh) hold ONE 320 x 256 12-bit image in
+ * each syntax, plus real files from pydicom's test set.
+ */
+class DicomDecoderTest {
+
+    static final long MAX_PIXELS = 40_000_000L;
+    static final int ROWS = 256;
+    static final int COLUMNS = 320;
+    private static final InnerEyePreprocessor PREPROCESSOR = new InnerEyePreprocessor(256, 224);
+
+    @BeforeAll
+    static void headless() {
+        // as in the service (Spring Boot sets it); PixelMed otherwise probes for a display
+        System.setProperty("java.awt.headless", "true");
+    }
+
+    static byte[] fixture(String name) {
+        try (InputStream in = DicomDecoderTest.class.getResourceAsStream("/dicom/" + name)) {
+            if (in == null) {
+                throw new IllegalArgumentException("no fixture " + name);
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static DicomDecoder.DecodedDicom decode(String name) {
+        return DicomDecoder.decode(fixture(name), name, MAX_PIXELS);
+    }
+
+    /** The problem a call throws; fails when it throws nothing or anything else. */
+    static ApiProblem rejection(ThrowingCallable call) {
+        ApiProblem problem = catchThrowableOfType(call, ApiProblem.class);
+        assertThat(problem).as("an ApiProblem").isNotNull();
+        return problem;
+    }
+
+    static String type(ApiProblem problem) {
+        return problem.getBody().getType().toString();
+    }
+
+    /** The last {@code count} 16-bit little-endian words of a file: native pixel data read without PixelMed. */
+    static int[] trailingWords(byte[] file, int count) {
+        int[] words = new int[count];
+        int start = file.length - 2 * count;
+        for (int i = 0; i < count; i++) {
+            words[i] = (file[start + 2 * i] & 0xFF) | (file[start + 2 * i + 1] & 0xFF) << 8;
+        }
+        return words;
+    }
+
+    static int[] reference() {
+        return trailingWords(fixture("explicit-le.dcm"), ROWS * COLUMNS);
+    }
+
+    @Test
+    void explicitLittleEndianGivesTheStoredValuesAsWritten() {
+        DicomDecoder.DecodedDicom decoded = decode("explicit-le.dcm");
+        assertThat(decoded.image().width()).isEqualTo(COLUMNS);
+        assertThat(decoded.image().height()).isEqualTo(ROWS);
+        assertThat(decoded.image().bitDepth()).isEqualTo(12);
+        assertSameValues(decoded.image().samples(), reference(), "explicit-le.dcm");
+        assertThat(Arrays.stream(decoded.image().samples()).max().orElseThrow()).isEqualTo(4095);
+        assertThat(decoded.signed()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"implicit-le.dcm", "explicit-be.dcm", "deflated.dcm", "jpeg-lossless-sv1.dcm",
+            "jpeg-lossless-p14.dcm", "rle.dcm", "j2k-lossless.dcm"})
+    void losslessSyntaxesGiveIdenticalStoredValuesAndModelInput(String name) {
+        DicomDecoder.DecodedDicom decoded = decode(name);
+        int[] expected = reference();
+        assertSameValues(decoded.image().samples(), expected, name);
+        ModelInput fromCompressed = PREPROCESSOR.apply(decoded.innerEyeValues());
+        ModelInput fromUncompressed = PREPROCESSOR.apply(decode("explicit-le.dcm").innerEyeValues());
+        assertThat(fromCompressed.pixels()).isEqualTo(fromUncompressed.pixels());
+        assertThat(decoded.warnings()).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pydicom-MR_small_implicit.dcm", "pydicom-MR_small_bigendian.dcm",
+            "pydicom-MR_small_RLE.dcm", "pydicom-MR_small_jp2klossless.dcm"})
+    void realSignedFilesFromOtherWritersMatchTheirUncompressedOriginal(String name) {
+        DicomDecoder.DecodedDicom original = decode("pydicom-MR_small.dcm");
+        DicomDecoder.DecodedDicom decoded = decode(name);
+        assertThat(decoded.signed()).isTrue();
+        assertSameValues(decoded.image().samples(), original.image().samples(), name);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"signed16-explicit-le.dcm", "signed16-jpeg-lossless.dcm", "signed16-rle.dcm",
+            "signed16-j2k-lossless.dcm"})
+    void signedSixteenBitValuesAreSignExtendedInEverySyntax(String name) {
+        int[] expected = Arrays.stream(trailingWords(fixture("signed16-explicit-le.dcm"), 128 * 160))
+                .map(w -> (short) w).toArray();
+        DicomDecoder.DecodedDicom decoded = decode(name);
+        assertThat(decoded.signed()).isTrue();
+        assertSameValues(decoded.image().samples(), expected, name);
+        assertThat(Arrays.stream(expected).min().orElseThrow()).isEqualTo(-16384);
+    }
+
+    @Test
+    void aRealSignedCtMatchesPydicom() {
+        int[] values = decode("pydicom-CT_small.dcm").image().samples();
+        assertThat(Arrays.stream(values).min().orElseThrow()).isEqualTo(128);
+        assertThat(Arrays.stream(values).max().orElseThrow()).isEqualTo(2191);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"signed12-rle.dcm", "signed12-deflated.dcm"})
+    void signedTwelveBitValuesAreSignExtendedFromTheHighBit(String name) {
+        DicomDecoder.DecodedDicom decoded = decode(name);
+        int[] expected = Arrays.stream(reference()).map(v -> v >= 2048 ? v - 4096 : v).toArray();
+        assertThat(decoded.signed()).isTrue();
+        assertSameValues(decoded.image().samples(), expected, name);
+        assertThat(Arrays.stream(decoded.image().samples()).min().orElseThrow()).isEqualTo(-2048);
+    }
+
+    @Test
+    void eightBitImagesDecodeAndBaselineJpegStaysClose() {
+        int[] expected = Arrays.stream(reference()).map(v -> v >> 4).toArray();
+        assertSameValues(decode("explicit-le-8bit.dcm").image().samples(), expected, "explicit-le-8bit.dcm");
+        int[] lossy = decode("jpeg-baseline-8bit.dcm").image().samples();
+        assertThat(meanAbsoluteDifference(lossy, expected)).isLessThan(4.0);
+    }
+
+    @Test
+    void lossyJpeg2000IsCloseButNotIdentical() {
+        int[] lossy = decode("j2k-lossy.dcm").image().samples();
+        double mean = meanAbsoluteDifference(lossy, reference());
+        assertThat(mean).isGreaterThan(0).isLessThan(60.0);
+    }
+
+    @Test
+    void monochrome1KeepsStoredValuesAndIsInvertedForInnerEye() {
+        DicomDecoder.DecodedDicom decoded = decode("mono1-jpeg-lossless.dcm");
+        assertThat(decoded.metadata().photometricInterpretation()).isEqualTo("MONOCHROME1");
+        assertSameValues(decoded.image().samples(), reference(), "mono1");
+        int[] inverted = Arrays.stream(reference()).map(v -> 4095 - v).toArray();
+        assertSameValues(decoded.innerEyeValues().samples(), inverted, "inverted");
+        // so the model sees the same picture as from the MONOCHROME2 original, with dark and light swapped
+        float[] original = PREPROCESSOR.apply(decode("explicit-le.dcm").innerEyeValues()).pixels();
+        float[] fromMono1 = PREPROCESSOR.apply(decoded.innerEyeValues()).pixels();
+        assertThat(fromMono1[0] + original[0]).isBetween(0.99f, 1.01f);
+    }
+
+    @Test
+    void inversionFollowsInnerEyeForUnsignedAndSigned() {
+        GreyImage unsigned = new GreyImage(new int[] {0, 1, 4095}, 3, 1, 12, "MONOCHROME1");
+        assertThat(DicomDecoder.storedValuesForInnerEye(unsigned, "MONOCHROME1", 12, false).samples())
+                .containsExactly(4095, 4094, 0);
+        GreyImage signed = new GreyImage(new int[] {-2048, -1, 0, 2047}, 4, 1, 12, "MONOCHROME1");
+        assertThat(DicomDecoder.storedValuesForInnerEye(signed, "MONOCHROME1", 12, true).samples())
+                .containsExactly(2047, 0, -1, -2048);
+        GreyImage eightBit = new GreyImage(new int[] {0, 255}, 2, 1, 8, "MONOCHROME1");
+        assertThat(DicomDecoder.storedValuesForInnerEye(eightBit, "MONOCHROME1", 8, false).samples())
+                .containsExactly(255, 0);
+        assertThat(DicomDecoder.storedValuesForInnerEye(unsigned, "MONOCHROME2", 12, false)).isSameAs(unsigned);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"multiframe-3.dcm", "multiframe-3-rle.dcm"})
+    void multiFrameUsesTheFirstFrameAndSaysSo(String name) {
+        DicomDecoder.DecodedDicom decoded = decode(name);
+        int[] base = reference();
+        int[] firstFrame = new int[128 * 160];
+        for (int y = 0; y < 128; y++) {
+            for (int x = 0; x < 160; x++) {
+                firstFrame[y * 160 + x] = base[(2 * y) * COLUMNS + 2 * x];
+            }
+        }
+        assertThat(decoded.image().width()).isEqualTo(160);
+        assertSameValues(decoded.image().samples(), firstFrame, name);
+        assertThat(decoded.warnings()).containsExactly("first of 3 frames used");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jpeg-ls-lossless.dcm", "pydicom-MR_small_jpeg_ls_lossless.dcm"})
+    void jpegLsIsUnsupportedMediaTypeNamingTheSyntax(String name) {
+        ApiProblem problem = rejection(() -> decode(name));
+        assertThat(problem.getStatusCode().value()).isEqualTo(415);
+        assertThat(type(problem)).endsWith("unsupported-transfer-syntax");
+        assertThat(problem.getBody().getDetail()).contains("JPEG-LS Lossless", "1.2.840.10008.1.2.4.80");
+        assertThat(problem.getBody().getProperties()).containsEntry("transferSyntax", "1.2.840.10008.1.2.4.80");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"jpeg-extended-12bit.dcm", "pydicom-JPGExtended.dcm"})
+    void twelveBitJpegExtendedIsUnsupportedMediaType(String name) {
+        ApiProblem problem = rejection(() -> decode(name));
+        assertThat(problem.getStatusCode().value()).isEqualTo(415);
+        assertThat(problem.getBody().getDetail()).contains("JPEG Extended", "12-bit", "1.2.840.10008.1.2.4.51");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pydicom-SC_rgb_rle.dcm", "pydicom-SC_rgb_jpeg_dcmtk.dcm", "palette-rle.dcm"})
+    void colourAndPaletteImagesAreNotGreyscaleRadiographs(String name) {
+        ApiProblem problem = rejection(() -> decode(name));
+        assertThat(problem.getStatusCode().value()).isEqualTo(422);
+        assertThat(type(problem)).endsWith("not-greyscale");
+        assertThat(problem.getBody().getTitle()).isEqualTo("Not a greyscale radiograph");
+    }
+
+    @Test
+    void metadataIsKeptAndThePatientIdTravelsSeparately() {
+        DicomDecoder.DecodedDicom decoded = decode("jpeg-lossless-sv1.dcm");
+        DicomMetadata m = decoded.metadata();
+        assertThat(m.modality()).isEqualTo("DX");
+        assertThat(m.bodyPartExamined()).isEqualTo("CHEST");
+        assertThat(m.viewPosition()).isEqualTo("PA");
+        assertThat(m.patientSex()).isEqualTo("F");
+        assertThat(m.patientAge()).isEqualTo("054Y");
+        assertThat(m.manufacturer()).isEqualTo("Chestlens Test Fixtures");
+        assertThat(m.manufacturerModelName()).isEqualTo("make-fixtures.sh");
+        assertThat(m.institutionName()).isEqualTo("Test Hospital");
+        assertThat(m.stationName()).isEqualTo("DXROOM1");
+        assertThat(m.studyInstanceUid()).isEqualTo("1.2.826.0.1.3680043.10.1453.1");
+        assertThat(m.seriesInstanceUid()).isEqualTo("1.2.826.0.1.3680043.10.1453.2");
+        assertThat(m.sopInstanceUid()).startsWith("1.2.");
+        assertThat(m.accessionNumber()).isEqualTo("ACC-0042");
+        assertThat(m.studyDate()).isEqualTo("20240603");
+        assertThat(m.photometricInterpretation()).isEqualTo("MONOCHROME2");
+        assertThat(m.bitsStored()).isEqualTo(12);
+        assertThat(m.rows()).isEqualTo(ROWS);
+        assertThat(m.columns()).isEqualTo(COLUMNS);
+        assertThat(m.pixelSpacing()).containsExactly(0.139, 0.139);
+        assertThat(m.transferSyntaxUid()).isEqualTo("1.2.840.10008.1.2.4.70");
+        assertThat(decoded.patientId()).isEqualTo("PID-TEST-0001");
+        // nothing that prints the result may carry the patient's identity
+        assertThat(decoded.toString()).doesNotContain("PID-TEST-0001", "Doe", "19700101");
+        assertThat(m.toString()).doesNotContain("PID-TEST-0001", "Doe", "19700101");
+    }
+
+    @Test
+    void otherModalitiesAndBodyPartsAreAcceptedWithWarnings() {
+        DicomDecoder.DecodedDicom decoded = decode("pydicom-MR_small.dcm");
+        assertThat(decoded.warnings()).containsExactly("Modality is MR, not CR or DX",
+                "BodyPartExamined missing; expected CHEST");
+        assertThat(decode("pydicom-CT_small.dcm").warnings()).contains("Modality is CT, not CR or DX");
+    }
+
+    @Test
+    void aRealDeflatedFileDecodes() {
+        DicomDecoder.DecodedDicom decoded = decode("pydicom-image_dfl.dcm");
+        assertThat(decoded.image().width()).isEqualTo(512);
+        assertThat(decoded.metadata().transferSyntaxUid()).isEqualTo("1.2.840.10008.1.2.1.99");
+        assertThat(Arrays.stream(decoded.image().samples()).distinct().count()).isGreaterThan(2);
+    }
+
+    @Test
+    void aTruncatedRealFileIsCorrupt() {
+        ApiProblem problem = rejection(() -> decode("pydicom-MR_truncated.dcm"));
+        assertThat(problem.getStatusCode().value()).isEqualTo(422);
+        assertThat(type(problem)).endsWith("corrupt-image");
+        assertThat(problem.getBody().getDetail()).contains("truncated");
+    }
+
+    @Test
+    void dicomIsRecognisedByContent() {
+        assertThat(DicomDecoder.isDicom(fixture("rle.dcm"))).isTrue();
+        assertThat(DicomDecoder.isDicom(new byte[] {(byte) 0x89, 'P', 'N', 'G'})).isFalse();
+        assertThat(DicomDecoder.isDicom(new byte[200])).isFalse();
+    }
+
+    /** Equality without printing two arrays of 80,000 values when it fails. */
+    static void assertSameValues(int[] actual, int[] expected, String what) {
+        assertThat(actual.length).as(what + ": number of values").isEqualTo(expected.length);
+        int differing = 0;
+        int first = -1;
+        for (int i = 0; i < actual.length; i++) {
+            if (actual[i] != expected[i]) {
+                differing++;
+                first = first < 0 ? i : first;
+            }
+        }
+        assertThat(differing).as("%s: %d values differ, the first at %d", what, differing, first).isZero();
+    }
+
+    static double meanAbsoluteDifference(int[] a, int[] b) {
+        assertThat(a).hasSameSizeAs(b);
+        long sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += Math.abs(a[i] - b[i]);
+        }
+        return (double) sum / a.length;
+    }
+
+    static List<String> validFixtures() {
+        return List.of("explicit-le.dcm", "implicit-le.dcm", "explicit-be.dcm", "deflated.dcm",
+                "jpeg-lossless-sv1.dcm", "jpeg-lossless-p14.dcm", "rle.dcm", "j2k-lossless.dcm", "j2k-lossy.dcm",
+                "jpeg-baseline-8bit.dcm", "multiframe-3-rle.dcm", "signed12-deflated.dcm",
+                "pydicom-MR_small.dcm", "pydicom-MR_small_RLE.dcm", "pydicom-MR_small_jp2klossless.dcm",
+                "pydicom-MR_small_bigendian.dcm", "pydicom-MR_small_implicit.dcm", "pydicom-CT_small.dcm",
+                "pydicom-image_dfl.dcm");
+    }
+}

@@ -1,0 +1,319 @@
+package org.chestlens.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.chestlens.ingest.DicomDecoderTest.MAX_PIXELS;
+import static org.chestlens.ingest.DicomDecoderTest.fixture;
+import static org.chestlens.ingest.DicomDecoderTest.rejection;
+import static org.chestlens.ingest.DicomDecoderTest.type;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+
+import org.chestlens.platform.ApiProblem;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Hostile and broken files: each is answered with a 4xx problem, quickly, and without allocating
+ * what the file declares. Allocation is measured per thread, so the bound is on what decoding this
+ * one file cost, whatever else the JVM is doing.
+ */
+class DicomPreCheckTest {
+
+    private static final Duration QUICKLY = Duration.ofSeconds(5);
+    private static final long MIB = 1L << 20;
+
+    @BeforeAll
+    static void warmUp() {
+        DicomDecoderTest.headless();
+        // class initialisation (ImageIO's registry, PixelMed's dictionary) is paid once, not per file
+        DicomDecoderTest.decode("pydicom-MR_small.dcm");
+        DicomDecoderTest.decode("jpeg-lossless-sv1.dcm");
+        rejection(() -> DicomDecoder.decode(concat(metaHeader("1.2.3"), new byte[16]), "warm-up", MAX_PIXELS));
+    }
+
+    /** Decodes on this thread and returns the problem, failing if it took long or allocated much. */
+    static ApiProblem rejectedCheaply(byte[] file, long maxPixels, long maxAllocatedBytes) {
+        return assertTimeoutPreemptively(QUICKLY, () -> {
+            long before = allocatedByThisThread();
+            ApiProblem problem = rejection(() -> DicomDecoder.decode(file, "upload", maxPixels));
+            long allocated = allocatedByThisThread() - before;
+            assertThat(allocated).as("bytes allocated while rejecting").isLessThan(maxAllocatedBytes);
+            assertThat(problem.getStatusCode().is4xxClientError()).isTrue();
+            assertThat(problem.getBody().getDetail()).doesNotContain("more memory");
+            return problem;
+        });
+    }
+
+    static long allocatedByThisThread() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
+    }
+
+    static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        throw new IllegalArgumentException("pattern not found");
+    }
+
+    static byte[] bytes(int... values) {
+        byte[] out = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = (byte) values[i];
+        }
+        return out;
+    }
+
+    static void putU32(byte[] b, int at, long value) {
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(at, (int) value);
+    }
+
+    static void putU16(byte[] b, int at, int value) {
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(at, (short) value);
+    }
+
+    /** The preamble and meta information of a fixture, with its transfer syntax UID replaced. */
+    static byte[] metaHeader(String transferSyntaxUid) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[DicomPreCheck.PREAMBLE_LENGTH]);
+        out.writeBytes("DICM".getBytes(StandardCharsets.US_ASCII));
+        String uid = transferSyntaxUid.length() % 2 == 0 ? transferSyntaxUid : transferSyntaxUid + "\0";
+        out.writeBytes(element(0x0002, 0x0010, "UI", uid.getBytes(StandardCharsets.US_ASCII)));
+        return out.toByteArray();
+    }
+
+    /** One explicit VR little endian element with a short-form length. */
+    static byte[] element(int group, int elementNumber, String vr, byte[] value) {
+        ByteBuffer b = ByteBuffer.allocate(8 + value.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.putShort((short) group).putShort((short) elementNumber).put(vr.getBytes(StandardCharsets.US_ASCII))
+                .putShort((short) value.length).put(value);
+        return b.array();
+    }
+
+    static byte[] us(int value) {
+        return bytes(value & 0xFF, value >>> 8);
+    }
+
+    /** The image pixel attributes of a 16-bit MONOCHROME2 image, explicit VR little endian. */
+    static byte[] imageHeader(int rows, int columns) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(element(0x0028, 0x0002, "US", us(1)));
+        out.writeBytes(element(0x0028, 0x0004, "CS", "MONOCHROME2 ".getBytes(StandardCharsets.US_ASCII)));
+        out.writeBytes(element(0x0028, 0x0010, "US", us(rows)));
+        out.writeBytes(element(0x0028, 0x0011, "US", us(columns)));
+        out.writeBytes(element(0x0028, 0x0100, "US", us(16)));
+        out.writeBytes(element(0x0028, 0x0101, "US", us(12)));
+        out.writeBytes(element(0x0028, 0x0102, "US", us(11)));
+        out.writeBytes(element(0x0028, 0x0103, "US", us(0)));
+        return out.toByteArray();
+    }
+
+    static byte[] pixelDataHeader(long length) {
+        byte[] header = bytes(0xE0, 0x7F, 0x10, 0x00, 'O', 'W', 0, 0, 0, 0, 0, 0);
+        putU32(header, 8, length);
+        return header;
+    }
+
+    static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void tenMegabytesDeclaringTwoGigabytesOfPixelDataIsRejectedWithoutAllocatingThem() {
+        byte[] body = new byte[10 << 20];
+        byte[] file = concat(metaHeader("1.2.840.10008.1.2.1"), imageHeader(32768, 32768),
+                pixelDataHeader(0x80000000L), body);
+        ApiProblem problem = rejectedCheaply(file, Long.MAX_VALUE, 8 * MIB);
+        assertThat(problem.getStatusCode().value()).isEqualTo(422);
+        assertThat(problem.getBody().getDetail()).contains("(7FE0,0010) declares 2147483648 bytes");
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {0x80000000L, 0xFFFFFFF0L, 163842})
+    void aFixtureWhosePixelDataLengthWasEnlargedIsRejected(long length) {
+        byte[] file = fixture("explicit-le.dcm");
+        int at = indexOf(file, bytes(0xE0, 0x7F, 0x10, 0x00, 'O', 'W'), 0);
+        putU32(file, at + 8, length);
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 8 * MIB);
+        assertThat(type(problem)).endsWith("corrupt-image");
+    }
+
+    @Test
+    void aDeflateBombIsStoppedAtTheInflationCap() throws IOException {
+        // 1 GiB of declared pixel data, all zeros: about 1 MB deflated
+        long pixelBytes = 1L << 30;
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
+        try (DeflaterOutputStream out = new DeflaterOutputStream(compressed, deflater, 1 << 16)) {
+            out.write(concat(imageHeader(16384, 32768), pixelDataHeader(pixelBytes)));
+            byte[] zeros = new byte[8 << 20];
+            for (long written = 0; written < pixelBytes; written += zeros.length) {
+                out.write(zeros);
+            }
+        } finally {
+            deflater.end();
+        }
+        byte[] file = concat(metaHeader("1.2.840.10008.1.2.1.99"), compressed.toByteArray());
+        assertThat(file.length).isLessThan(2 << 20);
+
+        long maxPixels = 4_000_000L;
+        long cap = 2 * maxPixels + DicomPreCheck.INFLATION_HEADROOM;
+        ApiProblem problem = rejectedCheaply(file, maxPixels, 6 * cap);
+        assertThat(problem.getStatusCode().value()).isEqualTo(422);
+        assertThat(problem.getBody().getDetail()).contains("inflates to more than " + cap + " bytes");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"explicit-le.dcm", "implicit-le.dcm", "explicit-be.dcm", "deflated.dcm",
+            "jpeg-lossless-sv1.dcm", "rle.dcm", "j2k-lossless.dcm", "multiframe-3.dcm"})
+    void truncatedFilesAreCorruptWhereverTheyAreCut(String name) {
+        byte[] whole = fixture(name);
+        for (int cut : new int[] {140, 300, 700, whole.length / 2, whole.length - 3}) {
+            ApiProblem problem = rejectedCheaply(Arrays.copyOf(whole, cut), MAX_PIXELS, 32 * MIB);
+            assertThat(problem.getStatusCode().value()).as(name + " cut at " + cut).isEqualTo(422);
+            assertThat(type(problem)).endsWith("corrupt-image");
+        }
+    }
+
+    @Test
+    void inputThatIsNotPart10IsUnsupported() {
+        byte[] dicom = fixture("explicit-le.dcm");
+        byte[][] notPart10 = {
+            new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'},
+            new byte[4096],
+            Arrays.copyOfRange(dicom, 132, dicom.length), // a data set without preamble and DICM
+            "DICM".getBytes(StandardCharsets.US_ASCII),
+        };
+        for (byte[] file : notPart10) {
+            ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+            assertThat(problem.getStatusCode().value()).isEqualTo(415);
+            assertThat(problem.getBody().getDetail()).contains("not a DICOM Part 10 file");
+        }
+    }
+
+    @Test
+    void aFileEndingBeforeItsPixelDataHasNoPixelData() {
+        byte[] file = fixture("explicit-le.dcm");
+        int at = indexOf(file, bytes(0xE0, 0x7F, 0x10, 0x00, 'O', 'W'), 0);
+        ApiProblem problem = rejectedCheaply(Arrays.copyOf(file, at), MAX_PIXELS, 4 * MIB);
+        assertThat(problem.getBody().getDetail()).contains("no Pixel Data");
+    }
+
+    @Test
+    void absurdRowsAndColumnsAreRejectedBeforeDecoding() {
+        byte[] file = fixture("jpeg-lossless-sv1.dcm");
+        putU16(file, indexOf(file, bytes(0x28, 0, 0x10, 0, 'U', 'S'), 0) + 8, 65535);
+        putU16(file, indexOf(file, bytes(0x28, 0, 0x11, 0, 'U', 'S'), 0) + 8, 65535);
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+        assertThat(type(problem)).endsWith("image-too-large");
+        assertThat(problem.getBody().getDetail()).contains("65535 x 65535");
+        // and the limit is the caller's
+        ApiProblem small = rejectedCheaply(fixture("explicit-le.dcm"), 320 * 255, 4 * MIB);
+        assertThat(type(small)).endsWith("image-too-large");
+    }
+
+    @Test
+    void aJpegFrameLargerThanItsHeaderSaysIsRejectedBeforeTheCodecAllocatesIt() {
+        byte[] file = fixture("jpeg-lossless-sv1.dcm");
+        int sof = indexOf(file, bytes(0xFF, 0xC3), 0);
+        file[sof + 5] = (byte) 0xFF; // height 65280 + 0
+        file[sof + 6] = 0;
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+        assertThat(problem.getBody().getDetail()).contains("the first frame is 320 x 65280");
+    }
+
+    @Test
+    void aJpeg2000FrameLargerThanItsHeaderSaysIsRejected() {
+        byte[] file = fixture("j2k-lossless.dcm");
+        int siz = indexOf(file, bytes(0xFF, 0x4F, 0xFF, 0x51), 0) + 2;
+        ByteBuffer.wrap(file).putInt(siz + 6, 60000); // Xsiz, big endian
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+        assertThat(problem.getBody().getDetail()).contains("the first frame is 60000 x 256");
+    }
+
+    @Test
+    void moreFramesThanThePixelDataHoldsAreRejected() {
+        for (String name : new String[] {"multiframe-3.dcm", "multiframe-3-rle.dcm"}) {
+            byte[] file = fixture(name);
+            int at = indexOf(file, bytes(0x28, 0, 0x08, 0, 'I', 'S'), 0);
+            file[at + 8] = '9';
+            ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+            assertThat(problem.getBody().getDetail()).as(name).contains("9 frame");
+        }
+    }
+
+    @Test
+    void anUnknownTransferSyntaxIsUnsupportedAndNamed() {
+        byte[] file = concat(metaHeader("1.2.3.4.5.6"), imageHeader(16, 16), pixelDataHeader(512), new byte[512]);
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+        assertThat(problem.getStatusCode().value()).isEqualTo(415);
+        assertThat(problem.getBody().getProperties()).containsEntry("transferSyntax", "1.2.3.4.5.6");
+    }
+
+    @Test
+    void aSmallHandMadeFileDecodes() {
+        // the builders above make valid files; the hostile cases differ from this in one thing each
+        byte[] pixels = new byte[16 * 16 * 2];
+        pixels[2] = 7;
+        byte[] file = concat(metaHeader("1.2.840.10008.1.2.1"), imageHeader(16, 16), pixelDataHeader(512), pixels);
+        DicomDecoder.DecodedDicom decoded = DicomDecoder.decode(file, "upload", MAX_PIXELS);
+        assertThat(decoded.image().samples()[1]).isEqualTo(7);
+        assertThat(decoded.metadata().modality()).isNull();
+    }
+
+    @Test
+    void sequencesNestedTooDeeplyAreRejected() {
+        ByteArrayOutputStream nested = new ByteArrayOutputStream();
+        int depth = 200;
+        byte[] open = bytes(0x08, 0x00, 0x40, 0x11, 'S', 'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+                0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF);
+        byte[] close = bytes(0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0, 0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0);
+        for (int i = 0; i < depth; i++) {
+            nested.writeBytes(open);
+        }
+        for (int i = 0; i < depth; i++) {
+            nested.writeBytes(close);
+        }
+        byte[] file = concat(metaHeader("1.2.840.10008.1.2.1"), nested.toByteArray(), imageHeader(16, 16),
+                pixelDataHeader(512), new byte[512]);
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+        assertThat(problem.getBody().getDetail()).contains("nested deeper than");
+    }
+
+    @Test
+    void millionsOfTinyElementsAreRejected() {
+        ByteArrayOutputStream many = new ByteArrayOutputStream();
+        byte[] empty = bytes(0x09, 0x00, 0, 0, 'O', 'B', 0, 0, 0, 0, 0, 0);
+        for (int i = 0; i < 300_000; i++) {
+            empty[0] = (byte) (0x09 + 2 * (i >>> 16)); // odd (private) groups, ascending
+            putU16(empty, 2, i & 0xFFFF);
+            many.writeBytes(empty);
+        }
+        byte[] file = concat(metaHeader("1.2.840.10008.1.2.1"), many.toByteArray(), imageHeader(16, 16),
+                pixelDataHeader(512), new byte[512]);
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 16 * MIB);
+        assertThat(problem.getBody().getDetail()).contains("more than 200000 elements");
+    }
+}
