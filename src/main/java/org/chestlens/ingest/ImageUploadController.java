@@ -1,6 +1,7 @@
 package org.chestlens.ingest;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
@@ -45,9 +46,10 @@ class ImageUploadController {
     }
 
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Upload one or more PNG chest radiographs for scoring",
+    @Operation(summary = "Upload one or more chest radiographs (PNG or DICOM) for scoring",
             description = """
-                    Each part named 'file' is one image. All files are validated and the images and their \
+                    Each part named 'file' is one image, PNG or DICOM Part 10 (recognised by content, not by \
+                    name). All files are validated and the images and their \
                     scoring jobs committed together before the answer: one bad file rejects the whole request, \
                     and an accepted upload survives a crash. The same bytes uploaded again return the stored \
                     image. Waiting (RFC 7240): 'Prefer: respond-async' answers 202 at once; 'Prefer: wait=N' \
@@ -62,27 +64,59 @@ class ImageUploadController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "413", description = "Upload over the configured size limit",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "415", description = "Not a PNG image",
+    @ApiResponse(responseCode = "415", description = "Neither PNG nor DICOM, or an unsupported DICOM transfer syntax",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "422", description = "Corrupt, truncated, too large in pixels, or without contrast",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "429", description = "Queue full or decoders busy; retry after the Retry-After header",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     ResponseEntity<UploadResult> upload(
-            @Parameter(description = "PNG images (8- or 16-bit grey, or colour, converted to luminance)")
+            @Parameter(description = "PNG (8- or 16-bit grey, or colour converted to luminance) or DICOM files")
             @RequestPart("file") List<MultipartFile> files,
             @Parameter(description = "RFC 7240 preferences: respond-async, or wait=N (seconds)")
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
                     + "request's images instead of uploading again")
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
-        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
-                    "The Idempotency-Key header must have 1 to 200 characters.");
-        }
         List<IngestService.Upload> uploads = new ArrayList<>(files.size());
         for (int i = 0; i < files.size(); i++) {
             uploads.add(new IngestService.Upload("#" + (i + 1), bytesOf(files.get(i))));
+        }
+        return answer(uploads, prefer, idempotencyKey);
+    }
+
+    @PostMapping(consumes = "application/dicom", produces = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Upload one DICOM Part 10 file as the request body",
+            description = "The same as the multipart upload, for clients that send a single application/dicom body.")
+    @ApiResponse(responseCode = "200", description = "Already stored and scored")
+    @ApiResponse(responseCode = "201", description = "Stored and scored")
+    @ApiResponse(responseCode = "202", description = "Stored and queued; poll the image's location")
+    @ApiResponse(responseCode = "413", description = "Body over chestlens.ingest.max-body-size",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "415", description = "Not a DICOM Part 10 file, or an unsupported transfer syntax",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "422", description = "Corrupt, hostile, colour, or without contrast",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "429", description = "Queue full or decoders busy; retry after the Retry-After header",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    ResponseEntity<UploadResult> uploadDicom(
+            InputStream body,
+            @RequestHeader(value = "Prefer", required = false) String prefer,
+            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
+        byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, properties.maxBodySize().toBytes() + 1));
+        if (bytes.length > properties.maxBodySize().toBytes()) {
+            throw new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "upload-too-large", "Upload too large",
+                    "The body exceeds chestlens.ingest.max-body-size (" + properties.maxBodySize().toBytes()
+                            + " bytes).");
+        }
+        return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey);
+    }
+
+    private ResponseEntity<UploadResult> answer(List<IngestService.Upload> uploads, String prefer,
+                                                String idempotencyKey) {
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
+                    "The Idempotency-Key header must have 1 to 200 characters.");
         }
         WaitPreference preference = WaitPreference.parse(prefer, properties.defaultWait(), properties.maxWait());
         IngestService.Result result = ingest.ingest(uploads, idempotencyKey, preference.duration());

@@ -7,6 +7,7 @@ import jakarta.validation.constraints.Min;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -20,6 +21,8 @@ import org.springframework.validation.annotation.Validated;
  * @param defaultWait how long an upload without a {@code Prefer} header waits for its results
  *                    before the answer is 202; {@code Prefer: respond-async} answers at once
  * @param maxWait the most a client may ask to wait with {@code Prefer: wait=N}
+ * @param maxBodySize largest {@code application/dicom} request body
+ * @param patientIdKey secret for the HMAC of DICOM Patient IDs; from a secret store, never the repository
  */
 @Validated
 @ConfigurationProperties("chestlens.ingest")
@@ -29,5 +32,7 @@ public record IngestProperties(
         @Min(1) @DefaultValue("2") int maxConcurrentDecodes,
         @DefaultValue("10s") Duration decodeSlotWait,
         @DefaultValue("10s") Duration defaultWait,
-        @DefaultValue("60s") Duration maxWait) {
+        @DefaultValue("60s") Duration maxWait,
+        @DefaultValue("64MB") DataSize maxBodySize,
+        String patientIdKey) {
 }

@@ -19,6 +19,7 @@ import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.ModelInput;
 import org.chestlens.inference.QueueFullException;
+import org.chestlens.prediction.DicomAttributes;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
@@ -61,9 +62,11 @@ public class IngestService {
     private final PredictionStore store;
     private final IngestProperties properties;
     private final Semaphore decodeSlots;
+    private final PatientIdHasher patientIds;
 
     IngestService(InferenceService inference, InferenceProperties inferenceProperties, JobStore jobs,
-                  PredictionStore store, IngestProperties properties) {
+                  PredictionStore store, IngestProperties properties, PatientIdHasher patientIds) {
+        this.patientIds = patientIds;
         this.inference = inference;
         this.inferenceProperties = inferenceProperties;
         this.jobs = jobs;
@@ -87,7 +90,8 @@ public class IngestService {
                 model.preprocessing().centerCrop());
 
         // Everything is validated and decoded before anything is stored or queued. Images already
-        // stored with a live or finished job are not decoded again.
+        // stored (same bytes, or for DICOM the same SOP Instance UID) with a live or finished job
+        // are answered from the database.
         UUID[] imageIds = new UUID[uploads.size()];
         List<PendingImage> pending = new ArrayList<>();
         List<Integer> pendingPositions = new ArrayList<>();
@@ -95,15 +99,19 @@ public class IngestService {
             Upload upload = uploads.get(i);
             checkFormat(upload);
             String sha256 = sha256(upload.bytes());
-            Optional<UUID> known = jobs.imageIdBySha256(sha256)
-                    .filter(id -> jobs.status(id, model.id(), model.version())
-                            .map(status -> status != JobStatus.FAILED).orElse(false));
-            if (known.isPresent()) {
-                imageIds[i] = known.get();
-            } else {
-                pending.add(prepare(upload, sha256, preprocessor));
-                pendingPositions.add(i);
+            Optional<UUID> known = scored(jobs.existingImageId(sha256, null), model);
+            if (known.isEmpty()) {
+                PendingImage prepared = prepare(upload, sha256, preprocessor);
+                if (prepared.image().dicom() != null && prepared.image().dicom().sopInstanceUid() != null) {
+                    known = scored(jobs.existingImageId(sha256, prepared.image().dicom().sopInstanceUid()), model);
+                }
+                if (known.isEmpty()) {
+                    pending.add(prepared);
+                    pendingPositions.add(i);
+                    continue;
+                }
             }
+            imageIds[i] = known.get();
         }
 
         List<CompletableFuture<JobStatus>> outcomes = new ArrayList<>();
@@ -148,6 +156,12 @@ public class IngestService {
         return new Result(store.images(List.of(imageIds)), !outcomes.isEmpty());
     }
 
+    /** The image, if its job for this model is queued, running or done (a failed one is retried). */
+    private Optional<UUID> scored(Optional<UUID> imageId, ModelInfo model) {
+        return imageId.filter(id -> jobs.status(id, model.id(), model.version())
+                .map(status -> status != JobStatus.FAILED).orElse(false));
+    }
+
     private static void awaitAll(List<CompletableFuture<JobStatus>> outcomes, Duration wait) {
         if (outcomes.isEmpty() || wait.isZero()) {
             return;
@@ -166,7 +180,7 @@ public class IngestService {
         if (upload.bytes().length == 0) {
             throw UploadRejected.emptyFile(upload.label());
         }
-        if (!PngDecoder.isPng(upload.bytes())) {
+        if (!PngDecoder.isPng(upload.bytes()) && !DicomDecoder.isDicom(upload.bytes())) {
             throw UploadRejected.unsupportedFormat(upload.label());
         }
     }
@@ -176,18 +190,35 @@ public class IngestService {
         acquireDecodeSlot();
         try {
             long start = System.nanoTime();
-            GreyImage grey = PngDecoder.decode(bytes, upload.label(), properties.maxPixels());
+            NewImage image;
+            GreyImage grey;
+            if (PngDecoder.isPng(bytes)) {
+                grey = PngDecoder.decode(bytes, upload.label(), properties.maxPixels());
+                image = new NewImage(sha256, "PNG", bytes.length, grey.width(), grey.height(), grey.bitDepth(),
+                        grey.colourType(), List.of());
+            } else {
+                DicomDecoder.DecodedDicom dicom = DicomDecoder.decode(bytes, upload.label(), properties.maxPixels());
+                grey = dicom.innerEyeValues();
+                image = new NewImage(sha256, "DICOM", bytes.length, grey.width(), grey.height(),
+                        dicom.metadata().bitsStored(), "GREY", dicom.warnings(), attributes(dicom.metadata()),
+                        patientIds.hash(dicom.patientId()));
+            }
             ModelInput input = preprocessor.apply(grey);
             if (input == null) {
                 throw UploadRejected.noContrast(upload.label());
             }
             double decodeMillis = (System.nanoTime() - start) / 1e6;
-            NewImage image = new NewImage(sha256, "PNG", bytes.length, grey.width(), grey.height(),
-                    grey.bitDepth(), grey.colourType(), List.of());
             return new PendingImage(image, input.pixels(), input.height(), input.width(), decodeMillis);
         } finally {
             decodeSlots.release();
         }
+    }
+
+    private static DicomAttributes attributes(DicomMetadata m) {
+        return new DicomAttributes(m.modality(), m.bodyPartExamined(), m.viewPosition(), m.patientSex(),
+                m.patientAge(), m.manufacturer(), m.manufacturerModelName(), m.institutionName(), m.stationName(),
+                m.studyInstanceUid(), m.seriesInstanceUid(), m.sopInstanceUid(), m.accessionNumber(), m.studyDate(),
+                m.photometricInterpretation(), m.bitsStored(), m.pixelSpacing(), m.transferSyntaxUid());
     }
 
     private void acquireDecodeSlot() {

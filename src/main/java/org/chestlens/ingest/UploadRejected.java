@@ -17,7 +17,7 @@ final class UploadRejected {
 
     static ApiProblem unsupportedFormat(String part) {
         return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-format", "Unsupported image format",
-                "File " + part + " is not a PNG image.", part);
+                "File " + part + " is neither a PNG image nor a DICOM Part 10 file.", part);
     }
 
     static ApiProblem corrupt(String part, String reason) {

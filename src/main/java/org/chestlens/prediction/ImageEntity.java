@@ -29,6 +29,24 @@ class ImageEntity {
     @Column(columnDefinition = "text[]")
     private List<String> warnings;
     private Instant receivedAt;
+    private String modality;
+    private String bodyPartExamined;
+    private String viewPosition;
+    private String patientSex;
+    private String patientAge;
+    private String manufacturer;
+    private String manufacturerModelName;
+    private String institutionName;
+    private String stationName;
+    private String studyInstanceUid;
+    private String seriesInstanceUid;
+    private String sopInstanceUid;
+    private String accessionNumber;
+    private String studyDate;
+    private String photometricInterpretation;
+    private Integer bitsStored;
+    private Double[] pixelSpacing;
+    private String transferSyntaxUid;
 
     protected ImageEntity() {
     }
@@ -43,4 +61,14 @@ class ImageEntity {
     String colourType() { return colourType; }
     List<String> warnings() { return warnings; }
     Instant receivedAt() { return receivedAt; }
+
+    DicomAttributes dicom() {
+        if (!"DICOM".equals(format)) {
+            return null;
+        }
+        return new DicomAttributes(modality, bodyPartExamined, viewPosition, patientSex, patientAge, manufacturer,
+                manufacturerModelName, institutionName, stationName, studyInstanceUid, seriesInstanceUid,
+                sopInstanceUid, accessionNumber, studyDate, photometricInterpretation, bitsStored,
+                pixelSpacing == null ? List.of() : List.of(pixelSpacing), transferSyntaxUid);
+    }
 }

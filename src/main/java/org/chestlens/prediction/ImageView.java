@@ -20,6 +20,7 @@ public record ImageView(
         @Schema(description = "GREY, or the colour type that was converted to luminance") String colourType,
         List<String> warnings,
         Instant receivedAt,
+        @Schema(nullable = true) DicomAttributes dicom,
         @Schema(description = "Status of the most recent scoring job: QUEUED, RUNNING, DONE or FAILED")
         JobStatus status,
         @Schema(description = "One scoring job per model version")
@@ -34,7 +35,7 @@ public record ImageView(
     static ImageView of(ImageEntity image, List<JobView> jobs, List<PredictionView> predictions) {
         JobStatus status = jobs.isEmpty() ? null : jobs.get(jobs.size() - 1).status();
         return new ImageView(image.id(), "/api/v1/images/" + image.id(), image.sha256(), image.format(), image.sizeBytes(), image.width(),
-                image.height(), image.bitDepth(), image.colourType(), image.warnings(), image.receivedAt(), status,
+                image.height(), image.bitDepth(), image.colourType(), image.warnings(), image.receivedAt(), image.dicom(), status,
                 jobs, predictions);
     }
 }

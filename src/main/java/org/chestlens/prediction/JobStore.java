@@ -89,11 +89,19 @@ public class JobStore {
     }
 
     private UUID insertImage(NewImage image, Instant now) {
+        DicomAttributes d = image.dicom();
         Optional<UUID> inserted = jdbc.sql("""
                         INSERT INTO image (id, sha256, format, size_bytes, width, height, bit_depth, colour_type,
-                                           warnings, received_at)
-                        VALUES (:id, :sha256, :format, :size, :width, :height, :bitDepth, :colourType, :warnings, :now)
-                        ON CONFLICT (sha256) DO NOTHING
+                            warnings, received_at, modality, body_part_examined, view_position, patient_sex,
+                            patient_age, manufacturer, manufacturer_model_name, institution_name, station_name,
+                            study_instance_uid, series_instance_uid, sop_instance_uid, accession_number, study_date,
+                            photometric_interpretation, bits_stored, pixel_spacing, transfer_syntax_uid,
+                            patient_id_hash)
+                        VALUES (:id, :sha256, :format, :size, :width, :height, :bitDepth, :colourType, :warnings, :now,
+                            :modality, :bodyPart, :view, :sex, :age, :manufacturer, :model, :institution, :station,
+                            :study, :series, :sop, :accession, :studyDate, :photometric, :bitsStored, :spacing,
+                            :syntax, :patientIdHash)
+                        ON CONFLICT DO NOTHING
                         RETURNING id""")
                 .param("id", UUID.randomUUID())
                 .param("sha256", image.sha256())
@@ -105,9 +113,36 @@ public class JobStore {
                 .param("colourType", image.colourType())
                 .param("warnings", image.warnings().toArray(String[]::new))
                 .param("now", Timestamp.from(now))
+                .param("modality", d == null ? null : d.modality())
+                .param("bodyPart", d == null ? null : d.bodyPartExamined())
+                .param("view", d == null ? null : d.viewPosition())
+                .param("sex", d == null ? null : d.patientSex())
+                .param("age", d == null ? null : d.patientAge())
+                .param("manufacturer", d == null ? null : d.manufacturer())
+                .param("model", d == null ? null : d.manufacturerModelName())
+                .param("institution", d == null ? null : d.institutionName())
+                .param("station", d == null ? null : d.stationName())
+                .param("study", d == null ? null : d.studyInstanceUid())
+                .param("series", d == null ? null : d.seriesInstanceUid())
+                .param("sop", d == null ? null : d.sopInstanceUid())
+                .param("accession", d == null ? null : d.accessionNumber())
+                .param("studyDate", d == null ? null : d.studyDate())
+                .param("photometric", d == null ? null : d.photometricInterpretation())
+                .param("bitsStored", d == null ? null : d.bitsStored())
+                .param("spacing", d == null || d.pixelSpacing() == null ? null : d.pixelSpacing().toArray(Double[]::new))
+                .param("syntax", d == null ? null : d.transferSyntaxUid())
+                .param("patientIdHash", image.patientIdHash())
                 .query(UUID.class)
                 .optional();
-        return inserted.orElseGet(() -> imageIdBySha256(image.sha256()).orElseThrow());
+        return inserted.orElseGet(() -> existingImageId(image.sha256(), d == null ? null : d.sopInstanceUid())
+                .orElseThrow());
+    }
+
+    /** The stored image with these bytes or, for DICOM, this SOP Instance UID. */
+    @Transactional(readOnly = true)
+    public Optional<UUID> existingImageId(String sha256, String sopInstanceUid) {
+        return jdbc.sql("SELECT id FROM image WHERE sha256 = :sha256 OR sop_instance_uid = :sop LIMIT 1")
+                .param("sha256", sha256).param("sop", sopInstanceUid).query(UUID.class).optional();
     }
 
     @Transactional(readOnly = true)

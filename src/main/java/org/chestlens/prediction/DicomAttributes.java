@@ -1,0 +1,31 @@
+package org.chestlens.prediction;
+
+import java.util.List;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/**
+ * The DICOM attributes stored with an image. Nothing here names the patient; the Patient ID is
+ * kept only as a keyed hash and is not part of the API.
+ */
+@Schema(name = "DicomAttributes", description = "Attributes kept from a DICOM upload; null for PNG")
+public record DicomAttributes(
+        String modality,
+        String bodyPartExamined,
+        String viewPosition,
+        String patientSex,
+        String patientAge,
+        String manufacturer,
+        String manufacturerModelName,
+        String institutionName,
+        String stationName,
+        String studyInstanceUid,
+        String seriesInstanceUid,
+        String sopInstanceUid,
+        String accessionNumber,
+        String studyDate,
+        String photometricInterpretation,
+        Integer bitsStored,
+        List<Double> pixelSpacing,
+        String transferSyntaxUid) {
+}
