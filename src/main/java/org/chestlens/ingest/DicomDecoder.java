@@ -41,6 +41,16 @@ final class DicomDecoder {
     static {
         // Decoding happens in memory; ImageIO's disk cache would only add temp files.
         ImageIO.setUseCache(false);
+        // ImageIO finds codecs through the calling thread's context class loader; register the ones
+        // this class was loaded with (TwelveMonkeys, jai-imageio) once, whichever thread decodes first.
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(DicomDecoder.class.getClassLoader());
+        try {
+            ImageIO.scanForPlugins();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     private DicomDecoder() {

@@ -278,6 +278,18 @@ class DicomDecoderTest {
     }
 
     @Test
+    void decodesOnAThreadWhoseContextClassLoaderCannotSeeTheCodecs() throws InterruptedException {
+        // as on a thread of a container or a library: ImageIO looks codecs up through this loader
+        int[][] result = new int[1][];
+        Thread thread = new Thread(() -> result[0] = decode("jpeg-lossless-sv1.dcm").image().samples());
+        thread.setContextClassLoader(ClassLoader.getPlatformClassLoader());
+        thread.start();
+        thread.join();
+        assertThat(result[0]).isNotNull();
+        assertSameValues(result[0], reference(), "jpeg-lossless-sv1.dcm on a foreign class loader");
+    }
+
+    @Test
     void dicomIsRecognisedByContent() {
         assertThat(DicomDecoder.isDicom(fixture("rle.dcm"))).isTrue();
         assertThat(DicomDecoder.isDicom(new byte[] {(byte) 0x89, 'P', 'N', 'G'})).isFalse();
