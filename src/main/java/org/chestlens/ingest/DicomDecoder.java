@@ -87,8 +87,8 @@ final class DicomDecoder {
     }
 
     static DecodedDicom decode(byte[] bytes, String label, long maxPixels) {
-        DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, label, maxPixels);
         try {
+            DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, label, maxPixels);
             AttributeList list = read(layout);
             DicomPreCheck.ImageHeader header = layout.header();
             checkSameHeader(list, header, label);
@@ -102,7 +102,7 @@ final class DicomDecoder {
             throw problem;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             // PixelMed and the ImageIO codecs throw whatever they like on damaged data; none of it is
-            // the server's fault once the pre-check has passed, and none of it may reach the client raw.
+            // the server's fault, and none of it may reach the client raw.
             throw UploadRejected.corrupt(label, e instanceof OutOfMemoryError
                     ? "decoding it needs more memory than the service allows"
                     : "the pixel data cannot be decoded");
@@ -239,7 +239,7 @@ final class DicomDecoder {
     static int[] storedValues(int[] raw, DicomPreCheck.ImageHeader header) {
         int bits = header.bitsStored();
         int shift = header.highBit() + 1 - bits;
-        int mask = bits == 32 ? -1 : (1 << bits) - 1;
+        int mask = (1 << bits) - 1;
         int sign = 1 << (bits - 1);
         for (int i = 0; i < raw.length; i++) {
             int v = (raw[i] >>> shift) & mask;

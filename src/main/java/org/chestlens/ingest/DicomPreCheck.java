@@ -88,7 +88,7 @@ final class DicomPreCheck {
         int offset = dataSetStart[0];
         int length = bytes.length - offset;
         if (syntax.encoding() == DicomTransferSyntax.Encoding.DEFLATED) {
-            dataSet = inflate(bytes, offset, part, Math.multiplyExact(2L, maxPixels) + INFLATION_HEADROOM);
+            dataSet = inflate(bytes, offset, part, inflationCap(maxPixels));
             offset = 0;
             length = dataSet.length;
         }
@@ -97,6 +97,13 @@ final class DicomPreCheck {
                 true);
         ImageHeader header = walker.imageHeader(syntax, maxPixels);
         return new Layout(syntax, dataSet, offset, length, header);
+    }
+
+    /** One 16-bit frame at the pixel limit plus header room, and never more than a Java array holds. */
+    static long inflationCap(long maxPixels) {
+        long cap = maxPixels > (Integer.MAX_VALUE - INFLATION_HEADROOM) / 2 ? Integer.MAX_VALUE
+                : 2 * maxPixels + INFLATION_HEADROOM;
+        return Math.min(cap, Integer.MAX_VALUE - 8L);
     }
 
     /** The group 0002 elements, always explicit VR little endian; returns the transfer syntax UID. */

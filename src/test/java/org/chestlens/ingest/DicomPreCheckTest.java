@@ -179,10 +179,18 @@ class DicomPreCheckTest {
         assertThat(file.length).isLessThan(2 << 20);
 
         long maxPixels = 4_000_000L;
-        long cap = 2 * maxPixels + DicomPreCheck.INFLATION_HEADROOM;
+        long cap = DicomPreCheck.inflationCap(maxPixels);
         ApiProblem problem = rejectedCheaply(file, maxPixels, 6 * cap);
         assertThat(problem.getStatusCode().value()).isEqualTo(422);
         assertThat(problem.getBody().getDetail()).contains("inflates to more than " + cap + " bytes");
+    }
+
+    @Test
+    void theInflationCapNeverOverflowsWhateverTheLimit() {
+        assertThat(DicomPreCheck.inflationCap(Long.MAX_VALUE)).isEqualTo(Integer.MAX_VALUE - 8L);
+        assertThat(DicomPreCheck.inflationCap(40_000_000L)).isEqualTo(80_000_000L + DicomPreCheck.INFLATION_HEADROOM);
+        assertThat(DicomDecoder.decode(fixture("deflated.dcm"), "upload", Long.MAX_VALUE).image().width())
+                .isEqualTo(320);
     }
 
     @ParameterizedTest
