@@ -19,6 +19,9 @@ public final class TestImages {
 
     public static final Path REFERENCE_DIR = Path.of("models/chestlens-densenet121-untrained/reference");
 
+    // Tests run against a persistent database too: a salt per run keeps "new" images new.
+    private static final long RUN_SALT = System.nanoTime();
+
     private TestImages() {
     }
 
@@ -30,9 +33,9 @@ public final class TestImages {
         }
     }
 
-    /** A chest-like 8-bit grey PNG, different for every seed (so its SHA-256 is new). */
+    /** A chest-like 8-bit grey PNG, different for every seed and every test run (so its SHA-256 is new). */
     public static byte[] syntheticPng(long seed, int width, int height) {
-        Random random = new Random(seed);
+        Random random = new Random(seed * 31 + RUN_SALT);
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
         for (int y = 0; y < height; y++) {
             for (int x = 0; x < width; x++) {
