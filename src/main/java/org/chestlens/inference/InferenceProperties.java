@@ -25,7 +25,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxAttempts forward attempts per job before it is marked failed
  * @param retryDelay wait before a failed job is tried again
  * @param retainInputs keep the pre-processed input of finished jobs (for audits or re-scoring)
- * @param instanceId this replica's name in job leases; host name plus a random suffix when unset
+ * @param instanceId this replica's name in job leases; the host name when unset, which stays the same
+ *                   across a restart so the replica takes its own unfinished jobs back at once
  */
 @Validated
 @ConfigurationProperties("chestlens.inference")

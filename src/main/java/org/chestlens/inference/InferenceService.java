@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.ArrayList;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -14,7 +16,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.ModelVersionRegistry;
-import org.chestlens.prediction.QueuedJob;
+import org.chestlens.prediction.PendingImage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
@@ -34,9 +36,13 @@ public class InferenceService implements AutoCloseable {
     private final String defaultModelId;
     private final String deviceName;
     private final String instanceId;
+    private final InferenceProperties properties;
+    private final JobStore jobs;
 
     public InferenceService(InferenceProperties properties, ModelVersionRegistry modelVersions, JobStore jobs,
                             MeterRegistry meters) {
+        this.properties = properties;
+        this.jobs = jobs;
         DjlRuntime.configureOffline(properties.djlCacheDir());
         Device device = DjlRuntime.chooseDevice(properties.device());
         this.deviceName = device.toString();
@@ -100,27 +106,46 @@ public class InferenceService implements AutoCloseable {
     }
 
     /** This replica's name in job leases. */
-    public String instanceId() {
+    String instanceId() {
         return instanceId;
     }
 
+    /** Images accepted by {@link #enqueue}: their ids in order, and one outcome per new job. */
+    public record Enqueued(List<UUID> imageIds, List<CompletableFuture<JobStatus>> outcomes) {
+    }
+
     /**
-     * Takes room in the model's queue for {@code count} images, before they are committed.
+     * The durable queue's front door: takes room in the model's queue, commits the images and their
+     * jobs in one transaction, and only then hands the new jobs to the batcher. Nothing is
+     * committed when the queue is full, and room that no job uses is given back.
      *
-     * @throws QueueFullException when the queue is full; it says when to retry
+     * @throws QueueFullException when the queue cannot take the images; it says when to retry
      */
-    public void reserve(String modelId, int count) {
-        batcher(modelId).reserve(count);
+    public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey) {
+        MicroBatcher batcher = batcher(modelId);
+        ModelManifest manifest = models.get(modelId).manifest();
+        batcher.reserve(pending.size());
+        List<JobStore.Accepted> accepted;
+        try {
+            accepted = jobs.accept(pending, manifest.id(), manifest.version(), instanceId, properties.lease(),
+                    idempotencyKey);
+        } catch (RuntimeException e) {
+            batcher.release(pending.size());
+            throw e;
+        }
+        List<UUID> imageIds = new ArrayList<>(accepted.size());
+        List<CompletableFuture<JobStatus>> outcomes = new ArrayList<>();
+        for (JobStore.Accepted a : accepted) {
+            imageIds.add(a.imageId());
+            a.job().ifPresent(job -> outcomes.add(batcher.submit(job)));
+        }
+        batcher.release(accepted.size() - outcomes.size());
+        return new Enqueued(imageIds, outcomes);
     }
 
-    /** Gives back room taken by {@link #reserve} that no job will use. */
-    public void release(String modelId, int count) {
-        batcher(modelId).release(count);
-    }
-
-    /** Queues a committed job on a reservation; completes when the job is done, retried or failed. */
-    public CompletableFuture<JobStatus> submit(QueuedJob job) {
-        return batcher(job.modelId()).submit(job);
+    /** False when a model's worker thread has died: the replica can no longer score anything. */
+    public boolean workersAlive() {
+        return batchers.values().stream().allMatch(MicroBatcher::isAlive);
     }
 
     Map<String, MicroBatcher> batchers() {

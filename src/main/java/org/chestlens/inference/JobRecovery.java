@@ -25,6 +25,8 @@ import org.springframework.stereotype.Component;
 class JobRecovery implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(JobRecovery.class);
+    /** Most jobs claimed per model and round, so a recovery round never takes all the queue's room. */
+    private static final int MAX_CLAIM = 64;
 
     private final InferenceService inference;
     private final JobStore jobs;
@@ -51,30 +53,33 @@ class JobRecovery implements DisposableBean {
     }
 
     void recover(boolean startUp) {
-        try {
-            for (Map.Entry<String, MicroBatcher> entry : inference.batchers().entrySet()) {
+        for (Map.Entry<String, MicroBatcher> entry : inference.batchers().entrySet()) {
+            MicroBatcher batcher = entry.getValue();
+            // Room first, then the claim: a claimed job always has a place in the queue.
+            int room = batcher.reserveUpTo(MAX_CLAIM);
+            if (room == 0) {
+                continue;
+            }
+            int submitted = 0;
+            try {
                 ModelInfo model = inference.model(entry.getKey()).orElseThrow();
-                int room = entry.getValue().freeCapacity();
                 List<QueuedJob> claimed = startUp
                         ? jobs.claimOwnAndExpired(inference.instanceId(), model.id(), model.version(), room,
                         properties.lease())
                         : jobs.claimExpired(inference.instanceId(), model.id(), model.version(), room,
                         properties.lease());
                 for (QueuedJob job : claimed) {
-                    try {
-                        entry.getValue().reserve(1);
-                    } catch (QueueFullException full) {
-                        // Uploads took the room meanwhile; the lease runs out and a later round retries.
-                        continue;
-                    }
-                    entry.getValue().submit(job);
+                    batcher.submit(job);
+                    submitted++;
                 }
                 if (!claimed.isEmpty()) {
                     log.info("Recovered {} unfinished job(s) for {} {}", claimed.size(), model.id(), model.version());
                 }
+            } catch (RuntimeException e) {
+                log.warn("Job recovery failed; will try again: {}", e.toString());
+            } finally {
+                batcher.release(room - submitted);
             }
-        } catch (RuntimeException e) {
-            log.warn("Job recovery failed; will try again: {}", e.toString());
         }
     }
 

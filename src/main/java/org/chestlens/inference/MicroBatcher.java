@@ -66,8 +66,7 @@ final class MicroBatcher implements AutoCloseable {
         Gauge.builder("chestlens.inference.queue.depth", reserved, AtomicInteger::get).tag("model", id)
                 .description("Images accepted and not yet scored").register(meters);
         Gauge.builder("chestlens.inference.throughput", this, b -> b.imagesPerSecond).tag("model", id)
-                .description("Recent images per second (moving average over batches)").baseUnit("images/s")
-                .register(meters);
+                .description("Recent images per second (moving average over batches)").register(meters);
         batchSizes = DistributionSummary.builder("chestlens.inference.batch.size").tag("model", id)
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(meters);
         queueWait = Timer.builder("chestlens.inference.queue.wait").tag("model", id)
@@ -99,12 +98,19 @@ final class MicroBatcher implements AutoCloseable {
         }
     }
 
-    void release(int count) {
-        reserved.addAndGet(-count);
+    /** Takes room for as many of {@code count} jobs as fit now; returns how many. */
+    int reserveUpTo(int count) {
+        while (true) {
+            int current = reserved.get();
+            int granted = Math.max(0, Math.min(count, properties.queueCapacity() - current));
+            if (granted == 0 || reserved.compareAndSet(current, current + granted)) {
+                return granted;
+            }
+        }
     }
 
-    int freeCapacity() {
-        return properties.queueCapacity() - reserved.get();
+    void release(int count) {
+        reserved.addAndGet(-count);
     }
 
     /**
@@ -132,10 +138,15 @@ final class MicroBatcher implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Whatever happens, the worker must not die: its held jobs would keep their leases.
                 log.error("Batcher for {} failed; continuing", model.manifest().id(), e);
             }
         }
+    }
+
+    boolean isAlive() {
+        return worker.isAlive();
     }
 
     private List<Pending> nextBatch() throws InterruptedException {
@@ -161,40 +172,22 @@ final class MicroBatcher implements AutoCloseable {
     }
 
     private void process(List<Pending> batch) {
-        List<ModelInput> inputs = new ArrayList<>(batch.size());
-        List<UUID> ids = new ArrayList<>(batch.size());
-        for (Pending p : batch) {
-            inputs.add(new ModelInput(p.job().input(), p.job().inputHeight(), p.job().inputWidth()));
-            ids.add(p.job().jobId());
-        }
         try {
-            jobs.markRunning(ids, owner, properties.lease());
-            long start = System.nanoTime();
-            double[] waits = new double[batch.size()];
-            for (int i = 0; i < batch.size(); i++) {
-                waits[i] = (start - batch.get(i).enqueuedNanos()) / 1e6;
-                queueWait.record(Duration.ofNanos(start - batch.get(i).enqueuedNanos()));
-            }
-            float[][][] outputs = model.forward(inputs);
-            long forwardNanos = System.nanoTime() - start;
-            List<EnsemblePrediction> predictions = model.ensemble(outputs, batch.size(), waits, forwardNanos / 1e6);
-            List<JobResult> results = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                QueuedJob job = batch.get(i).job();
-                results.add(new JobResult(job.jobId(), job.imageId(), toNewPrediction(job, predictions.get(i))));
-            }
-            jobs.complete(results, properties.retainInputs());
-            batchSizes.record(batch.size());
-            batchDuration.record(Duration.ofNanos(forwardNanos));
-            images.increment(batch.size());
-            double rate = batch.size() / (forwardNanos / 1e9);
-            imagesPerSecond = imagesPerSecond <= 0 ? rate : 0.8 * imagesPerSecond + 0.2 * rate;
-            batch.forEach(p -> p.outcome().complete(JobStatus.DONE));
-        } catch (RuntimeException e) {
-            failures.increment(batch.size());
-            log.warn("Batch of {} for {} failed: {}", batch.size(), model.manifest().id(), e.toString());
-            for (Pending p : batch) {
-                p.outcome().complete(recordFailure(p.job(), e));
+            run(batch);
+        } catch (RuntimeException | Error e) {
+            if (batch.size() > 1) {
+                // One bad image must not cost the others an attempt: score them one by one.
+                log.warn("Batch of {} for {} failed ({}); retrying its images one at a time", batch.size(),
+                        model.manifest().id(), e.toString());
+                for (Pending p : batch) {
+                    try {
+                        run(List.of(p));
+                    } catch (RuntimeException | Error single) {
+                        failed(p, single);
+                    }
+                }
+            } else {
+                failed(batch.get(0), e);
             }
         } finally {
             for (Pending p : batch) {
@@ -204,15 +197,72 @@ final class MicroBatcher implements AutoCloseable {
         }
     }
 
+    private void failed(Pending pending, Throwable cause) {
+        failures.increment();
+        log.warn("Job {} for {} failed: {}", pending.job().jobId(), model.manifest().id(), cause.toString());
+        pending.outcome().complete(recordFailure(pending.job(), cause));
+    }
+
+    private void run(List<Pending> batch) {
+        List<ModelInput> inputs = new ArrayList<>(batch.size());
+        List<UUID> ids = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            inputs.add(new ModelInput(p.job().input(), p.job().inputHeight(), p.job().inputWidth()));
+            ids.add(p.job().jobId());
+        }
+        List<UUID> ours = jobs.markRunning(ids, owner, properties.lease());
+        long start = System.nanoTime();
+        double[] waits = new double[batch.size()];
+        for (int i = 0; i < batch.size(); i++) {
+            waits[i] = (start - batch.get(i).enqueuedNanos()) / 1e6;
+            queueWait.record(Duration.ofNanos(start - batch.get(i).enqueuedNanos()));
+        }
+        float[][][] outputs = model.forward(inputs);
+        long forwardNanos = System.nanoTime() - start;
+        List<EnsemblePrediction> predictions = model.ensemble(outputs, batch.size(), waits, forwardNanos / 1e6);
+        List<JobResult> results = new ArrayList<>(batch.size());
+        for (int i = 0; i < batch.size(); i++) {
+            QueuedJob job = batch.get(i).job();
+            if (!ours.contains(job.jobId())) {
+                continue; // another replica took it over meanwhile; its result wins
+            }
+            EnsemblePrediction prediction = predictions.get(i);
+            for (double p : prediction.probabilities()) {
+                if (!Double.isFinite(p)) {
+                    throw new InferenceFailedException("The model returned a non-finite probability", null);
+                }
+            }
+            results.add(new JobResult(job.jobId(), job.imageId(), toNewPrediction(job, prediction)));
+        }
+        jobs.complete(results, owner, properties.retainInputs());
+        batchSizes.record(batch.size());
+        batchDuration.record(Duration.ofNanos(forwardNanos));
+        images.increment(batch.size());
+        double rate = batch.size() / (forwardNanos / 1e9);
+        imagesPerSecond = imagesPerSecond <= 0 ? rate : 0.8 * imagesPerSecond + 0.2 * rate;
+        batch.forEach(p -> p.outcome().complete(JobStatus.DONE));
+    }
+
     /** Best effort: if the database is unreachable too, the lease expires and recovery retries. */
-    private JobStatus recordFailure(QueuedJob job, RuntimeException cause) {
+    private JobStatus recordFailure(QueuedJob job, Throwable cause) {
         try {
-            return jobs.fail(job.jobId(), cause.getClass().getSimpleName() + ": " + cause.getMessage(),
-                    properties.maxAttempts(), properties.retryDelay());
+            return jobs.fail(job.jobId(), owner, failureReason(cause), properties.maxAttempts(),
+                    properties.retryDelay());
         } catch (RuntimeException e) {
             log.warn("Could not record failure of job {}: {}", job.jobId(), e.toString());
             return JobStatus.QUEUED;
         }
+    }
+
+    /**
+     * What clients may read about a failure: our own exceptions' messages describe the model, not
+     * the data; anything else (a database error may quote values) is reduced to its type.
+     */
+    private static String failureReason(Throwable cause) {
+        if (cause instanceof InferenceFailedException || cause instanceof ModelPackageException) {
+            return cause.getMessage();
+        }
+        return cause.getClass().getSimpleName();
     }
 
     private NewPrediction toNewPrediction(QueuedJob job, EnsemblePrediction p) {
@@ -223,10 +273,6 @@ final class MicroBatcher implements AutoCloseable {
 
     List<UUID> heldJobIds() {
         return List.copyOf(held.keySet());
-    }
-
-    double imagesPerSecond() {
-        return imagesPerSecond;
     }
 
     @Override

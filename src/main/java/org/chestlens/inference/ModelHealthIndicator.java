@@ -4,7 +4,10 @@ import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
-/** Reports the served model; it exists only once the model has loaded and passed its warm-up. */
+/**
+ * Reports the served model; it exists only once the model has loaded and passed its warm-up, and
+ * it is DOWN if a batcher's worker thread has stopped.
+ */
 @Component("model")
 class ModelHealthIndicator implements HealthIndicator {
 
@@ -17,7 +20,8 @@ class ModelHealthIndicator implements HealthIndicator {
     @Override
     public Health health() {
         ModelInfo model = inference.defaultModel();
-        return Health.up()
+        Health.Builder health = inference.workersAlive() ? Health.up() : Health.down().withDetail("worker", "stopped");
+        return health
                 .withDetail("id", model.id())
                 .withDetail("version", model.version())
                 .withDetail("trained", model.trained())

@@ -21,18 +21,16 @@ final class ServedModel implements AutoCloseable {
 
     private final ModelManifest manifest;
     private final OutputFormulation formulation;
-    private final Device device;
     private final List<ZooModel<List<ModelInput>, float[][]>> folds = new ArrayList<>();
     private final List<Predictor<List<ModelInput>, float[][]>> predictors = new ArrayList<>();
 
-    private ServedModel(ModelManifest manifest, Device device) {
+    private ServedModel(ModelManifest manifest) {
         this.manifest = manifest;
         this.formulation = OutputFormulation.fromId(manifest.outputFormulation());
-        this.device = device;
     }
 
     static ServedModel load(Path packageDir, ModelManifest manifest, Device device, int maxBatchSize) {
-        ServedModel model = new ServedModel(manifest, device);
+        ServedModel model = new ServedModel(manifest);
         int crop = manifest.preprocessing().centerCrop();
         FoldTranslator translator = new FoldTranslator(maxBatchSize, crop, crop);
         try {
@@ -95,14 +93,6 @@ final class ServedModel implements AutoCloseable {
 
     ModelManifest manifest() {
         return manifest;
-    }
-
-    OutputFormulation formulation() {
-        return formulation;
-    }
-
-    Device device() {
-        return device;
     }
 
     @Override

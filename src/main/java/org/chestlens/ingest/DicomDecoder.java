@@ -303,7 +303,8 @@ final class DicomDecoder {
             if (value == null) {
                 return null;
             }
-            value = value.trim();
+            // Control characters (a NUL above all, which PostgreSQL text refuses) are never meaningful here.
+            value = value.replaceAll("\\p{Cntrl}", "").trim();
             return value.isEmpty() ? null : value;
         } catch (RuntimeException e) {
             return null; // a damaged optional attribute is dropped, not fatal

@@ -16,6 +16,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.ImageView;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
@@ -34,10 +35,12 @@ class ImageUploadController {
 
     private final IngestService ingest;
     private final IngestProperties properties;
+    private final UploadBudget budget;
 
-    ImageUploadController(IngestService ingest, IngestProperties properties) {
+    ImageUploadController(IngestService ingest, IngestProperties properties, UploadBudget budget) {
         this.ingest = ingest;
         this.properties = properties;
+        this.budget = budget;
     }
 
     /** The answer to an upload: one entry per file, in upload order, each with its own location. */
@@ -78,11 +81,14 @@ class ImageUploadController {
             @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
                     + "request's images instead of uploading again")
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
-        List<IngestService.Upload> uploads = new ArrayList<>(files.size());
-        for (int i = 0; i < files.size(); i++) {
-            uploads.add(new IngestService.Upload("#" + (i + 1), bytesOf(files.get(i))));
+        long total = files.stream().mapToLong(MultipartFile::getSize).sum();
+        try (UploadBudget.Lease lease = budget.acquire(total)) {
+            List<IngestService.Upload> uploads = new ArrayList<>(files.size());
+            for (int i = 0; i < files.size(); i++) {
+                uploads.add(new IngestService.Upload("#" + (i + 1), bytesOf(files.get(i))));
+            }
+            return answer(uploads, prefer, idempotencyKey);
         }
-        return answer(uploads, prefer, idempotencyKey);
     }
 
     @PostMapping(consumes = "application/dicom", produces = MediaType.APPLICATION_JSON_VALUE)
@@ -101,15 +107,28 @@ class ImageUploadController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     ResponseEntity<UploadResult> uploadDicom(
             InputStream body,
+            @RequestHeader(value = HttpHeaders.CONTENT_LENGTH, required = false) Long contentLength,
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
-        byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, properties.maxBodySize().toBytes() + 1));
-        if (bytes.length > properties.maxBodySize().toBytes()) {
-            throw new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "upload-too-large", "Upload too large",
-                    "The body exceeds chestlens.ingest.max-body-size (" + properties.maxBodySize().toBytes()
-                            + " bytes).");
+        long limit = properties.maxBodySize().toBytes();
+        if (contentLength != null && contentLength > limit) {
+            throw bodyTooLarge(limit);
         }
-        return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey);
+        try (UploadBudget.Lease lease = budget.acquire(contentLength != null ? contentLength : limit)) {
+            byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            if (bytes.length > limit) {
+                throw bodyTooLarge(limit);
+            }
+            if (!DicomDecoder.isDicom(bytes)) {
+                throw UploadRejected.notDicomPart10("#1");
+            }
+            return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey);
+        }
+    }
+
+    private static ApiProblem bodyTooLarge(long limit) {
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "upload-too-large", "Upload too large",
+                "The body exceeds chestlens.ingest.max-body-size (" + limit + " bytes).");
     }
 
     private ResponseEntity<UploadResult> answer(List<IngestService.Upload> uploads, String prefer,
@@ -122,7 +141,7 @@ class ImageUploadController {
         IngestService.Result result = ingest.ingest(uploads, idempotencyKey, preference.duration());
 
         List<ImageView> images = result.images();
-        HttpStatus status = !result.allDone() ? HttpStatus.ACCEPTED
+        HttpStatus status = !result.allFinished() ? HttpStatus.ACCEPTED
                 : result.createdAny() ? HttpStatus.CREATED : HttpStatus.OK;
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(status)
                 .location(URI.create(images.get(0).location()));
@@ -142,7 +161,8 @@ class ImageUploadController {
             Duration wait = null;
             boolean async = false;
             for (String preference : header.split(",")) {
-                String token = preference.split(";")[0].trim().toLowerCase();
+                // RFC 7240 allows blanks around '='.
+                String token = preference.split(";")[0].replaceAll("\\s+", "").toLowerCase();
                 if (token.equals("respond-async")) {
                     async = true;
                 } else if (token.startsWith("wait=")) {

@@ -22,6 +22,7 @@ import org.springframework.validation.annotation.Validated;
  *                    before the answer is 202; {@code Prefer: respond-async} answers at once
  * @param maxWait the most a client may ask to wait with {@code Prefer: wait=N}
  * @param maxBodySize largest {@code application/dicom} request body
+ * @param maxBytesInFlight upload bytes held in memory at once, over all requests; beyond it 429
  * @param patientIdKey secret for the HMAC of DICOM Patient IDs; from a secret store, never the repository
  */
 @Validated
@@ -34,5 +35,6 @@ public record IngestProperties(
         @DefaultValue("10s") Duration defaultWait,
         @DefaultValue("60s") Duration maxWait,
         @DefaultValue("64MB") DataSize maxBodySize,
+        @DefaultValue("512MB") DataSize maxBytesInFlight,
         String patientIdKey) {
 }

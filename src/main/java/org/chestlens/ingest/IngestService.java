@@ -14,7 +14,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import org.chestlens.inference.InferenceProperties;
 import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.ModelInput;
@@ -28,7 +27,7 @@ import org.chestlens.prediction.PendingImage;
 import org.chestlens.prediction.PredictionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataIntegrityViolationException;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.stereotype.Service;
 
 /**
@@ -51,24 +50,23 @@ public class IngestService {
      * @param createdAny whether this request stored a new image or started a new job
      */
     public record Result(List<ImageView> images, boolean createdAny) {
-        public boolean allDone() {
-            return images.stream().allMatch(i -> i.status() == JobStatus.DONE);
+        /** Every image is DONE or FAILED: nothing left to poll for. */
+        public boolean allFinished() {
+            return images.stream().allMatch(ImageView::finished);
         }
     }
 
     private final InferenceService inference;
-    private final InferenceProperties inferenceProperties;
     private final JobStore jobs;
     private final PredictionStore store;
     private final IngestProperties properties;
     private final Semaphore decodeSlots;
     private final PatientIdHasher patientIds;
 
-    IngestService(InferenceService inference, InferenceProperties inferenceProperties, JobStore jobs,
-                  PredictionStore store, IngestProperties properties, PatientIdHasher patientIds) {
+    IngestService(InferenceService inference, JobStore jobs, PredictionStore store, IngestProperties properties,
+                  PatientIdHasher patientIds) {
         this.patientIds = patientIds;
         this.inference = inference;
-        this.inferenceProperties = inferenceProperties;
         this.jobs = jobs;
         this.store = store;
         this.properties = properties;
@@ -79,10 +77,11 @@ public class IngestService {
         if (uploads.size() > properties.maxFilesPerRequest()) {
             throw UploadRejected.tooManyFiles(uploads.size(), properties.maxFilesPerRequest());
         }
+        long deadline = System.nanoTime() + wait.toNanos();
         if (idempotencyKey != null) {
             Optional<List<UUID>> earlier = jobs.idempotentImages(idempotencyKey);
             if (earlier.isPresent()) {
-                return new Result(store.images(earlier.get()), false);
+                return new Result(awaitStored(earlier.get(), deadline), false);
             }
         }
         ModelInfo model = inference.defaultModel();
@@ -90,8 +89,8 @@ public class IngestService {
                 model.preprocessing().centerCrop());
 
         // Everything is validated and decoded before anything is stored or queued. Images already
-        // stored (same bytes, or for DICOM the same SOP Instance UID) with a live or finished job
-        // are answered from the database.
+        // stored (same bytes, or for DICOM the same SOP Instance UID) with a job that has not
+        // failed are answered from the database; a failed one is tried again.
         UUID[] imageIds = new UUID[uploads.size()];
         List<PendingImage> pending = new ArrayList<>();
         List<Integer> pendingPositions = new ArrayList<>();
@@ -99,11 +98,12 @@ public class IngestService {
             Upload upload = uploads.get(i);
             checkFormat(upload);
             String sha256 = sha256(upload.bytes());
-            Optional<UUID> known = scored(jobs.existingImageId(sha256, null), model);
+            Optional<UUID> known = withLiveJob(jobs.existingImageId(sha256, null), model);
             if (known.isEmpty()) {
                 PendingImage prepared = prepare(upload, sha256, preprocessor);
                 if (prepared.image().dicom() != null && prepared.image().dicom().sopInstanceUid() != null) {
-                    known = scored(jobs.existingImageId(sha256, prepared.image().dicom().sopInstanceUid()), model);
+                    known = withLiveJob(jobs.existingImageId(sha256, prepared.image().dicom().sopInstanceUid()),
+                            model);
                 }
                 if (known.isEmpty()) {
                     pending.add(prepared);
@@ -114,66 +114,69 @@ public class IngestService {
             imageIds[i] = known.get();
         }
 
-        List<CompletableFuture<JobStatus>> outcomes = new ArrayList<>();
+        List<CompletableFuture<JobStatus>> outcomes = List.of();
         if (!pending.isEmpty()) {
+            InferenceService.Enqueued enqueued;
             try {
-                inference.reserve(model.id(), pending.size());
+                enqueued = inference.enqueue(model.id(), pending, idempotencyKey);
             } catch (QueueFullException full) {
                 throw UploadRejected.queueFull(full.retryAfterSeconds());
+            } catch (DuplicateKeyException concurrentSameKey) {
+                // Another request with this Idempotency-Key committed first: answer with its images.
+                List<UUID> earlier = jobs.idempotentImages(idempotencyKey).orElseThrow(() -> concurrentSameKey);
+                return new Result(awaitStored(earlier, deadline), false);
             }
-            List<JobStore.Accepted> accepted;
-            try {
-                accepted = jobs.accept(pending, model.id(), model.version(), inference.instanceId(),
-                        inferenceProperties.lease(), idempotencyKey);
-            } catch (DataIntegrityViolationException concurrentSameKey) {
-                inference.release(model.id(), pending.size());
-                return jobs.idempotentImages(idempotencyKey)
-                        .map(ids -> new Result(store.images(ids), false))
-                        .orElseThrow(() -> concurrentSameKey);
-            } catch (RuntimeException e) {
-                inference.release(model.id(), pending.size());
-                throw e;
+            for (int k = 0; k < pendingPositions.size(); k++) {
+                imageIds[pendingPositions.get(k)] = enqueued.imageIds().get(k);
             }
-            int unused = 0;
-            for (int k = 0; k < accepted.size(); k++) {
-                JobStore.Accepted a = accepted.get(k);
-                imageIds[pendingPositions.get(k)] = a.imageId();
-                if (a.job().isPresent()) {
-                    outcomes.add(inference.submit(a.job().get()));
-                } else {
-                    unused++;
-                }
-            }
-            if (unused > 0) {
-                inference.release(model.id(), unused);
-            }
+            outcomes = enqueued.outcomes();
         } else if (idempotencyKey != null) {
             jobs.rememberIdempotencyKey(idempotencyKey, List.of(imageIds));
         }
-        awaitAll(outcomes, wait);
+        awaitAll(outcomes, deadline);
         log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(), outcomes.size(),
                 model.id(), model.version(), uploads.size() - pending.size());
-        return new Result(store.images(List.of(imageIds)), !outcomes.isEmpty());
+        return new Result(awaitStored(List.of(imageIds), deadline), !outcomes.isEmpty());
     }
 
-    /** The image, if its job for this model is queued, running or done (a failed one is retried). */
-    private Optional<UUID> scored(Optional<UUID> imageId, ModelInfo model) {
+    /** The image, if it has a job for this model that has not failed (a failed one is retried). */
+    private Optional<UUID> withLiveJob(Optional<UUID> imageId, ModelInfo model) {
         return imageId.filter(id -> jobs.status(id, model.id(), model.version())
                 .map(status -> status != JobStatus.FAILED).orElse(false));
     }
 
-    private static void awaitAll(List<CompletableFuture<JobStatus>> outcomes, Duration wait) {
-        if (outcomes.isEmpty() || wait.isZero()) {
+    private static void awaitAll(List<CompletableFuture<JobStatus>> outcomes, long deadline) {
+        long remaining = deadline - System.nanoTime();
+        if (outcomes.isEmpty() || remaining <= 0) {
             return;
         }
         try {
             CompletableFuture.allOf(outcomes.toArray(CompletableFuture[]::new))
-                    .get(wait.toMillis(), TimeUnit.MILLISECONDS);
+                    .get(remaining, TimeUnit.NANOSECONDS);
         } catch (TimeoutException | ExecutionException e) {
             // Not finished in time (or retried): the answer reports each image's current status.
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * The images as stored now, after waiting until the deadline for any still queued or running.
+     * Jobs this request created were awaited through their futures already; this loop only runs for
+     * images another request (or replica) is scoring, so it reads the database.
+     */
+    private List<ImageView> awaitStored(List<UUID> ids, long deadline) {
+        List<ImageView> images = store.images(ids);
+        while (images.stream().anyMatch(i -> !i.finished()) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            images = store.images(ids);
+        }
+        return images;
     }
 
     private static void checkFormat(Upload upload) {

@@ -32,6 +32,12 @@ public record ImageView(
                           @Schema(nullable = true, description = "Why the last attempt failed") String failureReason) {
     }
 
+    /** DONE or FAILED: the image's scoring has ended, one way or the other. */
+    @com.fasterxml.jackson.annotation.JsonIgnore
+    public boolean finished() {
+        return status == JobStatus.DONE || status == JobStatus.FAILED;
+    }
+
     static ImageView of(ImageEntity image, List<JobView> jobs, List<PredictionView> predictions) {
         JobStatus status = jobs.isEmpty() ? null : jobs.get(jobs.size() - 1).status();
         return new ImageView(image.id(), "/api/v1/images/" + image.id(), image.sha256(), image.format(), image.sizeBytes(), image.width(),

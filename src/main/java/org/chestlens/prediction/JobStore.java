@@ -57,7 +57,7 @@ public class JobStore {
                             INSERT INTO inference_job (id, image_id, model_version_id, status, input, input_height,
                                                        input_width, decode_ms, attempts, owner, lease_until, created_at)
                             VALUES (:id, :imageId, :versionId, 'QUEUED', :input, :height, :width, :decodeMs, 0, :owner,
-                                    :leaseUntil, :now)
+                                    now() + make_interval(secs => :leaseSeconds), :now)
                             ON CONFLICT (image_id, model_version_id) DO UPDATE
                                 SET status = 'QUEUED', input = EXCLUDED.input, attempts = 0, owner = EXCLUDED.owner,
                                     lease_until = EXCLUDED.lease_until, failure_reason = NULL, finished_at = NULL
@@ -71,7 +71,7 @@ public class JobStore {
                     .param("width", p.inputWidth())
                     .param("decodeMs", p.decodeMillis())
                     .param("owner", owner)
-                    .param("leaseUntil", Timestamp.from(now.plus(lease)))
+                    .param("leaseSeconds", seconds(lease))
                     .param("now", Timestamp.from(now))
                     .query(UUID.class)
                     .optional();
@@ -145,12 +145,6 @@ public class JobStore {
                 .param("sha256", sha256).param("sop", sopInstanceUid).query(UUID.class).optional();
     }
 
-    @Transactional(readOnly = true)
-    public Optional<UUID> imageIdBySha256(String sha256) {
-        return jdbc.sql("SELECT id FROM image WHERE sha256 = :sha256").param("sha256", sha256).query(UUID.class)
-                .optional();
-    }
-
     /** The status of an image's job for this model version, if it has one. */
     @Transactional(readOnly = true)
     public Optional<JobStatus> status(UUID imageId, String modelId, String modelVersion) {
@@ -176,20 +170,24 @@ public class JobStore {
                 .query((rs, n) -> List.of((UUID[]) rs.getArray("image_ids").getArray())).optional();
     }
 
-    /** Marks jobs as being in a forward pass now, and extends their lease. */
+    /**
+     * Marks jobs as being in a forward pass now and extends their lease; returns the ids this owner
+     * still holds (a job another replica took over after this one's lease lapsed is not among them).
+     */
     @Transactional
-    public void markRunning(List<UUID> jobIds, String owner, Duration lease) {
-        jdbc.sql("""
-                        UPDATE inference_job SET status = 'RUNNING', owner = :owner,
+    public List<UUID> markRunning(List<UUID> jobIds, String owner, Duration lease) {
+        return jdbc.sql("""
+                        UPDATE inference_job SET status = 'RUNNING',
                             lease_until = now() + make_interval(secs => :leaseSeconds)
-                        WHERE id = ANY(:ids) AND status IN ('QUEUED', 'RUNNING')""")
-                .param("owner", owner).param("leaseSeconds", (double) lease.toSeconds())
-                .param("ids", jobIds.toArray(UUID[]::new)).update();
+                        WHERE id = ANY(:ids) AND owner = :owner AND status IN ('QUEUED', 'RUNNING')
+                        RETURNING id""")
+                .param("owner", owner).param("leaseSeconds", seconds(lease))
+                .param("ids", jobIds.toArray(UUID[]::new)).query(UUID.class).list();
     }
 
     /** Stores the predictions and closes the jobs in one transaction. Idempotent. */
     @Transactional
-    public void complete(List<JobResult> results, boolean retainInputs) {
+    public void complete(List<JobResult> results, String owner, boolean retainInputs) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         for (JobResult result : results) {
             NewPrediction p = result.prediction();
@@ -222,8 +220,9 @@ public class JobStore {
             jdbc.sql("""
                             UPDATE inference_job SET status = 'DONE', finished_at = :now, owner = NULL,
                                 input = CASE WHEN :retain THEN input END
-                            WHERE id = :id""")
+                            WHERE id = :id AND (owner = :owner OR owner IS NULL) AND status <> 'DONE'""")
                     .param("now", Timestamp.from(now)).param("retain", retainInputs).param("id", result.jobId())
+                    .param("owner", owner)
                     .update();
         }
     }
@@ -233,16 +232,23 @@ public class JobStore {
      * marked failed for good once it has used its attempts. Returns the job's new status.
      */
     @Transactional
-    public JobStatus fail(UUID jobId, String reason, int maxAttempts, Duration retryDelay) {
+    public JobStatus fail(UUID jobId, String owner, String reason, int maxAttempts, Duration retryDelay) {
         return jdbc.sql("""
                         UPDATE inference_job SET attempts = attempts + 1, owner = NULL, failure_reason = :reason,
                             status = CASE WHEN attempts + 1 >= :max THEN 'FAILED' ELSE 'QUEUED' END,
                             finished_at = CASE WHEN attempts + 1 >= :max THEN now() END,
                             lease_until = now() + make_interval(secs => :delay)
-                        WHERE id = :id RETURNING status""")
+                        WHERE id = :id AND owner = :owner AND status IN ('QUEUED', 'RUNNING')
+                        RETURNING status""")
                 .param("reason", reason).param("max", maxAttempts)
-                .param("delay", (double) retryDelay.toMillis() / 1000).param("id", jobId)
-                .query(String.class).optional().map(JobStatus::valueOf).orElse(JobStatus.FAILED);
+                .param("delay", seconds(retryDelay)).param("id", jobId).param("owner", owner)
+                .query(String.class).optional().map(JobStatus::valueOf)
+                .orElseGet(() -> status(jobId).orElse(JobStatus.FAILED));
+    }
+
+    private Optional<JobStatus> status(UUID jobId) {
+        return jdbc.sql("SELECT status FROM inference_job WHERE id = :id").param("id", jobId)
+                .query(String.class).optional().map(JobStatus::valueOf);
     }
 
     /**
@@ -282,7 +288,7 @@ public class JobStore {
                             FOR UPDATE OF c SKIP LOCKED)
                         RETURNING j.id, j.image_id, m.model_id, m.version, j.input, j.input_height, j.input_width,
                                   j.decode_ms, j.attempts, j.created_at""")
-                .param("owner", owner).param("leaseSeconds", (double) lease.toSeconds())
+                .param("owner", owner).param("leaseSeconds", seconds(lease))
                 .param("modelId", modelId).param("version", modelVersion).param("limit", limit)
                 .param("includeOwn", includeOwn)
                 .query(JobStore::queuedJob).list();
@@ -298,7 +304,7 @@ public class JobStore {
                         UPDATE inference_job SET lease_until = now() + make_interval(secs => :leaseSeconds)
                         WHERE id = ANY(:ids) AND owner = :owner AND status IN ('QUEUED', 'RUNNING')""")
                 .param("ids", jobIds.toArray(UUID[]::new)).param("owner", owner)
-                .param("leaseSeconds", (double) lease.toSeconds()).update();
+                .param("leaseSeconds", seconds(lease)).update();
     }
 
     private static QueuedJob queuedJob(ResultSet rs, int row) throws SQLException {
@@ -306,6 +312,11 @@ public class JobStore {
                 rs.getString("model_id"), rs.getString("version"), fromBytes(rs.getBytes("input")),
                 rs.getInt("input_height"), rs.getInt("input_width"), rs.getDouble("decode_ms"), rs.getInt("attempts"),
                 rs.getTimestamp("created_at").toInstant());
+    }
+
+    /** Leases are compared with the database's clock only, to the millisecond. */
+    private static double seconds(Duration duration) {
+        return duration.toMillis() / 1000.0;
     }
 
     static byte[] toBytes(float[] values) {

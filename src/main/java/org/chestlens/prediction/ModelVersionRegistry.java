@@ -65,9 +65,7 @@ public class ModelVersionRegistry {
                         WHERE model_id = :modelId AND version = :version""")
                 .param("modelId", modelId)
                 .param("version", version)
-                .query((rs, n) -> new ModelVersionRow(rs.getLong("id"), rs.getString("model_id"),
-                        rs.getString("version"), rs.getBoolean("trained"),
-                        List.of((String[]) rs.getArray("fold_checksums").getArray())))
+                .query(ModelVersionRegistry::row)
                 .optional();
         row.ifPresent(r -> {
             byId.put(r.id(), r);
@@ -87,9 +85,12 @@ public class ModelVersionRegistry {
         return byId.computeIfAbsent(id, key -> jdbc.sql("""
                         SELECT id, model_id, version, trained, fold_checksums FROM model_version WHERE id = :id""")
                 .param("id", key)
-                .query((rs, n) -> new ModelVersionRow(rs.getLong("id"), rs.getString("model_id"),
-                        rs.getString("version"), rs.getBoolean("trained"),
-                        List.of((String[]) rs.getArray("fold_checksums").getArray())))
+                .query(ModelVersionRegistry::row)
                 .single());
+    }
+
+    private static ModelVersionRow row(java.sql.ResultSet rs, int rowNumber) throws java.sql.SQLException {
+        return new ModelVersionRow(rs.getLong("id"), rs.getString("model_id"), rs.getString("version"),
+                rs.getBoolean("trained"), List.of((String[]) rs.getArray("fold_checksums").getArray()));
     }
 }

@@ -135,10 +135,11 @@ class ImageApiTest {
         Answer grey16 = api.upload(TestImages.reference("grey16-640x512.png"));
         Answer rgb = api.upload(TestImages.reference("rgb-400x300.png"));
 
-        assertThat(grey16.status()).isEqualTo(201);
+        // Fixed reference files: a persistent test database may have them already (200).
+        assertThat(grey16.status()).isIn(200, 201);
         assertThat(grey16.body().path("images").path(0).path("bitDepth").asInt()).isEqualTo(16);
         assertThat(grey16.body().path("images").path(0).path("colourType").asString()).isEqualTo("GREY");
-        assertThat(rgb.status()).isEqualTo(201);
+        assertThat(rgb.status()).isIn(200, 201);
         assertThat(rgb.body().path("images").path(0).path("colourType").asString()).isEqualTo("RGB");
     }
 

@@ -80,15 +80,29 @@ class JobStoreTest {
     void aFailingJobIsRetriedThenMarkedFailedWithItsReason() {
         UUID job = accept(1, Duration.ofMinutes(5)).get(0).job().orElseThrow().jobId();
 
-        assertThat(jobs.fail(job, "first", 3, Duration.ZERO)).isEqualTo(JobStatus.QUEUED);
-        assertThat(jobs.fail(job, "second", 3, Duration.ZERO)).isEqualTo(JobStatus.QUEUED);
+        assertThat(jobs.fail(job, "owner-of-test", "first", 3, Duration.ZERO)).isEqualTo(JobStatus.QUEUED);
+        assertThat(jobs.claimExpired("retrier", modelId, "1", 10, Duration.ofMinutes(1))).hasSize(1)
+                .allSatisfy(j -> assertThat(j.attempts()).isEqualTo(1));
+        assertThat(jobs.fail(job, "retrier", "second", 3, Duration.ZERO)).isEqualTo(JobStatus.QUEUED);
         assertThat(jobs.claimExpired("retrier", modelId, "1", 10, Duration.ofMinutes(1))).hasSize(1)
                 .allSatisfy(j -> assertThat(j.attempts()).isEqualTo(2));
-        assertThat(jobs.fail(job, "third: out of memory", 3, Duration.ZERO)).isEqualTo(JobStatus.FAILED);
+        assertThat(jobs.fail(job, "retrier", "third: out of memory", 3, Duration.ZERO)).isEqualTo(JobStatus.FAILED);
 
         assertThat(jdbc.sql("SELECT failure_reason FROM inference_job WHERE id = :id").param("id", job)
                 .query(String.class).single()).isEqualTo("third: out of memory");
         assertThat(jobs.claimExpired("retrier", modelId, "1", 10, Duration.ofMinutes(1))).isEmpty();
+    }
+
+    @Test
+    void aReplicaThatLostItsLeaseCannotTouchTheJob() {
+        UUID job = accept(1, Duration.ZERO).get(0).job().orElseThrow().jobId();
+        assertThat(jobs.claimExpired("new-owner", modelId, "1", 10, Duration.ofMinutes(1))).hasSize(1);
+
+        assertThat(jobs.markRunning(List.of(job), "owner-of-test", Duration.ofMinutes(1))).isEmpty();
+        assertThat(jobs.fail(job, "owner-of-test", "late failure", 1, Duration.ZERO)).isEqualTo(JobStatus.QUEUED);
+        assertThat(jobs.markRunning(List.of(job), "new-owner", Duration.ofMinutes(1))).containsExactly(job);
+        assertThat(jdbc.sql("SELECT attempts FROM inference_job WHERE id = :id").param("id", job)
+                .query(Integer.class).single()).isZero();
     }
 
     @Test
@@ -98,8 +112,8 @@ class JobStoreTest {
                 0.5, 0.8, 0.6, 0.4, new double[] {0, 0, 0, 0}, 1, 2, 3);
         JobResult result = new JobResult(accepted.job().orElseThrow().jobId(), accepted.imageId(), prediction);
 
-        jobs.complete(List.of(result), false);
-        jobs.complete(List.of(result), false);
+        jobs.complete(List.of(result), "owner-of-test", false);
+        jobs.complete(List.of(result), "owner-of-test", false);
 
         assertThat(jdbc.sql("SELECT count(*) FROM prediction WHERE image_id = :id").param("id", accepted.imageId())
                 .query(Long.class).single()).isEqualTo(1L);
