@@ -124,9 +124,9 @@ class DicomFuzzTest {
                 long length = interestingLength(random);
                 boolean longForm = isLongForm(b, at);
                 if (longForm) {
-                    DicomPreCheckTest.putU32(b, at + 4, length);
+                    HostileDicom.putU32(b, at + 4, length);
                 } else {
-                    DicomPreCheckTest.putU16(b, at + 2, (int) length);
+                    HostileDicom.putU16(b, at + 2, (int) length);
                 }
                 yield new Mutant(fixture, "element length at " + at + " set to " + length, b);
             }
@@ -141,12 +141,12 @@ class DicomFuzzTest {
                 List<Integer> items = itemPositions(b);
                 if (items.isEmpty()) {
                     int at = 132 + random.nextInt(Math.min(b.length, 4096) - 136);
-                    DicomPreCheckTest.putU32(b, at, interestingLength(random));
+                    HostileDicom.putU32(b, at, interestingLength(random));
                     yield new Mutant(fixture, "4 bytes at " + at + " overwritten", b);
                 }
                 int at = items.get(random.nextInt(items.size()));
                 long length = interestingLength(random);
-                DicomPreCheckTest.putU32(b, at + 4, length);
+                HostileDicom.putU32(b, at + 4, length);
                 yield new Mutant(fixture, "item/fragment length at " + at + " set to " + length, b);
             }
             case 5 -> {

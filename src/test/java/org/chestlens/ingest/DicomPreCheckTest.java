@@ -5,18 +5,22 @@ import static org.chestlens.ingest.DicomDecoderTest.MAX_PIXELS;
 import static org.chestlens.ingest.DicomDecoderTest.fixture;
 import static org.chestlens.ingest.DicomDecoderTest.rejection;
 import static org.chestlens.ingest.DicomDecoderTest.type;
+import static org.chestlens.ingest.HostileDicom.bytes;
+import static org.chestlens.ingest.HostileDicom.concat;
+import static org.chestlens.ingest.HostileDicom.imageHeader;
+import static org.chestlens.ingest.HostileDicom.indexOf;
+import static org.chestlens.ingest.HostileDicom.metaHeader;
+import static org.chestlens.ingest.HostileDicom.pixelDataHeader;
+import static org.chestlens.ingest.HostileDicom.putU16;
+import static org.chestlens.ingest.HostileDicom.putU32;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.zip.Deflater;
-import java.util.zip.DeflaterOutputStream;
 
 import org.chestlens.platform.ApiProblem;
 import org.junit.jupiter.api.BeforeAll;
@@ -61,90 +65,9 @@ class DicomPreCheckTest {
                 .getCurrentThreadAllocatedBytes();
     }
 
-    static int indexOf(byte[] haystack, byte[] needle, int from) {
-        outer:
-        for (int i = from; i <= haystack.length - needle.length; i++) {
-            for (int j = 0; j < needle.length; j++) {
-                if (haystack[i + j] != needle[j]) {
-                    continue outer;
-                }
-            }
-            return i;
-        }
-        throw new IllegalArgumentException("pattern not found");
-    }
-
-    static byte[] bytes(int... values) {
-        byte[] out = new byte[values.length];
-        for (int i = 0; i < values.length; i++) {
-            out[i] = (byte) values[i];
-        }
-        return out;
-    }
-
-    static void putU32(byte[] b, int at, long value) {
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(at, (int) value);
-    }
-
-    static void putU16(byte[] b, int at, int value) {
-        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putShort(at, (short) value);
-    }
-
-    /** The preamble and meta information of a fixture, with its transfer syntax UID replaced. */
-    static byte[] metaHeader(String transferSyntaxUid) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[DicomPreCheck.PREAMBLE_LENGTH]);
-        out.writeBytes("DICM".getBytes(StandardCharsets.US_ASCII));
-        String uid = transferSyntaxUid.length() % 2 == 0 ? transferSyntaxUid : transferSyntaxUid + "\0";
-        out.writeBytes(element(0x0002, 0x0010, "UI", uid.getBytes(StandardCharsets.US_ASCII)));
-        return out.toByteArray();
-    }
-
-    /** One explicit VR little endian element with a short-form length. */
-    static byte[] element(int group, int elementNumber, String vr, byte[] value) {
-        ByteBuffer b = ByteBuffer.allocate(8 + value.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.putShort((short) group).putShort((short) elementNumber).put(vr.getBytes(StandardCharsets.US_ASCII))
-                .putShort((short) value.length).put(value);
-        return b.array();
-    }
-
-    static byte[] us(int value) {
-        return bytes(value & 0xFF, value >>> 8);
-    }
-
-    /** The image pixel attributes of a 16-bit MONOCHROME2 image, explicit VR little endian. */
-    static byte[] imageHeader(int rows, int columns) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(element(0x0028, 0x0002, "US", us(1)));
-        out.writeBytes(element(0x0028, 0x0004, "CS", "MONOCHROME2 ".getBytes(StandardCharsets.US_ASCII)));
-        out.writeBytes(element(0x0028, 0x0010, "US", us(rows)));
-        out.writeBytes(element(0x0028, 0x0011, "US", us(columns)));
-        out.writeBytes(element(0x0028, 0x0100, "US", us(16)));
-        out.writeBytes(element(0x0028, 0x0101, "US", us(12)));
-        out.writeBytes(element(0x0028, 0x0102, "US", us(11)));
-        out.writeBytes(element(0x0028, 0x0103, "US", us(0)));
-        return out.toByteArray();
-    }
-
-    static byte[] pixelDataHeader(long length) {
-        byte[] header = bytes(0xE0, 0x7F, 0x10, 0x00, 'O', 'W', 0, 0, 0, 0, 0, 0);
-        putU32(header, 8, length);
-        return header;
-    }
-
-    static byte[] concat(byte[]... parts) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (byte[] part : parts) {
-            out.writeBytes(part);
-        }
-        return out.toByteArray();
-    }
-
     @Test
     void tenMegabytesDeclaringTwoGigabytesOfPixelDataIsRejectedWithoutAllocatingThem() {
-        byte[] body = new byte[10 << 20];
-        byte[] file = concat(metaHeader("1.2.840.10008.1.2.1"), imageHeader(32768, 32768),
-                pixelDataHeader(0x80000000L), body);
+        byte[] file = HostileDicom.tenMegabytesDeclaringTwoGigabytesOfPixelData();
         ApiProblem problem = rejectedCheaply(file, Long.MAX_VALUE, 8 * MIB);
         assertThat(problem.getStatusCode().value()).isEqualTo(422);
         assertThat(problem.getBody().getDetail()).contains("(7FE0,0010) declares 2147483648 bytes");
@@ -161,21 +84,9 @@ class DicomPreCheckTest {
     }
 
     @Test
-    void aDeflateBombIsStoppedAtTheInflationCap() throws IOException {
+    void aDeflateBombIsStoppedAtTheInflationCap() {
         // 1 GiB of declared pixel data, all zeros: about 1 MB deflated
-        long pixelBytes = 1L << 30;
-        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
-        Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION, true);
-        try (DeflaterOutputStream out = new DeflaterOutputStream(compressed, deflater, 1 << 16)) {
-            out.write(concat(imageHeader(16384, 32768), pixelDataHeader(pixelBytes)));
-            byte[] zeros = new byte[8 << 20];
-            for (long written = 0; written < pixelBytes; written += zeros.length) {
-                out.write(zeros);
-            }
-        } finally {
-            deflater.end();
-        }
-        byte[] file = concat(metaHeader("1.2.840.10008.1.2.1.99"), compressed.toByteArray());
+        byte[] file = HostileDicom.deflateBombOfOneGibibyte();
         assertThat(file.length).isLessThan(2 << 20);
 
         long maxPixels = 4_000_000L;
@@ -207,11 +118,10 @@ class DicomPreCheckTest {
 
     @Test
     void inputThatIsNotPart10IsUnsupported() {
-        byte[] dicom = fixture("explicit-le.dcm");
         byte[][] notPart10 = {
             new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'},
             new byte[4096],
-            Arrays.copyOfRange(dicom, 132, dicom.length), // a data set without preamble and DICM
+            HostileDicom.dataSetWithoutPart10Header(),
             "DICM".getBytes(StandardCharsets.US_ASCII),
         };
         for (byte[] file : notPart10) {
@@ -223,9 +133,7 @@ class DicomPreCheckTest {
 
     @Test
     void aFileEndingBeforeItsPixelDataHasNoPixelData() {
-        byte[] file = fixture("explicit-le.dcm");
-        int at = indexOf(file, bytes(0xE0, 0x7F, 0x10, 0x00, 'O', 'W'), 0);
-        ApiProblem problem = rejectedCheaply(Arrays.copyOf(file, at), MAX_PIXELS, 4 * MIB);
+        ApiProblem problem = rejectedCheaply(HostileDicom.withoutPixelData(), MAX_PIXELS, 4 * MIB);
         assertThat(problem.getBody().getDetail()).contains("no Pixel Data");
     }
 
@@ -244,10 +152,7 @@ class DicomPreCheckTest {
 
     @Test
     void aJpegFrameLargerThanItsHeaderSaysIsRejectedBeforeTheCodecAllocatesIt() {
-        byte[] file = fixture("jpeg-lossless-sv1.dcm");
-        int sof = indexOf(file, bytes(0xFF, 0xC3), 0);
-        file[sof + 5] = (byte) 0xFF; // height 65280 + 0
-        file[sof + 6] = 0;
+        byte[] file = HostileDicom.jpegWhoseCodestreamDeclaresAHugeFrame();
         ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
         assertThat(problem.getBody().getDetail()).contains("the first frame is 320 x 65280");
     }
@@ -264,9 +169,7 @@ class DicomPreCheckTest {
     @Test
     void moreFramesThanThePixelDataHoldsAreRejected() {
         for (String name : new String[] {"multiframe-3.dcm", "multiframe-3-rle.dcm"}) {
-            byte[] file = fixture(name);
-            int at = indexOf(file, bytes(0x28, 0, 0x08, 0, 'I', 'S'), 0);
-            file[at + 8] = '9';
+            byte[] file = HostileDicom.moreFramesThanThePixelDataHolds(name);
             ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
             assertThat(problem.getBody().getDetail()).as(name).contains("9 frame");
         }
