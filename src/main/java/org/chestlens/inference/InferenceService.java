@@ -58,9 +58,12 @@ public class InferenceService implements AutoCloseable {
                         manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList()));
                 ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize());
                 models.put(manifest.id(), model);
-                double imagesPerSecond = warmUp(model);
-                batchers.put(manifest.id(), new MicroBatcher(model, jobs, properties, instanceId, imagesPerSecond,
-                        meters));
+                long start = System.nanoTime();
+                MicroBatcher batcher = new MicroBatcher(model, jobs, properties, instanceId, meters);
+                batchers.put(manifest.id(), batcher);
+                batcher.awaitWarmUp();
+                log.info("Model {} {} ({} folds) loaded on {}; warmed up in {} ms", manifest.id(), manifest.version(),
+                        manifest.folds().size(), deviceName, (System.nanoTime() - start) / 1_000_000);
                 if (!manifest.trained()) {
                     log.warn("Model {} {} is UNTRAINED (random weights): its predictions mean nothing",
                             manifest.id(), manifest.version());
@@ -76,17 +79,6 @@ public class InferenceService implements AutoCloseable {
             close();
             throw e;
         }
-    }
-
-    /** One forward pass before readiness; its speed seeds the Retry-After estimate. */
-    private double warmUp(ServedModel model) {
-        int crop = model.manifest().preprocessing().centerCrop();
-        long start = System.nanoTime();
-        model.forward(List.of(new ModelInput(new float[crop * crop], crop, crop)));
-        double seconds = (System.nanoTime() - start) / 1e9;
-        log.info("Model {} {} ({} folds) loaded on {}; warm-up forward took {} ms", model.manifest().id(),
-                model.manifest().version(), model.manifest().folds().size(), deviceName, Math.round(seconds * 1000));
-        return 1 / seconds;
     }
 
     public ModelInfo defaultModel() {

@@ -47,6 +47,7 @@ final class MicroBatcher implements AutoCloseable {
     private final Thread worker;
     private volatile boolean running = true;
     private volatile double imagesPerSecond;
+    private final CompletableFuture<Void> warmedUp = new CompletableFuture<>();
 
     private final DistributionSummary batchSizes;
     private final Timer queueWait;
@@ -56,12 +57,11 @@ final class MicroBatcher implements AutoCloseable {
     private final Counter failures;
 
     MicroBatcher(ServedModel model, JobStore jobs, InferenceProperties properties, String owner,
-                 double initialImagesPerSecond, MeterRegistry meters) {
+                 MeterRegistry meters) {
         this.model = model;
         this.jobs = jobs;
         this.properties = properties;
         this.owner = owner;
-        this.imagesPerSecond = initialImagesPerSecond;
         String id = model.manifest().id();
         Gauge.builder("chestlens.inference.queue.depth", reserved, AtomicInteger::get).tag("model", id)
                 .description("Images accepted and not yet scored").register(meters);
@@ -128,7 +128,43 @@ final class MicroBatcher implements AutoCloseable {
         return pending.outcome();
     }
 
+    /**
+     * The first forward on a thread sets up libtorch's per-thread state (its OpenMP team among
+     * others), so the worker itself runs the warm-up; until then the service is not ready.
+     */
+    private void warmUp() {
+        int crop = model.manifest().preprocessing().centerCrop();
+        float[] pixels = new float[crop * crop];
+        for (int p = 0; p < pixels.length; p++) {
+            pixels[p] = (p % 255) / 255f;
+        }
+        List<ModelInput> one = List.of(new ModelInput(pixels, crop, crop));
+        model.forward(one);
+        long start = System.nanoTime();
+        model.forward(one);
+        imagesPerSecond = 1e9 / (System.nanoTime() - start);
+    }
+
+    void awaitWarmUp() {
+        try {
+            warmedUp.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted during warm-up", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new ModelPackageException("Warm-up of model " + model.manifest().id() + " failed: "
+                    + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
     private void loop() {
+        try {
+            warmUp();
+            warmedUp.complete(null);
+        } catch (RuntimeException | Error e) {
+            warmedUp.completeExceptionally(e);
+            return;
+        }
         while (running) {
             try {
                 List<Pending> batch = nextBatch();
