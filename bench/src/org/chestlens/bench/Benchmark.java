@@ -76,6 +76,8 @@ public final class Benchmark {
             }
             overload(e2e);
         }
+        // The HTTP clients' executors are not daemon threads.
+        System.exit(0);
     }
 
     static void prepareWorkload() {

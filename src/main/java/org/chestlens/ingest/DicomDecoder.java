@@ -53,6 +53,9 @@ final class DicomDecoder {
         }
     }
 
+    private static final java.util.Set<DicomTransferSyntax> LOSSY = java.util.EnumSet.of(
+            DicomTransferSyntax.JPEG_BASELINE, DicomTransferSyntax.JPEG_EXTENDED, DicomTransferSyntax.JPEG_2000);
+
     private DicomDecoder() {
     }
 
@@ -215,10 +218,14 @@ final class DicomDecoder {
             Raster raster = image.getRaster();
             int[] raw = raster.getSamples(0, 0, header.columns(), header.rows(), 0,
                     new int[header.rows() * header.columns()]);
-            // signed codecs (JPEG 2000) hand back sign-extended values: keep the stored bits only
+            // Lossy codecs can overshoot the stored range: unsigned values are clamped, as dcmtk and
+            // gdcm do, rather than left to wrap in their high bits (a 4095 corner came back as 45).
+            // Signed codecs (JPEG 2000) hand back sign-extended values: keep the stored bits only.
+            boolean clamp = !header.signed() && LOSSY.contains(layout.syntax());
+            int highest = ((1 << header.bitsStored()) - 1) << (header.highBit() + 1 - header.bitsStored());
             int mask = header.bitsAllocated() == 8 ? 0xFF : 0xFFFF;
             for (int i = 0; i < raw.length; i++) {
-                raw[i] &= mask;
+                raw[i] = (clamp ? Math.max(0, Math.min(highest, raw[i])) : raw[i]) & mask;
             }
             return raw;
         } finally {
