@@ -21,6 +21,7 @@ import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.prediction.DicomAttributes;
 
 /**
  * Decodes a DICOM Part 10 file to the stored values of its first frame, with PixelMed reading the
@@ -64,7 +65,7 @@ final class DicomDecoder {
      * {@code signed}, not yet inverted for MONOCHROME1 (see {@link #innerEyeValues()});
      * {@code patientId} is the raw Patient ID, null when absent: hash it, never log or store it.
      */
-    record DecodedDicom(GreyImage image, boolean signed, DicomMetadata metadata, String patientId,
+    record DecodedDicom(GreyImage image, boolean signed, DicomAttributes metadata, String patientId,
                         List<String> warnings) {
 
         DecodedDicom {
@@ -98,7 +99,7 @@ final class DicomDecoder {
             int[] samples = storedValues(firstFrameRaw(list, layout, label), header);
             GreyImage image = new GreyImage(samples, header.columns(), header.rows(), header.bitsStored(),
                     header.photometricInterpretation());
-            DicomMetadata metadata = metadata(list, layout);
+            DicomAttributes metadata = metadata(list, layout);
             return new DecodedDicom(image, header.signed(), metadata, text(list, TagFromName.PatientID),
                     warnings(metadata, header));
         } catch (ApiProblem problem) {
@@ -261,9 +262,9 @@ final class DicomDecoder {
         }
     }
 
-    private static DicomMetadata metadata(AttributeList list, DicomPreCheck.Layout layout) {
+    private static DicomAttributes metadata(AttributeList list, DicomPreCheck.Layout layout) {
         DicomPreCheck.ImageHeader header = layout.header();
-        return new DicomMetadata(
+        return new DicomAttributes(
                 text(list, TagFromName.Modality),
                 text(list, TagFromName.BodyPartExamined),
                 text(list, TagFromName.ViewPosition),
@@ -280,13 +281,11 @@ final class DicomDecoder {
                 text(list, TagFromName.StudyDate),
                 header.photometricInterpretation(),
                 header.bitsStored(),
-                header.rows(),
-                header.columns(),
                 pixelSpacing(list),
                 layout.syntax().uid());
     }
 
-    private static List<String> warnings(DicomMetadata metadata, DicomPreCheck.ImageHeader header) {
+    private static List<String> warnings(DicomAttributes metadata, DicomPreCheck.ImageHeader header) {
         List<String> warnings = new ArrayList<>();
         if (header.frames() > 1) {
             warnings.add("first of " + header.frames() + " frames used");

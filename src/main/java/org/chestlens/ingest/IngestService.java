@@ -18,7 +18,6 @@ import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.ModelInput;
 import org.chestlens.inference.QueueFullException;
-import org.chestlens.prediction.DicomAttributes;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
@@ -203,7 +202,7 @@ public class IngestService {
                 DicomDecoder.DecodedDicom dicom = DicomDecoder.decode(bytes, upload.label(), properties.maxPixels());
                 grey = dicom.innerEyeValues();
                 image = new NewImage(sha256, "DICOM", bytes.length, grey.width(), grey.height(),
-                        dicom.metadata().bitsStored(), "GREY", dicom.warnings(), attributes(dicom.metadata()),
+                        dicom.metadata().bitsStored(), "GREY", dicom.warnings(), dicom.metadata(),
                         patientIds.hash(dicom.patientId()));
             }
             ModelInput input = preprocessor.apply(grey);
@@ -215,13 +214,6 @@ public class IngestService {
         } finally {
             decodeSlots.release();
         }
-    }
-
-    private static DicomAttributes attributes(DicomMetadata m) {
-        return new DicomAttributes(m.modality(), m.bodyPartExamined(), m.viewPosition(), m.patientSex(),
-                m.patientAge(), m.manufacturer(), m.manufacturerModelName(), m.institutionName(), m.stationName(),
-                m.studyInstanceUid(), m.seriesInstanceUid(), m.sopInstanceUid(), m.accessionNumber(), m.studyDate(),
-                m.photometricInterpretation(), m.bitsStored(), m.pixelSpacing(), m.transferSyntaxUid());
     }
 
     private void acquireDecodeSlot() {

@@ -12,6 +12,7 @@ import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.chestlens.inference.ModelInput;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.prediction.DicomAttributes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -234,7 +235,7 @@ class DicomDecoderTest {
     @Test
     void metadataIsKeptAndThePatientIdTravelsSeparately() {
         DicomDecoder.DecodedDicom decoded = decode("jpeg-lossless-sv1.dcm");
-        DicomMetadata m = decoded.metadata();
+        DicomAttributes m = decoded.metadata();
         assertThat(m.modality()).isEqualTo("DX");
         assertThat(m.bodyPartExamined()).isEqualTo("CHEST");
         assertThat(m.viewPosition()).isEqualTo("PA");
@@ -251,8 +252,8 @@ class DicomDecoderTest {
         assertThat(m.studyDate()).isEqualTo("20240603");
         assertThat(m.photometricInterpretation()).isEqualTo("MONOCHROME2");
         assertThat(m.bitsStored()).isEqualTo(12);
-        assertThat(m.rows()).isEqualTo(ROWS);
-        assertThat(m.columns()).isEqualTo(COLUMNS);
+        assertThat(decoded.image().height()).isEqualTo(ROWS);
+        assertThat(decoded.image().width()).isEqualTo(COLUMNS);
         assertThat(m.pixelSpacing()).containsExactly(0.139, 0.139);
         assertThat(m.transferSyntaxUid()).isEqualTo("1.2.840.10008.1.2.4.70");
         assertThat(decoded.patientId()).isEqualTo("PID-TEST-0001");
