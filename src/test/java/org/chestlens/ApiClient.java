@@ -1,7 +1,5 @@
 package org.chestlens;
 
-import java.util.List;
-
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
@@ -84,7 +82,4 @@ public final class ApiClient {
         return new Answer(response.getStatusCode().value(), response.getHeaders(), body);
     }
 
-    public static List<String> problemTypes(Answer... answers) {
-        return java.util.Arrays.stream(answers).map(a -> a.body().path("type").asString()).toList();
-    }
 }

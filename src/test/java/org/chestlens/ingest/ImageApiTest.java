@@ -3,7 +3,6 @@ package org.chestlens.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.awt.image.BufferedImage;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
@@ -289,7 +288,4 @@ class ImageApiTest {
                 .isFalse();
     }
 
-    static BufferedImage grey(int width, int height) {
-        return new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
-    }
 }
