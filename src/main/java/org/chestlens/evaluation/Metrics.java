@@ -1,0 +1,283 @@
+package org.chestlens.evaluation;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.function.Function;
+import java.util.function.IntPredicate;
+import java.util.stream.IntStream;
+
+/**
+ * Evaluation metrics: InnerEye's exactly (INNEREYE.md §4: sub-task accuracy with score > 0.5 on each
+ * sub-task's own subset, undefined scores skipped and counted; multiclass accuracy; 4x4 confusion
+ * matrix), plus what InnerEye lacks: AUROC per sub-task, sensitivity and specificity at 0.5, expected
+ * calibration error with its reliability bins, seeded bootstrap 95% intervals, and Cohen's kappa.
+ *
+ * <p>The bootstrap draws case weights (how often each case is in a resample) and evaluates every
+ * statistic on the weights, so one resample costs one pass over cases sorted once, not a sort, and
+ * needs one buffer of n weights whatever the number of resamples.
+ */
+final class Metrics {
+
+    static final int CALIBRATION_BINS = 10;
+
+    private Metrics() {
+    }
+
+    /** One evaluated image: true class, the model's class probabilities, predicted class and sub-task scores. */
+    record Case(int truth, double[] probabilities, int predicted, double cvx03vs12, Double cvx0vs3, Double cvx1vs2) {
+    }
+
+    record Interval(double low, double high) {
+    }
+
+    record SubTaskResult(String subTask, int n, int skippedUndefined, double accuracy, Interval accuracyInterval,
+                         Double auroc, Interval aurocInterval, Double sensitivity, Double specificity) {
+    }
+
+    record CalibrationBin(double from, double to, int n, Double meanConfidence, Double accuracy) {
+    }
+
+    record Report(int n, double multiclassAccuracy, Interval multiclassInterval, int[][] confusion,
+                  List<SubTaskResult> subTasks, double expectedCalibrationError, List<CalibrationBin> reliability,
+                  int bootstrapResamples, long bootstrapSeed) {
+    }
+
+    /** The hierarchy's sub-tasks (INNEREYE.md §1): which cases each is evaluated on, and its score. */
+    enum SubTask {
+        CVX03vs12(truth -> true, truth -> truth == 1 || truth == 2, Case::cvx03vs12),
+        CVX0vs3(truth -> truth == 0 || truth == 3, truth -> truth == 3, Case::cvx0vs3),
+        CVX1vs2(truth -> truth == 1 || truth == 2, truth -> truth == 2, Case::cvx1vs2);
+
+        private final IntPredicate appliesTo;
+        private final IntPredicate positive;
+        private final Function<Case, Double> score;
+
+        SubTask(IntPredicate appliesTo, IntPredicate positive, Function<Case, Double> score) {
+            this.appliesTo = appliesTo;
+            this.positive = positive;
+            this.score = score;
+        }
+
+        boolean appliesTo(int truth) {
+            return appliesTo.test(truth);
+        }
+
+        boolean positive(int truth) {
+            return positive.test(truth);
+        }
+
+        Double score(Case c) {
+            return score.apply(c);
+        }
+    }
+
+    static Report evaluate(List<Case> cases, int resamples, long seed) {
+        int n = cases.size();
+        if (n == 0) {
+            throw new IllegalArgumentException("no cases to evaluate");
+        }
+        int[] all = IntStream.range(0, n).toArray();
+        boolean[] correct = new boolean[n];
+        int[][] confusion = new int[4][4];
+        for (int i = 0; i < n; i++) {
+            Case c = cases.get(i);
+            correct[i] = c.predicted() == c.truth();
+            confusion[c.truth()][c.predicted()]++;
+        }
+        List<Prepared> prepared = Arrays.stream(SubTask.values()).map(t -> Prepared.of(t, cases)).toList();
+
+        // Point estimates use weight 1 per case; each bootstrap resample reuses one weight buffer.
+        double[] weight = new double[n];
+        Arrays.fill(weight, 1.0);
+        double multiclass = weightedMean(all, correct, weight);
+        double[] multiclassResampled = new double[resamples];
+        double[][] accuracyResampled = new double[prepared.size()][resamples];
+        double[][] aurocResampled = new double[prepared.size()][resamples];
+        SplittableRandom random = new SplittableRandom(seed);
+        for (int r = 0; r < resamples; r++) {
+            Arrays.fill(weight, 0.0);
+            for (int draw = 0; draw < n; draw++) {
+                weight[random.nextInt(n)]++;
+            }
+            multiclassResampled[r] = weightedMean(all, correct, weight);
+            for (int t = 0; t < prepared.size(); t++) {
+                Prepared task = prepared.get(t);
+                accuracyResampled[t][r] = weightedMean(task.members(), task.correct(), weight);
+                Double auroc = auroc(task.members(), task.score(), task.positive(), weight);
+                aurocResampled[t][r] = auroc == null ? Double.NaN : auroc;
+            }
+        }
+        Arrays.fill(weight, 1.0);
+        List<SubTaskResult> subTasks = new ArrayList<>();
+        for (int t = 0; t < prepared.size(); t++) {
+            subTasks.add(prepared.get(t).result(weight, accuracyResampled[t], aurocResampled[t]));
+        }
+
+        double[] confidence = cases.stream().mapToDouble(c -> c.probabilities()[c.predicted()]).toArray();
+        List<CalibrationBin> bins = new ArrayList<>();
+        double ece = 0;
+        for (int b = 0; b < CALIBRATION_BINS; b++) {
+            double from = (double) b / CALIBRATION_BINS;
+            double to = (double) (b + 1) / CALIBRATION_BINS;
+            int count = 0;
+            double sumConfidence = 0;
+            int hits = 0;
+            for (int i = 0; i < n; i++) {
+                // Bins are (from, to], the first one [0, to]: a confidence of exactly 1 falls in the last.
+                if ((confidence[i] > from || b == 0) && confidence[i] <= to) {
+                    count++;
+                    sumConfidence += confidence[i];
+                    hits += correct[i] ? 1 : 0;
+                }
+            }
+            Double meanConfidence = count == 0 ? null : sumConfidence / count;
+            Double accuracy = count == 0 ? null : (double) hits / count;
+            if (count > 0) {
+                ece += (double) count / n * Math.abs(accuracy - meanConfidence);
+            }
+            bins.add(new CalibrationBin(from, to, count, meanConfidence, accuracy));
+        }
+        return new Report(n, multiclass, percentileInterval(multiclassResampled), confusion, subTasks, ece, bins,
+                resamples, seed);
+    }
+
+    /** A sub-task's cases (indices into the case list) sorted by score, with truth and correctness. */
+    private record Prepared(SubTask task, int skipped, int[] members, double[] score, boolean[] positive,
+                            boolean[] correct, int tp, int fn, int tn, int fp) {
+
+        static Prepared of(SubTask task, List<Case> cases) {
+            List<Integer> members = new ArrayList<>();
+            int skipped = 0;
+            for (int i = 0; i < cases.size(); i++) {
+                Case c = cases.get(i);
+                if (!task.appliesTo(c.truth())) {
+                    continue;
+                }
+                Double score = task.score(c);
+                if (score == null || score.isNaN()) {
+                    skipped++;
+                } else {
+                    members.add(i);
+                }
+            }
+            members.sort(Comparator.comparingDouble(i -> task.score(cases.get(i))));
+            int m = members.size();
+            int[] index = members.stream().mapToInt(Integer::intValue).toArray();
+            double[] score = new double[cases.size()];
+            boolean[] positive = new boolean[cases.size()];
+            boolean[] correct = new boolean[cases.size()];
+            int tp = 0, fn = 0, tn = 0, fp = 0;
+            for (int i : index) {
+                score[i] = task.score(cases.get(i));
+                positive[i] = task.positive(cases.get(i).truth());
+                boolean predictedPositive = score[i] > 0.5;
+                correct[i] = predictedPositive == positive[i];
+                if (positive[i]) {
+                    tp += predictedPositive ? 1 : 0;
+                    fn += predictedPositive ? 0 : 1;
+                } else {
+                    fp += predictedPositive ? 1 : 0;
+                    tn += predictedPositive ? 0 : 1;
+                }
+            }
+            return new Prepared(task, skipped, index, score, positive, correct, tp, fn, tn, fp);
+        }
+
+        SubTaskResult result(double[] unitWeight, double[] accuracyResampled, double[] aurocResampled) {
+            if (members.length == 0) {
+                return new SubTaskResult(task.name(), 0, skipped, Double.NaN, null, null, null, null, null);
+            }
+            Double auroc = auroc(members, score, positive, unitWeight);
+            return new SubTaskResult(task.name(), members.length, skipped, weightedMean(members, correct, unitWeight),
+                    percentileInterval(accuracyResampled), auroc,
+                    auroc == null ? null : percentileInterval(aurocResampled),
+                    tp + fn == 0 ? null : (double) tp / (tp + fn), tn + fp == 0 ? null : (double) tn / (tn + fp));
+        }
+    }
+
+    /**
+     * Weighted AUROC (Mann-Whitney, ties count one half) over the members, which are sorted by score
+     * ascending; null when one of the two classes has no weight.
+     */
+    static Double auroc(int[] members, double[] score, boolean[] positive, double[] weight) {
+        double negativesBelow = 0;
+        double totalPositive = 0;
+        double totalNegative = 0;
+        double numerator = 0;
+        int k = 0;
+        while (k < members.length) {
+            int end = k;
+            double groupPositive = 0;
+            double groupNegative = 0;
+            while (end < members.length && score[members[end]] == score[members[k]]) {
+                int i = members[end];
+                if (positive[i]) {
+                    groupPositive += weight[i];
+                } else {
+                    groupNegative += weight[i];
+                }
+                end++;
+            }
+            numerator += groupPositive * (negativesBelow + 0.5 * groupNegative);
+            negativesBelow += groupNegative;
+            totalPositive += groupPositive;
+            totalNegative += groupNegative;
+            k = end;
+        }
+        if (totalPositive == 0 || totalNegative == 0) {
+            return null;
+        }
+        return numerator / (totalPositive * totalNegative);
+    }
+
+    /** Cohen's kappa of two raters over the same cases (classes 0-3); null when chance agreement is 1. */
+    static Double cohenKappa(int[] a, int[] b) {
+        if (a.length != b.length || a.length == 0) {
+            throw new IllegalArgumentException("kappa needs two label lists of the same, non-zero length");
+        }
+        int n = a.length;
+        int agree = 0;
+        int[] countA = new int[4];
+        int[] countB = new int[4];
+        for (int i = 0; i < n; i++) {
+            agree += a[i] == b[i] ? 1 : 0;
+            countA[a[i]]++;
+            countB[b[i]]++;
+        }
+        double observed = (double) agree / n;
+        double chance = 0;
+        for (int k = 0; k < 4; k++) {
+            chance += ((double) countA[k] / n) * ((double) countB[k] / n);
+        }
+        return chance == 1.0 ? null : (observed - chance) / (1 - chance);
+    }
+
+    private static double weightedMean(int[] members, boolean[] hit, double[] weight) {
+        double sum = 0;
+        double total = 0;
+        for (int i : members) {
+            total += weight[i];
+            sum += hit[i] ? weight[i] : 0;
+        }
+        return total == 0 ? Double.NaN : sum / total;
+    }
+
+    /** The 2.5th and 97.5th percentiles (linear interpolation) of the finite values; null without any. */
+    static Interval percentileInterval(double[] values) {
+        double[] finite = Arrays.stream(values).filter(Double::isFinite).sorted().toArray();
+        if (finite.length == 0) {
+            return null;
+        }
+        return new Interval(percentile(finite, 0.025), percentile(finite, 0.975));
+    }
+
+    private static double percentile(double[] sorted, double q) {
+        double position = q * (sorted.length - 1);
+        int below = (int) Math.floor(position);
+        int above = Math.min(below + 1, sorted.length - 1);
+        return sorted[below] + (position - below) * (sorted[above] - sorted[below]);
+    }
+}
