@@ -282,7 +282,9 @@ final class DicomDecoder {
                 header.photometricInterpretation(),
                 header.bitsStored(),
                 pixelSpacing(list),
-                layout.syntax().uid());
+                layout.syntax().uid(),
+                positive(list, new AttributeTag(0x0018, 0x0060)),  // KVP: no constant in PixelMed's TagFromName
+                positive(list, TagFromName.DistanceSourceToDetector));
     }
 
     private static List<String> warnings(DicomAttributes metadata, DicomPreCheck.ImageHeader header) {
@@ -319,6 +321,16 @@ final class DicomDecoder {
 
     private static int integer(AttributeList list, AttributeTag tag) {
         return Attribute.getSingleIntegerValueOrDefault(list, tag, -1);
+    }
+
+    /** A positive, finite decimal attribute, else null (absent, empty or damaged). */
+    private static Double positive(AttributeList list, AttributeTag tag) {
+        try {
+            double value = Attribute.getSingleDoubleValueOrDefault(list, tag, Double.NaN);
+            return Double.isFinite(value) && value > 0 ? value : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
     }
 
     private static List<Double> pixelSpacing(AttributeList list) {

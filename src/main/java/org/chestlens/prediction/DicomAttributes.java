@@ -27,5 +27,7 @@ public record DicomAttributes(
         String photometricInterpretation,
         Integer bitsStored,
         List<Double> pixelSpacing,
-        String transferSyntaxUid) {
+        String transferSyntaxUid,
+        @Schema(description = "Peak kilovoltage (0018,0060)", nullable = true) Double kvp,
+        @Schema(description = "Source to detector distance in mm (0018,1110)", nullable = true) Double distanceSourceToDetector) {
 }

@@ -47,6 +47,8 @@ class ImageEntity {
     private Integer bitsStored;
     private Double[] pixelSpacing;
     private String transferSyntaxUid;
+    private Double kvp;
+    private Double distanceSourceToDetector;
 
     protected ImageEntity() {
     }
@@ -69,6 +71,7 @@ class ImageEntity {
         return new DicomAttributes(modality, bodyPartExamined, viewPosition, patientSex, patientAge, manufacturer,
                 manufacturerModelName, institutionName, stationName, studyInstanceUid, seriesInstanceUid,
                 sopInstanceUid, accessionNumber, studyDate, photometricInterpretation, bitsStored,
-                pixelSpacing == null ? List.of() : List.of(pixelSpacing), transferSyntaxUid);
+                pixelSpacing == null ? List.of() : List.of(pixelSpacing), transferSyntaxUid, kvp,
+                distanceSourceToDetector);
     }
 }

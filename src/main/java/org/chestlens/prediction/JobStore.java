@@ -96,11 +96,11 @@ public class JobStore {
                             patient_age, manufacturer, manufacturer_model_name, institution_name, station_name,
                             study_instance_uid, series_instance_uid, sop_instance_uid, accession_number, study_date,
                             photometric_interpretation, bits_stored, pixel_spacing, transfer_syntax_uid,
-                            patient_id_hash)
+                            patient_id_hash, kvp, distance_source_to_detector)
                         VALUES (:id, :sha256, :format, :size, :width, :height, :bitDepth, :colourType, :warnings, :now,
                             :modality, :bodyPart, :view, :sex, :age, :manufacturer, :model, :institution, :station,
                             :study, :series, :sop, :accession, :studyDate, :photometric, :bitsStored, :spacing,
-                            :syntax, :patientIdHash)
+                            :syntax, :patientIdHash, :kvp, :sid)
                         ON CONFLICT DO NOTHING
                         RETURNING id""")
                 .param("id", UUID.randomUUID())
@@ -132,6 +132,8 @@ public class JobStore {
                 .param("spacing", d == null || d.pixelSpacing() == null ? null : d.pixelSpacing().toArray(Double[]::new))
                 .param("syntax", d == null ? null : d.transferSyntaxUid())
                 .param("patientIdHash", image.patientIdHash())
+                .param("kvp", d == null ? null : d.kvp())
+                .param("sid", d == null ? null : d.distanceSourceToDetector())
                 .query(UUID.class)
                 .optional();
         return inserted.orElseGet(() -> existingImageId(image.sha256(), d == null ? null : d.sopInstanceUid())
@@ -218,7 +220,7 @@ public class JobStore {
                     .param("now", Timestamp.from(now))
                     .update();
             jdbc.sql("""
-                            UPDATE inference_job SET status = 'DONE', finished_at = :now, owner = NULL,
+                            UPDATE inference_job SET status = 'DONE', finished_at = :now, owner = NULL, finished_by = :owner,
                                 input = CASE WHEN :retain THEN input END
                             WHERE id = :id AND (owner = :owner OR owner IS NULL) AND status <> 'DONE'""")
                     .param("now", Timestamp.from(now)).param("retain", retainInputs).param("id", result.jobId())

@@ -1,0 +1,65 @@
+# syntax=docker/dockerfile:1
+# chestlens container images.
+#
+#   docker build -t chestlens:cpu .
+#   docker build -t chestlens:gpu --build-arg MAVEN_PROFILES=cuda \
+#       --build-arg RUNTIME_BASE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04 .
+#
+# The GPU image needs the NVIDIA container toolkit on the host (docker run --gpus all, the compose
+# "gpu" profile, or gpu.enabled in the Helm chart). Both images are offline at run time: the PyTorch
+# natives come from the jar (pytorch-native-cpu, or pytorch-native-cu124 with -Pcuda) and are
+# unpacked into CHESTLENS_INFERENCE_DJL_CACHE_DIR; nothing is downloaded at start.
+
+ARG MAVEN_PROFILES=""
+ARG RUNTIME_BASE=eclipse-temurin:17-jre-jammy
+
+############################ build ############################
+# Debian, because PixelMed (the DICOM toolkit) is Debian's libpixelmed-java, a system-scope
+# dependency on /usr/share/java/pixelmed.jar.
+FROM debian:bookworm AS build
+ARG MAVEN_PROFILES
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openjdk-17-jdk-headless libpixelmed-java ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY mvnw pom.xml ./
+COPY .mvn .mvn
+# Dependencies first, so a source change does not download them again.
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -ntp ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} dependency:go-offline
+COPY src/main src/main
+RUN --mount=type=cache,target=/root/.m2 \
+    ./mvnw -B -ntp ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} -DskipTests package \
+ && cp target/chestlens-*.jar /chestlens.jar
+
+############################ runtime ############################
+# A slim JRE 17 (CPU), or CUDA 12.4 + cuDNN with Ubuntu's JRE 17 added (GPU).
+FROM ${RUNTIME_BASE} AS runtime
+# curl only for the HEALTHCHECK.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends curl $(command -v java >/dev/null || echo openjdk-17-jre-headless) \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 chestlens \
+ && useradd --system --uid 10001 --gid chestlens --home-dir /opt/chestlens --shell /usr/sbin/nologin chestlens \
+ && mkdir -p /var/cache/chestlens/djl /models \
+ && chown -R chestlens:chestlens /var/cache/chestlens
+WORKDIR /opt/chestlens
+COPY --from=build /chestlens.jar /opt/chestlens/chestlens.jar
+# The demonstration model is baked in; mount your own packages at /models and point
+# CHESTLENS_INFERENCE_MODEL_PATHS at them (comma-separated) to override it.
+COPY models/chestlens-demo-densenet121 /opt/chestlens/models/chestlens-demo-densenet121
+# Heap from the container's memory limit; the rest is for libtorch's native memory and the
+# multipart spool. Exit on OOM so the orchestrator restarts us (queued jobs are in PostgreSQL).
+# Device "auto": the GPU when DJL sees one, else the CPU.
+ENV CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121 \
+    CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl \
+    CHESTLENS_INFERENCE_DEVICE=auto \
+    SERVER_PORT=8080 \
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+VOLUME ["/var/cache/chestlens/djl", "/tmp"]
+USER 10001:10001
+EXPOSE 8080
+# Ready only after the model is loaded, verified and warmed up; allow a slow first load.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
+  CMD curl -fsS http://127.0.0.1:8080/actuator/health/readiness || exit 1
+ENTRYPOINT ["java", "-jar", "/opt/chestlens/chestlens.jar"]
