@@ -398,7 +398,7 @@ UNTRAINED_TEXT = {
 def write_model_card(path: Path, meta: dict, trained: bool) -> None:
     folds = "\n".join(f"| {f['file']} | `{f['sha256']}` |" for f in meta["folds"])
     classes = "\n".join(f"| {c['index']} | {c['code']} | {c['name']} |" for c in meta["classes"])
-    warning = "" if trained else (
+    warning = (f"> **{meta['notice']}**\n\n" if meta.get("notice") else "") if trained else (
         "> **Random weights. Not a working classifier. Not for clinical use.**\n"
         "> Every output of this model is noise. Do not show its predictions to anyone as if they\n"
         "> meant something.\n\n")
@@ -468,6 +468,8 @@ def main(argv=None) -> int:
     ap.add_argument("--intended-use")
     ap.add_argument("--limitations")
     ap.add_argument("--training-data")
+    ap.add_argument("--notice", help="shown by the service with every prediction of this model "
+                                     "(e.g. 'DEMONSTRATION MODEL ...'); optional")
     args = ap.parse_args(argv)
 
     trained = args.weights is not None
@@ -590,6 +592,7 @@ def main(argv=None) -> int:
         "intendedUse": text["intendedUse"],
         "limitations": text["limitations"],
         "trainingData": text["trainingData"],
+        **({"notice": args.notice} if args.notice else {}),
         "exportedWith": {"torch": release_version(torch, r"pytorch-(\d+\.\d+\.\d+)"),
                          "torchvision": release_version(torchvision)},
     }

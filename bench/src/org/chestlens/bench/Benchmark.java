@@ -38,7 +38,7 @@ import org.chestlens.ingest.RawDecode;
  */
 public final class Benchmark {
 
-    static final Path MODEL = Path.of("models/chestlens-densenet121-untrained");
+    static final Path MODEL = Path.of("models/chestlens-demo-densenet121");
     static final int IMAGE_SIZE = Integer.getInteger("bench.imageSize", 1024);
     static final int IMAGES = Integer.getInteger("bench.images", 240);
     static final int SECONDS = Integer.getInteger("bench.seconds", 30);

@@ -17,7 +17,7 @@ import javax.imageio.ImageIO;
 /** Real PNG files for tests: the model package's reference images, and generated ones. */
 public final class TestImages {
 
-    public static final Path REFERENCE_DIR = Path.of("models/chestlens-densenet121-untrained/reference");
+    public static final Path REFERENCE_DIR = Path.of("models/chestlens-demo-densenet121/reference");
 
     // Tests run against a persistent database too: a salt per run keeps "new" images new.
     private static final long RUN_SALT = System.nanoTime();

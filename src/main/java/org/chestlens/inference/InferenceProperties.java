@@ -31,7 +31,7 @@ import org.springframework.validation.annotation.Validated;
 @Validated
 @ConfigurationProperties("chestlens.inference")
 public record InferenceProperties(
-        @NotEmpty @DefaultValue("models/chestlens-densenet121-untrained") List<Path> modelPaths,
+        @NotEmpty @DefaultValue("models/chestlens-demo-densenet121") List<Path> modelPaths,
         String defaultModel,
         @DefaultValue("auto") DeviceChoice device,
         Path djlCacheDir,

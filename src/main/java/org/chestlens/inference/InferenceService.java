@@ -55,7 +55,7 @@ public class InferenceService implements AutoCloseable {
                 }
                 modelVersions.register(new ModelVersionRegistry.ModelVersionSpec(manifest.id(), manifest.version(),
                         manifest.trained(), manifest.outputFormulation(),
-                        manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList()));
+                        manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList(), manifest.notice()));
                 ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize());
                 models.put(manifest.id(), model);
                 long start = System.nanoTime();

@@ -2,6 +2,8 @@ package org.chestlens.inference;
 
 import java.util.List;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 /** What a client may know about a loaded model: identity, provenance and intended use. */
 public record ModelInfo(
         String id,
@@ -17,12 +19,13 @@ public record ModelInfo(
         String device,
         String intendedUse,
         String limitations,
-        String trainingData) {
+        String trainingData,
+        @JsonInclude(JsonInclude.Include.NON_NULL) String notice) {
 
     static ModelInfo of(ModelManifest m, String device, boolean isDefault) {
         return new ModelInfo(m.id(), m.version(), m.trained(), isDefault, m.description(), m.architecture(),
                 m.outputFormulation(), m.classes(), m.preprocessing(), m.folds(), device, m.intendedUse(),
-                m.limitations(), m.trainingData());
+                m.limitations(), m.trainingData(), m.notice());
     }
 
     public List<String> foldChecksums() {

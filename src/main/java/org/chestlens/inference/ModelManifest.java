@@ -2,7 +2,10 @@ package org.chestlens.inference;
 
 import java.util.List;
 
-/** The {@code model.json} of a model package: what the model is, how to feed it, and its fold files. */
+/**
+ * The {@code model.json} of a model package: what the model is, how to feed it, and its fold files.
+ * {@code notice} (optional) is shown with every prediction, e.g. for a demonstration model.
+ */
 public record ModelManifest(
         String id,
         String version,
@@ -17,7 +20,8 @@ public record ModelManifest(
         List<FoldFile> folds,
         String intendedUse,
         String limitations,
-        String trainingData) {
+        String trainingData,
+        String notice) {
 
     public record ClassEntry(int index, String code, String name) {
     }

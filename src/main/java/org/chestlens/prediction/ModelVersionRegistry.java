@@ -19,10 +19,11 @@ public class ModelVersionRegistry {
 
     /** A model version as the service loaded it. */
     public record ModelVersionSpec(String modelId, String version, boolean trained, String outputFormulation,
-                                   List<String> foldChecksums) {
+                                   List<String> foldChecksums, String notice) {
     }
 
-    record ModelVersionRow(long id, String modelId, String version, boolean trained, List<String> foldChecksums) {
+    record ModelVersionRow(long id, String modelId, String version, boolean trained, List<String> foldChecksums,
+                           String notice) {
     }
 
     private final JdbcClient jdbc;
@@ -37,14 +38,15 @@ public class ModelVersionRegistry {
     @Transactional
     public long register(ModelVersionSpec spec) {
         jdbc.sql("""
-                        INSERT INTO model_version (model_id, version, trained, output_formulation, fold_checksums)
-                        VALUES (:modelId, :version, :trained, :formulation, :checksums)
-                        ON CONFLICT (model_id, version) DO NOTHING""")
+                        INSERT INTO model_version (model_id, version, trained, output_formulation, fold_checksums, notice)
+                        VALUES (:modelId, :version, :trained, :formulation, :checksums, :notice)
+                        ON CONFLICT (model_id, version) DO UPDATE SET notice = EXCLUDED.notice""")
                 .param("modelId", spec.modelId())
                 .param("version", spec.version())
                 .param("trained", spec.trained())
                 .param("formulation", spec.outputFormulation())
                 .param("checksums", spec.foldChecksums().toArray(String[]::new))
+                .param("notice", spec.notice())
                 .update();
         ModelVersionRow row = find(spec.modelId(), spec.version()).orElseThrow();
         if (!row.foldChecksums().equals(spec.foldChecksums())) {
@@ -61,7 +63,7 @@ public class ModelVersionRegistry {
             return Optional.of(cached);
         }
         Optional<ModelVersionRow> row = jdbc.sql("""
-                        SELECT id, model_id, version, trained, fold_checksums FROM model_version
+                        SELECT id, model_id, version, trained, fold_checksums, notice FROM model_version
                         WHERE model_id = :modelId AND version = :version""")
                 .param("modelId", modelId)
                 .param("version", version)
@@ -83,7 +85,7 @@ public class ModelVersionRegistry {
 
     ModelVersionRow byId(long id) {
         return byId.computeIfAbsent(id, key -> jdbc.sql("""
-                        SELECT id, model_id, version, trained, fold_checksums FROM model_version WHERE id = :id""")
+                        SELECT id, model_id, version, trained, fold_checksums, notice FROM model_version WHERE id = :id""")
                 .param("id", key)
                 .query(ModelVersionRegistry::row)
                 .single());
@@ -91,6 +93,7 @@ public class ModelVersionRegistry {
 
     private static ModelVersionRow row(java.sql.ResultSet rs, int rowNumber) throws java.sql.SQLException {
         return new ModelVersionRow(rs.getLong("id"), rs.getString("model_id"), rs.getString("version"),
-                rs.getBoolean("trained"), List.of((String[]) rs.getArray("fold_checksums").getArray()));
+                rs.getBoolean("trained"), List.of((String[]) rs.getArray("fold_checksums").getArray()),
+                rs.getString("notice"));
     }
 }

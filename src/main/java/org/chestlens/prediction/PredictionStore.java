@@ -4,13 +4,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.persistence.criteria.Predicate;
 
 import org.chestlens.platform.ApiProblem;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
@@ -29,13 +34,15 @@ public class PredictionStore {
     private final PredictionRepository predictions;
     private final ModelVersionRegistry modelVersions;
     private final JdbcClient jdbc;
+    private final ObjectProvider<ReliabilityProvider> reliability;
 
     PredictionStore(ImageRepository images, PredictionRepository predictions, ModelVersionRegistry modelVersions,
-                    JdbcClient jdbc) {
+                    JdbcClient jdbc, ObjectProvider<ReliabilityProvider> reliability) {
         this.images = images;
         this.predictions = predictions;
         this.modelVersions = modelVersions;
         this.jdbc = jdbc;
+        this.reliability = reliability;
     }
 
     @Transactional(readOnly = true)
@@ -47,6 +54,48 @@ public class PredictionStore {
     @Transactional(readOnly = true)
     public List<ImageView> images(List<UUID> ids) {
         return ids.stream().map(this::image).flatMap(Optional::stream).toList();
+    }
+
+    /**
+     * Resolves image references as clients know them: a chestlens image id, or the DICOM SOP Instance
+     * UID of an uploaded DICOM file. References that match no image are absent from the answer.
+     */
+    @Transactional(readOnly = true)
+    public Map<String, UUID> resolveImages(Collection<String> references) {
+        List<String> distinct = references.stream().distinct().toList();
+        List<UUID> asIds = distinct.stream().map(PredictionStore::uuidOrNull).filter(Objects::nonNull).toList();
+        Map<String, UUID> found = new HashMap<>();
+        jdbc.sql("SELECT id, sop_instance_uid FROM image WHERE id = ANY(:ids) OR sop_instance_uid = ANY(:uids)")
+                .param("ids", asIds.toArray(UUID[]::new))
+                .param("uids", distinct.toArray(String[]::new))
+                .query((rs, n) -> {
+                    UUID id = rs.getObject("id", UUID.class);
+                    found.put(id.toString(), id);
+                    String uid = rs.getString("sop_instance_uid");
+                    if (uid != null) {
+                        found.put(uid, id);
+                    }
+                    return id;
+                }).list();
+        Map<String, UUID> resolved = new HashMap<>();
+        for (String reference : distinct) {
+            UUID id = found.get(reference);
+            if (id == null && uuidOrNull(reference) != null) {
+                id = found.get(uuidOrNull(reference).toString());
+            }
+            if (id != null) {
+                resolved.put(reference, id);
+            }
+        }
+        return resolved;
+    }
+
+    private static UUID uuidOrNull(String text) {
+        try {
+            return text.length() == 36 ? UUID.fromString(text) : null;
+        } catch (IllegalArgumentException notAUuid) {
+            return null;
+        }
     }
 
     @Transactional(readOnly = true)
@@ -117,7 +166,10 @@ public class PredictionStore {
     }
 
     private PredictionView view(PredictionEntity entity) {
-        return PredictionView.of(entity, modelVersions.byId(entity.modelVersionId()));
+        ReliabilityProvider provider = reliability.getIfAvailable();
+        Reliability r = provider == null ? null
+                : provider.reliabilityOf(entity.id(), entity.modelVersionId()).orElse(null);
+        return PredictionView.of(entity, modelVersions.byId(entity.modelVersionId()), r);
     }
 
     /** Keyset position: the last row's creation time and id, opaque to clients. */

@@ -27,8 +27,13 @@ public record PredictionView(
         Timings timings,
         Instant createdAt,
         @JsonInclude(JsonInclude.Include.NON_NULL)
-        @Schema(description = "Present when the prediction must not be read as a finding, e.g. an untrained model")
-        String notice) {
+        @Schema(description = "Present when the prediction must not be read as a finding: an untrained model, or "
+                + "the model package's own notice (e.g. a demonstration model trained on synthetic images)")
+        String notice,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "Present when an error analysis is active for the model version: how often the model "
+                + "was wrong on labelled cases like this one")
+        Reliability reliability) {
 
     static final String UNTRAINED_NOTICE = "UNTRAINED MODEL: this prediction comes from randomly initialised "
             + "weights and means nothing. Not for clinical use.";
@@ -55,14 +60,19 @@ public record PredictionView(
     public record Timings(double decodeMs, double waitMs, double inferenceMs) {
     }
 
-    static PredictionView of(PredictionEntity p, ModelVersionRegistry.ModelVersionRow model) {
+    static PredictionView of(PredictionEntity p, ModelVersionRegistry.ModelVersionRow model, Reliability reliability) {
         return new PredictionView(p.id(), p.imageId(),
                 new ModelRef(model.modelId(), model.version(), model.trained(), model.foldChecksums()),
                 ClassRef.of(p.predictedClass()), byClass(p.probabilities()),
                 new SubTaskScoresView(p.scoreCvx03vs12(), p.scoreCvx0vs3(), p.scoreCvx1vs2()),
                 p.confidence(), byClass(p.foldSpread()),
                 new Timings(p.decodeMs(), p.waitMs(), p.inferenceMs()), p.createdAt(),
-                model.trained() ? null : UNTRAINED_NOTICE);
+                noticeFor(model), reliability);
+    }
+
+    /** An untrained model always says so; a trained one says what its package asks to be said, if anything. */
+    static String noticeFor(ModelVersionRegistry.ModelVersionRow model) {
+        return model.trained() ? model.notice() : UNTRAINED_NOTICE;
     }
 
     private static Map<String, Double> byClass(double[] values) {

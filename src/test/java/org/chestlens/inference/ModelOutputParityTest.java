@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class ModelOutputParityTest {
 
-    static final Path PACKAGE = Path.of("models/chestlens-densenet121-untrained");
+    static final Path PACKAGE = Path.of("models/chestlens-demo-densenet121");
     static ServedModel model;
     static List<ReferenceTensors.Case> cases;
 

@@ -23,7 +23,7 @@ class OfflineInferenceTest {
     void djlLoadsAndRunsTheModelWithoutAnyNetworkAttempt(@TempDir Path emptyCache) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                OfflineProbe.class.getName(), "models/chestlens-densenet121-untrained", emptyCache.toString())
+                OfflineProbe.class.getName(), "models/chestlens-demo-densenet121", emptyCache.toString())
                 .redirectErrorStream(true);
         // Neither the parent's DJL settings nor a proxy from the environment may leak in.
         builder.environment().keySet().removeIf(k -> k.startsWith("DJL_") || k.equals("OPT_OUT_TRACKING")

@@ -67,11 +67,12 @@ class ImageApiTest {
                         + prediction.path("probabilities").path("CVX2").asDouble(), within(1e-12));
         assertThat(scores.has("CVX0vs3")).isTrue();
         assertThat(scores.has("CVX1vs2")).isTrue();
-        assertThat(prediction.path("model").path("id").asString()).isEqualTo("chestlens-densenet121-untrained");
+        assertThat(prediction.path("model").path("id").asString()).isEqualTo("chestlens-demo-densenet121");
         assertThat(prediction.path("model").path("version").asString()).isNotBlank();
-        assertThat(prediction.path("model").path("trained").asBoolean(true)).isFalse();
+        assertThat(prediction.path("model").path("trained").asBoolean(false)).isTrue();
         assertThat(prediction.path("model").path("foldChecksums")).hasSizeGreaterThanOrEqualTo(1);
-        assertThat(prediction.path("notice").asString()).contains("UNTRAINED");
+        // The package's own notice travels with every prediction.
+        assertThat(prediction.path("notice").asString()).contains("DEMONSTRATION MODEL");
         assertThat(prediction.path("timings").path("inferenceMs").asDouble()).isPositive();
 
         // What PostgreSQL holds is what the client was told.
@@ -87,7 +88,7 @@ class ImageApiTest {
         assertThat(((Number) row.get("predicted_class")).intValue())
                 .isEqualTo(prediction.path("predictedClass").path("index").asInt());
         assertThat(row.get("sha256")).isEqualTo(IngestService.sha256(png));
-        assertThat(row.get("model_id")).isEqualTo("chestlens-densenet121-untrained");
+        assertThat(row.get("model_id")).isEqualTo("chestlens-demo-densenet121");
 
         Answer fetched = api.get("/api/v1/images/" + image.path("id").asString());
         assertThat(fetched.status()).isEqualTo(200);
@@ -268,12 +269,14 @@ class ImageApiTest {
     }
 
     @Test
-    void modelsListTheServedModelAsUntrained() {
+    void modelsListTheServedDemonstrationModel() {
         Answer models = api.get("/api/v1/models");
         assertThat(models.status()).isEqualTo(200);
         JsonNode model = models.body().path(0);
-        assertThat(model.path("id").asString()).isEqualTo("chestlens-densenet121-untrained");
-        assertThat(model.path("trained").asBoolean(true)).isFalse();
+        assertThat(model.path("id").asString()).isEqualTo("chestlens-demo-densenet121");
+        assertThat(model.path("trained").asBoolean(false)).isTrue();
+        assertThat(model.path("notice").asString()).contains("DEMONSTRATION MODEL");
+        assertThat(model.path("folds")).hasSize(3);
         assertThat(model.path("isDefault").asBoolean()).isTrue();
         assertThat(model.path("folds").path(0).path("sha256").asString()).hasSize(64);
         assertThat(api.get("/api/v1/models/nope").status()).isEqualTo(404);
@@ -284,8 +287,8 @@ class ImageApiTest {
         Answer readiness = api.get("/actuator/health/readiness");
         assertThat(readiness.status()).isEqualTo(200);
         assertThat(readiness.body().path("status").asString()).isEqualTo("UP");
-        assertThat(readiness.body().path("components").path("model").path("details").path("trained").asBoolean(true))
-                .isFalse();
+        assertThat(readiness.body().path("components").path("model").path("details").path("trained").asBoolean(false))
+                .isTrue();
     }
 
 }

@@ -38,7 +38,7 @@ class JobStoreTest {
     void registerAModelNobodyServes() {
         modelId = "jobstore-test-" + UUID.randomUUID();
         modelVersions.register(new ModelVersionRegistry.ModelVersionSpec(modelId, "1", false, "softmax4",
-                List.of("0".repeat(64))));
+                List.of("0".repeat(64)), null));
     }
 
     @Test
