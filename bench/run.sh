@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks that print ratios measured side by side in one run. See bench/README.md.
-#   bash bench/run.sh [all|raw|e2e|sweep|overload|dicom]
+#   bash bench/run.sh [all|raw|e2e|sweep|overload|dicom|evaluation]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
@@ -20,5 +20,8 @@ rm -rf target/bench-classes && mkdir -p target/bench-classes
 javac -nowarn -d target/bench-classes -cp "$cp" $(find bench/src -name '*.java')
 if [ "$mode" = dicom ]; then  # DICOM decode vs dcmtk/gdcm: see bench/README.md, "DICOM decoding"
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.ingest.DicomDecodeBench
+fi
+if [ "$mode" = evaluation ]; then  # 10 000 predictions: metrics + error tree vs the 2 s goal
+  exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationBench
 fi
 exec java -Xmx2g -cp "target/bench-classes:$cp" org.chestlens.bench.Benchmark "$mode"

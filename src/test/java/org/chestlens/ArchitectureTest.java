@@ -8,7 +8,9 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** ARCHITECTURE.md: ingest -> inference -> prediction; platform is used by all and uses none. */
+/**
+ * ARCHITECTURE.md: ingest -> inference -> prediction <- evaluation; platform is used by all and uses none.
+ */
 class ArchitectureTest {
 
     private static final JavaClasses CLASSES = new ClassFileImporter()
@@ -19,19 +21,21 @@ class ArchitectureTest {
     void featureDependenciesPointOneWay() {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("ingest").definedBy("org.chestlens.ingest..")
+                .layer("evaluation").definedBy("org.chestlens.evaluation..")
                 .layer("inference").definedBy("org.chestlens.inference..")
                 .layer("prediction").definedBy("org.chestlens.prediction..")
                 .layer("platform").definedBy("org.chestlens.platform..")
                 .whereLayer("ingest").mayNotBeAccessedByAnyLayer()
+                .whereLayer("evaluation").mayNotBeAccessedByAnyLayer()
                 .whereLayer("inference").mayOnlyBeAccessedByLayers("ingest")
-                .whereLayer("prediction").mayOnlyBeAccessedByLayers("ingest", "inference")
+                .whereLayer("prediction").mayOnlyBeAccessedByLayers("ingest", "inference", "evaluation")
                 .check(CLASSES);
     }
 
     @Test
     void platformUsesNoFeature() {
         noClasses().that().resideInAPackage("org.chestlens.platform..")
-                .should().dependOnClassesThat().resideInAnyPackage("org.chestlens.ingest..",
+                .should().dependOnClassesThat().resideInAnyPackage("org.chestlens.ingest..", "org.chestlens.evaluation..",
                         "org.chestlens.inference..", "org.chestlens.prediction..")
                 .check(CLASSES);
     }

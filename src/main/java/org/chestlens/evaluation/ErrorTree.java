@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.PriorityQueue;
-import java.util.TreeSet;
 
 /**
  * Error analysis after Nushi, Kamar and Horvitz (Azure ML's Error Analysis): one shallow binary
@@ -58,7 +57,8 @@ final class ErrorTree {
 
         String words() {
             String value = threshold != null ? format(threshold) : category;
-            String text = feature + " " + (operator.equals("!=") ? "≠" : operator.equals("<=") ? "≤" : operator) + " " + value;
+            // ASCII operators: the words travel into HL7, CSV and terminals that may mangle other characters.
+            String text = feature + " " + operator + " " + value;
             return includesMissing ? text + " or missing" : text;
         }
     }
@@ -157,51 +157,84 @@ final class ErrorTree {
         }
     }
 
+    /** One sweep over the node's rows sorted by value: O(n log n), whatever the number of distinct values. */
     private static Split bestNumericSplit(Feature feature, int f, List<Row> rows, int minLeaf) {
-        TreeSet<Double> values = new TreeSet<>();
+        List<Row> present = new ArrayList<>();
+        int missingErrors = 0;
         for (Row r : rows) {
             if (r.values()[f] != null) {
-                values.add(((Number) r.values()[f]).doubleValue());
+                present.add(r);
+            } else {
+                missingErrors += r.error() ? 1 : 0;
             }
         }
-        Split best = null;
-        Double previous = null;
-        for (double v : values) {
-            if (previous != null) {
-                double threshold = (previous + v) / 2;
-                Condition left = new Condition(feature.name(), "<=", threshold, null, false);
-                Condition right = new Condition(feature.name(), ">", threshold, null, true);
-                Split s = split(feature, f, rows, left, right, minLeaf);
-                if (s != null && (best == null || s.gain() > best.gain() + 1e-12)) {
-                    best = s;
-                }
+        present.sort(Comparator.comparingDouble(r -> ((Number) r.values()[f]).doubleValue()));
+        int n = rows.size();
+        int totalErrors = missingErrors + (int) present.stream().filter(Row::error).count();
+        double parent = gini(n, totalErrors);
+        int leftErrors = 0;
+        double bestGain = 0;
+        double bestThreshold = Double.NaN;
+        for (int i = 0; i < present.size() - 1; i++) {
+            leftErrors += present.get(i).error() ? 1 : 0;
+            double value = ((Number) present.get(i).values()[f]).doubleValue();
+            double next = ((Number) present.get(i + 1).values()[f]).doubleValue();
+            int left = i + 1;
+            if (value == next || left < minLeaf || n - left < minLeaf) {
+                continue;
             }
-            previous = v;
+            double gain = parent - (double) left / n * gini(left, leftErrors)
+                    - (double) (n - left) / n * gini(n - left, totalErrors - leftErrors);
+            if (gain > bestGain + 1e-12) {
+                bestGain = gain;
+                bestThreshold = (value + next) / 2;
+            }
         }
-        return best;
+        if (Double.isNaN(bestThreshold)) {
+            return null;
+        }
+        return split(feature, f, rows, new Condition(feature.name(), "<=", bestThreshold, null, false),
+                new Condition(feature.name(), ">", bestThreshold, null, true), minLeaf);
     }
 
     private static Split bestCategoricalSplit(Feature feature, int f, List<Row> rows, int minLeaf) {
-        TreeSet<String> categories = new TreeSet<>();
+        java.util.TreeMap<String, int[]> counts = new java.util.TreeMap<>();
+        int totalErrors = 0;
         for (Row r : rows) {
+            totalErrors += r.error() ? 1 : 0;
             if (r.values()[f] != null) {
-                categories.add((String) r.values()[f]);
+                int[] c = counts.computeIfAbsent((String) r.values()[f], k -> new int[2]);
+                c[0]++;
+                c[1] += r.error() ? 1 : 0;
             }
         }
-        Split best = null;
-        for (String category : categories) {
-            Condition left = new Condition(feature.name(), "=", null, category, false);
-            // With two categories "≠ false" reads better as "= true"; missing values still go right.
-            Condition right = categories.size() == 2
-                    ? new Condition(feature.name(), "=", null, categories.first().equals(category)
-                            ? categories.last() : categories.first(), true)
-                    : new Condition(feature.name(), "!=", null, category, true);
-            Split s = split(feature, f, rows, left, right, minLeaf);
-            if (s != null && (best == null || s.gain() > best.gain() + 1e-12)) {
-                best = s;
+        int n = rows.size();
+        double parent = gini(n, totalErrors);
+        String bestCategory = null;
+        double bestGain = 0;
+        for (var entry : counts.entrySet()) {
+            int in = entry.getValue()[0];
+            int inErrors = entry.getValue()[1];
+            if (in < minLeaf || n - in < minLeaf) {
+                continue;
+            }
+            double gain = parent - (double) in / n * gini(in, inErrors)
+                    - (double) (n - in) / n * gini(n - in, totalErrors - inErrors);
+            if (gain > bestGain + 1e-12) {
+                bestGain = gain;
+                bestCategory = entry.getKey();
             }
         }
-        return best;
+        if (bestCategory == null) {
+            return null;
+        }
+        Condition left = new Condition(feature.name(), "=", null, bestCategory, false);
+        // With two categories "!= false" reads better as "= true"; missing values still go right.
+        Condition right = counts.size() == 2
+                ? new Condition(feature.name(), "=", null, counts.firstKey().equals(bestCategory)
+                        ? counts.lastKey() : counts.firstKey(), true)
+                : new Condition(feature.name(), "!=", null, bestCategory, true);
+        return split(feature, f, rows, left, right, minLeaf);
     }
 
     private static Split split(Feature feature, int f, List<Row> rows, Condition left, Condition right, int minLeaf) {
@@ -213,16 +246,19 @@ final class ErrorTree {
         if (leftRows.size() < minLeaf || rightRows.size() < minLeaf) {
             return null;
         }
-        double n = rows.size();
-        double gain = gini(rows) - leftRows.size() / n * gini(leftRows) - rightRows.size() / n * gini(rightRows);
+        int n = rows.size();
+        int leftErrors = (int) leftRows.stream().filter(Row::error).count();
+        int rightErrors = (int) rightRows.stream().filter(Row::error).count();
+        double gain = gini(n, leftErrors + rightErrors) - (double) leftRows.size() / n * gini(leftRows.size(), leftErrors)
+                - (double) rightRows.size() / n * gini(rightRows.size(), rightErrors);
         return new Split(f, left, right, leftRows, rightRows, gain);
     }
 
-    private static double gini(List<Row> rows) {
-        if (rows.isEmpty()) {
+    private static double gini(int size, int errors) {
+        if (size == 0) {
             return 0;
         }
-        double p = (double) rows.stream().filter(Row::error).count() / rows.size();
+        double p = (double) errors / size;
         return 2 * p * (1 - p);
     }
 

@@ -28,6 +28,14 @@ final class Metrics {
 
     /** One evaluated image: true class, the model's class probabilities, predicted class and sub-task scores. */
     record Case(int truth, double[] probabilities, int predicted, double cvx03vs12, Double cvx0vs3, Double cvx1vs2) {
+
+        /** A reader's class as a one-hot "probability" vector, so readers go through the same metrics as the model. */
+        static Case oneHot(int truth, int label) {
+            double[] p = new double[4];
+            p[label] = 1;
+            return new Case(truth, p, label, p[1] + p[2], label == 1 || label == 2 ? null : p[3],
+                    label == 0 || label == 3 ? null : p[2]);
+        }
     }
 
     record Interval(double low, double high) {

@@ -68,6 +68,17 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return ResponseEntity.badRequest().body(problem);
     }
 
+    /** Bean Validation on a method outside Spring MVC's own parameter validation: still the client's error. */
+    @ExceptionHandler(jakarta.validation.ConstraintViolationException.class)
+    ResponseEntity<ProblemDetail> constraintViolation(jakarta.validation.ConstraintViolationException ex) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
+                "Invalid request: " + ex.getConstraintViolations().stream()
+                        .map(v -> v.getPropertyPath() + " " + v.getMessage()).sorted().toList());
+        problem.setType(URI.create(ApiProblem.TYPE_PREFIX + "invalid-parameter"));
+        problem.setTitle("Invalid parameter");
+        return ResponseEntity.badRequest().body(problem);
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception ex) {
         log.error("Unhandled exception", ex);

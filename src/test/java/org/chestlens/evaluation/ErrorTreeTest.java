@@ -104,7 +104,7 @@ class ErrorTreeTest {
         assertThat(tree.nodes()).hasSize(3);
         ErrorTree.Node low = tree.nodes().get(1);
         ErrorTree.Node high = tree.nodes().get(2);
-        assertThat(low.condition().words()).isEqualTo("age ≤ 70.50");
+        assertThat(low.condition().words()).isEqualTo("age <= 70.50");
         assertThat(high.condition().words()).isEqualTo("age > 70.50 or missing");
         assertThat(low.errors()).isZero();
         assertThat(high.errorRate()).isEqualTo(1.0);

@@ -1,0 +1,31 @@
+package org.chestlens.evaluation;
+
+import java.util.List;
+import java.util.Map;
+
+import io.swagger.v3.oas.annotations.media.Schema;
+
+/** The model against the reference labels over a cohort, each reader likewise, and their agreement. */
+@Schema(name = "EvaluationReport")
+public record EvaluationReport(
+        Cohort cohort,
+        @Schema(description = "Predictions in the cohort that have a reference label") int labelledPredictions,
+        Metrics.Report model,
+        List<ReaderReport> readers,
+        @Schema(description = "Cohen's kappa between readers, and between each reader and the model, on the images both labelled")
+        List<Agreement> agreement,
+        @Schema(description = "Side by side, as in the seed's study: accuracy per sub-task of the model and of each reader")
+        List<Comparison> comparison) {
+
+    @Schema(name = "ReaderReport")
+    public record ReaderReport(String reader, int labelled, Metrics.Report metrics) {
+    }
+
+    @Schema(name = "Agreement")
+    public record Agreement(String first, String second, int images, @Schema(nullable = true) Double kappa) {
+    }
+
+    @Schema(name = "SubTaskComparison")
+    public record Comparison(String subTask, Double model, Map<String, Double> readers) {
+    }
+}

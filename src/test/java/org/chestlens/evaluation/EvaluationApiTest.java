@@ -1,0 +1,100 @@
+package org.chestlens.evaluation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+
+import org.chestlens.ApiClient;
+import org.chestlens.ApiClient.Answer;
+import org.chestlens.ChestlensIntegrationTest;
+import org.chestlens.TestImages;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.MediaType;
+import org.springframework.web.client.RestClient;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The evaluation endpoint over a cohort of this test's own uploads (isolated by receivedFrom):
+ * checked against the predictions the API returned and labels whose agreement is known.
+ */
+@ChestlensIntegrationTest
+class EvaluationApiTest {
+
+    static final String MODEL = "chestlens-demo-densenet121";
+
+    @LocalServerPort
+    int port;
+
+    @Test
+    void evaluatesTheModelAndTheReadersOverACohort() {
+        ApiClient api = new ApiClient(port);
+        Instant start = Instant.now();
+        List<String> ids = new ArrayList<>();
+        List<Integer> predicted = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Answer answer = api.upload(ApiClient.header("Prefer", "wait=120"), TestImages.syntheticPng(7000 + i, 300, 330));
+            assertThat(answer.status()).isEqualTo(201);
+            JsonNode image = answer.body().path("images").path(0);
+            ids.add(image.path("id").asString());
+            predicted.add(image.path("predictions").path(0).path("predictedClass").path("index").asInt());
+        }
+        // Reference: the model's own class on the first 9 images, another class on the last 3.
+        // Reader "same" copies the reference; reader "shifted" says (reference + 1) mod 4 on every 4th image.
+        StringBuilder labels = new StringBuilder("{\"labels\": [");
+        int[] reference = new int[12];
+        for (int i = 0; i < 12; i++) {
+            reference[i] = i < 9 ? predicted.get(i) : (predicted.get(i) + 2) % 4;
+            int shifted = i % 4 == 0 ? (reference[i] + 1) % 4 : reference[i];
+            labels.append(i == 0 ? "" : ",").append("""
+                    {"image": "%s", "label": %d}, {"image": "%s", "reader": "same", "label": %d},
+                    {"image": "%s", "reader": "shifted", "label": %d}""".formatted(
+                    ids.get(i), reference[i], ids.get(i), reference[i], ids.get(i), shifted));
+        }
+        RestClient http = RestClient.builder().baseUrl("http://localhost:" + port)
+                .defaultStatusHandler(status -> true, (request, response) -> { }).build();
+        assertThat(http.post().uri("/api/v1/labels").contentType(MediaType.APPLICATION_JSON)
+                .body(labels.append("]}").toString()).retrieve().toBodilessEntity().getStatusCode().value()).isEqualTo(200);
+
+        Answer answer = api.get("/api/v1/evaluations?modelId=" + MODEL + "&receivedFrom=" + start + "&bootstrap=200");
+        assertThat(answer.status()).isEqualTo(200);
+        JsonNode report = answer.body();
+        assertThat(report.path("cohort").path("modelVersion").asString()).isEqualTo("1.0.0");
+        assertThat(report.path("labelledPredictions").asInt()).isEqualTo(12);
+        JsonNode model = report.path("model");
+        assertThat(model.path("multiclassAccuracy").asDouble()).isCloseTo(9 / 12.0, within(1e-12));
+        assertThat(model.path("multiclassInterval").path("low").asDouble()).isLessThanOrEqualTo(0.75);
+        int diagonal = IntStream.range(0, 4).map(k -> model.path("confusion").path(k).path(k).asInt()).sum();
+        assertThat(diagonal).isEqualTo(9);
+        assertThat(model.path("subTasks")).hasSize(3);
+        assertThat(model.path("subTasks").path(0).path("n").asInt()).isEqualTo(12);
+        assertThat(model.path("reliability")).hasSize(10);
+        assertThat(model.path("bootstrapResamples").asInt()).isEqualTo(200);
+
+        JsonNode readers = report.path("readers");
+        assertThat(readers).hasSize(2);
+        assertThat(readers.path(0).path("reader").asString()).isEqualTo("same");
+        assertThat(readers.path(0).path("metrics").path("multiclassAccuracy").asDouble()).isEqualTo(1.0);
+        assertThat(readers.path(1).path("metrics").path("multiclassAccuracy").asDouble()).isCloseTo(9 / 12.0, within(1e-12));
+        JsonNode agreement = report.path("agreement");
+        assertThat(agreement).hasSize(3);  // model-same, model-shifted, same-shifted
+        for (JsonNode pair : agreement) {
+            assertThat(pair.path("images").asInt()).isEqualTo(12);
+            assertThat(pair.path("kappa").asDouble()).isBetween(-1.0, 1.0);
+        }
+        assertThat(report.path("comparison")).hasSize(4);
+        assertThat(report.path("comparison").path(3).path("subTask").asString()).isEqualTo("multiclass");
+        assertThat(report.path("comparison").path(3).path("readers").path("same").asDouble()).isEqualTo(1.0);
+
+        Answer empty = api.get("/api/v1/evaluations?modelId=" + MODEL + "&receivedFrom=" + Instant.now().plusSeconds(3600));
+        assertThat(empty.status()).isEqualTo(422);
+        assertThat(empty.contentType()).startsWith("application/problem+json");
+        assertThat(api.get("/api/v1/evaluations?modelId=no-such-model").status()).isEqualTo(404);
+        assertThat(api.get("/api/v1/evaluations?modelId=" + MODEL + "&bootstrap=-1").status()).isEqualTo(400);
+        assertThat(api.get("/api/v1/evaluations").status()).isEqualTo(400);
+    }
+}
