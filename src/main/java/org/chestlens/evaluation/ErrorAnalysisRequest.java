@@ -3,6 +3,8 @@ package org.chestlens.evaluation;
 import java.util.List;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMax;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
@@ -21,6 +23,9 @@ public record ErrorAnalysisRequest(
         @Min(1) @Max(10) @Schema(description = "Default 3") Integer maxDepth,
         @Min(1) @Schema(description = "Default 20") Integer minSamplesPerLeaf,
         @Min(2) @Max(255) @Schema(description = "Default 31") Integer maxLeaves,
+        @DecimalMin("0") @DecimalMax("10") @Schema(description = "A split is taken only when its sides' error rates "
+                + "differ with |z| at least this (two-proportion z-test); default 2.58 (p < 0.01), 0 for none")
+        Double minSplitZ,
         @Size(max = 2) @Schema(description = "One or two features for the error heat map; none for no map")
         List<@NotNull String> heatMap) {
 
@@ -28,6 +33,6 @@ public record ErrorAnalysisRequest(
         ErrorTree.Parameters d = ErrorTree.Parameters.DEFAULTS;
         return new ErrorTree.Parameters(maxDepth == null ? d.maxDepth() : maxDepth,
                 minSamplesPerLeaf == null ? d.minSamplesPerLeaf() : minSamplesPerLeaf,
-                maxLeaves == null ? d.maxLeaves() : maxLeaves);
+                maxLeaves == null ? d.maxLeaves() : maxLeaves, minSplitZ == null ? d.minSplitZ() : minSplitZ);
     }
 }

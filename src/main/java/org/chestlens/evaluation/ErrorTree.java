@@ -20,13 +20,19 @@ import java.util.PriorityQueue;
  */
 final class ErrorTree {
 
-    record Parameters(int maxDepth, int minSamplesPerLeaf, int maxLeaves) {
-        /** Azure ML Error Analysis defaults. */
-        static final Parameters DEFAULTS = new Parameters(3, 20, 31);
+    /**
+     * Azure ML's limits, plus one of ours: a split is taken only when its two sides' error rates
+     * differ beyond chance (two-proportion z-test, |z| >= minSplitZ; 2.58 is p < 0.01 two-sided,
+     * 0 turns the test off), so a small subgroup is not cut up by noise into a smaller "worst" leaf.
+     */
+    record Parameters(int maxDepth, int minSamplesPerLeaf, int maxLeaves, double minSplitZ) {
+        /** Azure ML Error Analysis defaults (depth 3, 20 per leaf, 31 leaves) and splits significant at p < 0.01. */
+        static final Parameters DEFAULTS = new Parameters(3, 20, 31, 2.58);
 
         Parameters {
-            if (maxDepth < 1 || maxDepth > 10 || minSamplesPerLeaf < 1 || maxLeaves < 2 || maxLeaves > 255) {
-                throw new IllegalArgumentException("depth 1-10, leaf size >= 1, leaves 2-255");
+            if (maxDepth < 1 || maxDepth > 10 || minSamplesPerLeaf < 1 || maxLeaves < 2 || maxLeaves > 255
+                    || !(minSplitZ >= 0 && minSplitZ <= 10)) {
+                throw new IllegalArgumentException("depth 1-10, leaf size >= 1, leaves 2-255, minSplitZ 0-10");
             }
         }
     }
@@ -146,8 +152,8 @@ final class ErrorTree {
         Split best = null;
         for (int f = 0; f < features.size(); f++) {
             Split candidate = features.get(f).numeric()
-                    ? bestNumericSplit(features.get(f), f, node.rows, p.minSamplesPerLeaf())
-                    : bestCategoricalSplit(features.get(f), f, node.rows, p.minSamplesPerLeaf());
+                    ? bestNumericSplit(features.get(f), f, node.rows, p.minSamplesPerLeaf(), p.minSplitZ())
+                    : bestCategoricalSplit(features.get(f), f, node.rows, p.minSamplesPerLeaf(), p.minSplitZ());
             if (candidate != null && (best == null || candidate.gain() > best.gain() + 1e-12)) {
                 best = candidate;
             }
@@ -158,7 +164,7 @@ final class ErrorTree {
     }
 
     /** One sweep over the node's rows sorted by value: O(n log n), whatever the number of distinct values. */
-    private static Split bestNumericSplit(Feature feature, int f, List<Row> rows, int minLeaf) {
+    private static Split bestNumericSplit(Feature feature, int f, List<Row> rows, int minLeaf, double minZ) {
         List<Row> present = new ArrayList<>();
         int missingErrors = 0;
         for (Row r : rows) {
@@ -180,7 +186,8 @@ final class ErrorTree {
             double value = ((Number) present.get(i).values()[f]).doubleValue();
             double next = ((Number) present.get(i + 1).values()[f]).doubleValue();
             int left = i + 1;
-            if (value == next || left < minLeaf || n - left < minLeaf) {
+            if (value == next || left < minLeaf || n - left < minLeaf
+                    || !significant(left, leftErrors, n - left, totalErrors - leftErrors, minZ)) {
                 continue;
             }
             double gain = parent - (double) left / n * gini(left, leftErrors)
@@ -197,7 +204,7 @@ final class ErrorTree {
                 new Condition(feature.name(), ">", bestThreshold, null, true), minLeaf);
     }
 
-    private static Split bestCategoricalSplit(Feature feature, int f, List<Row> rows, int minLeaf) {
+    private static Split bestCategoricalSplit(Feature feature, int f, List<Row> rows, int minLeaf, double minZ) {
         java.util.TreeMap<String, int[]> counts = new java.util.TreeMap<>();
         int totalErrors = 0;
         for (Row r : rows) {
@@ -215,7 +222,7 @@ final class ErrorTree {
         for (var entry : counts.entrySet()) {
             int in = entry.getValue()[0];
             int inErrors = entry.getValue()[1];
-            if (in < minLeaf || n - in < minLeaf) {
+            if (in < minLeaf || n - in < minLeaf || !significant(in, inErrors, n - in, totalErrors - inErrors, minZ)) {
                 continue;
             }
             double gain = parent - (double) in / n * gini(in, inErrors)
@@ -252,6 +259,16 @@ final class ErrorTree {
         double gain = gini(n, leftErrors + rightErrors) - (double) leftRows.size() / n * gini(leftRows.size(), leftErrors)
                 - (double) rightRows.size() / n * gini(rightRows.size(), rightErrors);
         return new Split(f, left, right, leftRows, rightRows, gain);
+    }
+
+    /** Two-proportion z-test of the sides' error rates (pooled standard error). */
+    static boolean significant(int n1, int e1, int n2, int e2, double minZ) {
+        if (minZ <= 0) {
+            return true;
+        }
+        double pooled = (double) (e1 + e2) / (n1 + n2);
+        double se = Math.sqrt(pooled * (1 - pooled) * (1.0 / n1 + 1.0 / n2));
+        return se > 0 && Math.abs((double) e1 / n1 - (double) e2 / n2) / se >= minZ;
     }
 
     private static double gini(int size, int errors) {

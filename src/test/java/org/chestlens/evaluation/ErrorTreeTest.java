@@ -87,9 +87,9 @@ class ErrorTreeTest {
         assertThat(leafSize).isEqualTo(800);
         assertThat(tree.nodes().stream().filter(ErrorTree.Node::leaf).count()).isLessThanOrEqualTo(8);
 
-        ErrorTree.Tree stump = ErrorTree.fit(FEATURES, rows, new ErrorTree.Parameters(3, 20, 2));
+        ErrorTree.Tree stump = ErrorTree.fit(FEATURES, rows, new ErrorTree.Parameters(3, 20, 2, 2.58));
         assertThat(stump.nodes()).hasSize(3);
-        ErrorTree.Tree bigLeaves = ErrorTree.fit(FEATURES, rows, new ErrorTree.Parameters(3, 300, 31));
+        ErrorTree.Tree bigLeaves = ErrorTree.fit(FEATURES, rows, new ErrorTree.Parameters(3, 300, 31, 2.58));
         assertThat(bigLeaves.nodes()).allMatch(n -> n.size() >= 300);
     }
 
@@ -100,7 +100,7 @@ class ErrorTreeTest {
             rows.add(new ErrorTree.Row(new Object[] {"false", "A", (double) age, 0.9}, age > 70));
         }
         rows.add(new ErrorTree.Row(new Object[] {"false", "A", null, 0.9}, true));
-        ErrorTree.Tree tree = ErrorTree.fit(FEATURES, rows, new ErrorTree.Parameters(1, 5, 31));
+        ErrorTree.Tree tree = ErrorTree.fit(FEATURES, rows, new ErrorTree.Parameters(1, 5, 31, 2.58));
         assertThat(tree.nodes()).hasSize(3);
         ErrorTree.Node low = tree.nodes().get(1);
         ErrorTree.Node high = tree.nodes().get(2);
@@ -113,6 +113,20 @@ class ErrorTreeTest {
     }
 
     @Test
+    void aSplitWhoseSidesDifferOnlyByChanceIsNotTaken() {
+        List<ErrorTree.Row> rows = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {  // site A: 12 of 30 wrong, site B: 15 of 30 wrong (z = 0.78)
+            boolean siteA = i < 30;
+            boolean error = siteA ? i < 12 : i < 45;
+            rows.add(new ErrorTree.Row(new Object[] {"false", siteA ? "A" : "B", 50.0, 0.9}, error));
+        }
+        assertThat(ErrorTree.fit(FEATURES, rows, ErrorTree.Parameters.DEFAULTS).nodes()).hasSize(1);
+        assertThat(ErrorTree.fit(FEATURES, rows, new ErrorTree.Parameters(3, 20, 31, 0)).nodes()).hasSize(3);
+        assertThat(ErrorTree.significant(67, 22, 400, 21, 2.58)).isTrue();
+        assertThat(ErrorTree.significant(20, 3, 47, 19, 2.58)).isFalse();  // z = 2.0
+    }
+
+    @Test
     void aTreeWithoutErrorsOrWithTooFewCasesIsJustItsRoot() {
         List<ErrorTree.Row> clean = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
@@ -121,7 +135,7 @@ class ErrorTreeTest {
         assertThat(ErrorTree.fit(FEATURES, clean, ErrorTree.Parameters.DEFAULTS).nodes()).hasSize(1);
         assertThat(ErrorTree.fit(FEATURES, planted(3).subList(0, 39), ErrorTree.Parameters.DEFAULTS).nodes())
                 .hasSize(1);
-        assertThatThrownBy(() -> new ErrorTree.Parameters(0, 20, 31)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new ErrorTree.Parameters(0, 20, 31, 2.58)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
