@@ -66,18 +66,13 @@ class CohortQuery {
                 .param("modality", c.modality()).param("viewPosition", c.viewPosition())
                 .param("manufacturer", c.manufacturer()).param("modelName", c.manufacturerModelName())
                 .param("institution", c.institutionName()).param("sex", c.patientSex())
-                .query((rs, n) -> {
-                    Object[] features = new Object[Features.values().length];
-                    for (Features f : Features.values()) {
-                        features[f.ordinal()] = f.read(rs);
-                    }
-                    return new Labelled(rs.getObject("prediction_id", UUID.class), rs.getObject("image_id", UUID.class),
+                .query((rs, n) -> new Labelled(rs.getObject("prediction_id", UUID.class), rs.getObject("image_id", UUID.class),
                             rs.getLong("model_version_id"), new Metrics.Case(rs.getShort("label"),
                             new double[] {rs.getDouble("p_cvx0"), rs.getDouble("p_cvx1"), rs.getDouble("p_cvx2"),
                                     rs.getDouble("p_cvx3")},
                             rs.getShort("predicted_class"), rs.getDouble("score_cvx03vs12"),
-                            (Double) rs.getObject("score_cvx0vs3"), (Double) rs.getObject("score_cvx1vs2")), features);
-                })
+                            (Double) rs.getObject("score_cvx0vs3"), (Double) rs.getObject("score_cvx1vs2")),
+                        features(rs)))
                 .list();
     }
 
@@ -86,12 +81,14 @@ class CohortQuery {
         return jdbc.sql("SELECT %s FROM prediction p JOIN image i ON i.id = p.image_id WHERE p.id = :id"
                         .formatted(Features.SELECT))
                 .param("id", predictionId)
-                .query((rs, n) -> {
-                    Object[] features = new Object[Features.values().length];
-                    for (Features f : Features.values()) {
-                        features[f.ordinal()] = f.read(rs);
-                    }
-                    return features;
-                }).optional();
+                .query((rs, n) -> features(rs)).optional();
+    }
+
+    private static Object[] features(java.sql.ResultSet rs) throws java.sql.SQLException {
+        Object[] features = new Object[Features.values().length];
+        for (Features f : Features.values()) {
+            features[f.ordinal()] = f.read(rs);
+        }
+        return features;
     }
 }
