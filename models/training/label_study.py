@@ -23,6 +23,7 @@ Usage (service running with the demonstration model, evaluation set generated):
 Only the standard library is used.
 """
 import argparse
+import os
 import csv
 import io
 import json
@@ -40,8 +41,13 @@ TREE_FEATURES = ["distanceSourceToDetector", "kvp", "viewPosition", "manufacture
                  "institutionName", "patientSex", "patientAgeYears", "photometricInterpretation"]
 
 
+API_KEY = os.environ.get("CHESTLENS_API_KEY", "")
+
+
 def request(method, url, body=None, content_type=None, headers=None):
     req = urllib.request.Request(url, data=body, method=method)
+    if API_KEY:
+        req.add_header("X-API-Key", API_KEY)
     if content_type:
         req.add_header("Content-Type", content_type)
     for k, v in (headers or {}).items():
@@ -67,7 +73,13 @@ def main(argv=None):
     ap.add_argument("--data", type=Path, default=Path(__file__).parent / "data" / "eval")
     ap.add_argument("--model", default="chestlens-demo-densenet121")
     ap.add_argument("--out", type=Path, default=None, help="also write the answers as JSON")
+    ap.add_argument("--api-key", default=None,
+                    help="an API key with the roles submitter, reader, annotator and analyst "
+                         "(default: $CHESTLENS_API_KEY; the dev profile prints one at start-up)")
     args = ap.parse_args(argv)
+    global API_KEY
+    if args.api_key:
+        API_KEY = args.api_key
     api = args.url.rstrip("/") + "/api/v1"
 
     rows = list(csv.DictReader(open(args.data / "metadata.csv", newline="")))

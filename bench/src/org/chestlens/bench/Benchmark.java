@@ -26,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 import org.chestlens.ServiceProcess;
+import org.chestlens.TestSecurity;
 import org.chestlens.TestImages;
 import org.chestlens.inference.RawForward;
 import org.chestlens.ingest.RawDecode;
@@ -45,6 +46,8 @@ public final class Benchmark {
     static final int BATCH = Integer.getInteger("bench.batch", 8);
 
     private static final String BOUNDARY = "chestlensbenchboundary";
+    /** The service trusts the tests' identity provider (ServiceProcess passes its key); this token has every role. */
+    private static final String AUTHORIZATION = TestSecurity.allRoles().getFirst("Authorization");
     private static List<byte[]> bodies;
     private static byte[] samplePng;
 
@@ -262,7 +265,9 @@ public final class Benchmark {
         ServiceProcess service = new ServiceProcess(log, "--chestlens.inference.max-batch-size=" + batch,
                 "--chestlens.inference.max-batch-delay=" + delayMs + "ms",
                 "--spring.servlet.multipart.max-file-size=64MB", "--spring.servlet.multipart.max-request-size=64MB",
-                "--logging.level.org.chestlens=WARN");
+                "--logging.level.org.chestlens=WARN",
+                // The benchmark is one caller far above any sensible per-caller limit; it measures the queue.
+                "--chestlens.security.rate-limit.enabled=false");
         service.start(Duration.ofMinutes(3));
         return service;
     }
@@ -282,6 +287,7 @@ public final class Benchmark {
 
     static HttpRequest upload(URI uri, byte[] body, String prefer) {
         return HttpRequest.newBuilder(uri)
+                .header("Authorization", AUTHORIZATION)
                 .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
                 .header("Prefer", prefer)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
@@ -302,7 +308,8 @@ public final class Benchmark {
 
     static double metric(HttpClient http, String base, String name) {
         try {
-            String json = http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/metrics/" + name)).build(),
+            String json = http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/metrics/" + name))
+                    .header("Authorization", AUTHORIZATION).build(),
                     HttpResponse.BodyHandlers.ofString()).body();
             int at = json.indexOf("\"value\":");
             return at < 0 ? 0 : Double.parseDouble(json.substring(at + 8).split("[,}]")[0]);

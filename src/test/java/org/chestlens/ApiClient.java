@@ -3,6 +3,7 @@ package org.chestlens;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -19,9 +20,16 @@ public final class ApiClient {
 
     private final RestClient http;
 
+    /** With a token holding every role; see {@link TestSecurity}. */
     public ApiClient(int port) {
+        this(port, TestSecurity.allRoles());
+    }
+
+    /** With the given credential headers (none: an empty {@link HttpHeaders}). */
+    public ApiClient(int port, HttpHeaders credentials) {
         this.http = RestClient.builder()
                 .baseUrl("http://localhost:" + port)
+                .defaultHeaders(h -> h.addAll(credentials))
                 .defaultStatusHandler(HttpStatusCode::isError, (request, response) -> {
                 })
                 .build();
@@ -77,8 +85,29 @@ public final class ApiClient {
         return answer(http.get().uri(path).retrieve().toEntity(String.class));
     }
 
+    /** Any request; the headers are added to (or, for the same name, replace) the client's credentials. */
+    public Answer send(HttpMethod method, String path, HttpHeaders headers, MediaType contentType, Object body) {
+        RestClient.RequestBodySpec request = http.method(method).uri(path).headers(h -> headers.forEach(h::put));
+        if (contentType != null) {
+            request.contentType(contentType);
+        }
+        if (body != null) {
+            request.body(body);
+        }
+        return answer(request.retrieve().toEntity(String.class));
+    }
+
+    public Answer putJson(String path, Object body) {
+        return send(HttpMethod.PUT, path, new HttpHeaders(), MediaType.APPLICATION_JSON, body);
+    }
+
+    public Answer postJson(String path, Object body) {
+        return send(HttpMethod.POST, path, new HttpHeaders(), MediaType.APPLICATION_JSON, body);
+    }
+
     private static Answer answer(ResponseEntity<String> response) {
-        JsonNode body = response.getBody() == null ? JSON.missingNode() : JSON.readTree(response.getBody());
+        String text = response.getBody();
+        JsonNode body = text == null || text.isBlank() ? JSON.missingNode() : JSON.readTree(text);
         return new Answer(response.getStatusCode().value(), response.getHeaders(), body);
     }
 

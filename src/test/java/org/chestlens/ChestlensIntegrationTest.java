@@ -8,6 +8,7 @@ import java.lang.annotation.Target;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.ActiveProfiles;
+import org.springframework.test.context.ContextConfiguration;
 
 /** The whole service on a random port against real PostgreSQL; all such tests share one context. */
 @Target(ElementType.TYPE)
@@ -15,5 +16,6 @@ import org.springframework.test.context.ActiveProfiles;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 @ActiveProfiles("test")
 @Import(PostgresTestConfiguration.class)
+@ContextConfiguration(initializers = TestSecurity.Initializer.class)
 public @interface ChestlensIntegrationTest {
 }

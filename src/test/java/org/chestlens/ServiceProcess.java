@@ -31,6 +31,7 @@ public final class ServiceProcess implements AutoCloseable {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
                 "-cp", System.getProperty("java.class.path"), "org.chestlens.ChestlensApplication",
                 "--spring.profiles.active=test", "--server.port=" + port));
+        arguments.addAll(TestSecurity.arguments());
         arguments.addAll(List.of(extraArguments));
     }
 

@@ -17,6 +17,10 @@ import javax.imageio.ImageIO;
 /** Real PNG files for tests: the model package's reference images, and generated ones. */
 public final class TestImages {
 
+    /** What the DICOM fixtures carry about their invented patient (src/test/resources/dicom/README.txt). */
+    public static final java.util.List<String> FIXTURE_PATIENT_IDENTITY =
+            java.util.List.of("Doe^Jane", "Doe", "19700101", "PID-TEST-0001");
+
     public static final Path REFERENCE_DIR = Path.of("models/chestlens-demo-densenet121/reference");
 
     // Tests run against a persistent database too: a salt per run keeps "new" images new.

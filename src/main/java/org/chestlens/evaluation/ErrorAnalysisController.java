@@ -11,6 +11,8 @@ import jakarta.validation.constraints.Min;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.security.RequiresRole;
+import org.chestlens.platform.security.Role;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -33,6 +35,7 @@ class ErrorAnalysisController {
         this.analyses = analyses;
     }
 
+    @RequiresRole(value = Role.ANALYST, action = "error-analysis.fit")
     @PostMapping
     @Operation(summary = "Fit and store an error-analysis tree", description = "One shallow tree (Azure ML's "
             + "defaults: depth 3, at least 20 cases per leaf, at most 31 leaves) that predicts 'the model was wrong' "
@@ -43,12 +46,14 @@ class ErrorAnalysisController {
         return ResponseEntity.created(URI.create("/api/v1/error-analyses/" + view.id())).body(view);
     }
 
+    @RequiresRole(value = Role.ANALYST, action = "error-analysis.features")
     @GetMapping("/features")
     @Operation(summary = "The features a tree may split on")
     List<String> features() {
         return Features.names();
     }
 
+    @RequiresRole(value = Role.ANALYST, action = "error-analysis.list")
     @GetMapping
     @Operation(summary = "Stored runs, newest first")
     List<ErrorAnalysisView> list(@RequestParam(required = false) String modelId,
@@ -56,12 +61,14 @@ class ErrorAnalysisController {
         return analyses.list(modelId, limit);
     }
 
+    @RequiresRole(value = Role.ANALYST, action = "error-analysis.read")
     @GetMapping("/{id}")
     @Operation(summary = "One stored run")
     ErrorAnalysisView get(@PathVariable UUID id) {
         return analyses.find(id).orElseThrow(() -> ApiProblem.notFound("Error analysis", id));
     }
 
+    @RequiresRole(value = Role.ANALYST, action = "error-analysis.activate")
     @PutMapping("/{id}/active")
     @Operation(summary = "Make this run the active one of its model version", description = "From then on every "
             + "prediction of that version, new or fetched, carries the reliability of the leaf it falls in.")
@@ -69,6 +76,7 @@ class ErrorAnalysisController {
         return analyses.activate(id, true);
     }
 
+    @RequiresRole(value = Role.ANALYST, action = "error-analysis.deactivate")
     @DeleteMapping("/{id}/active")
     @Operation(summary = "Stop using this run for reliability")
     ErrorAnalysisView deactivate(@PathVariable UUID id) {

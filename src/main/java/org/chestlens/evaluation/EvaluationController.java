@@ -8,6 +8,8 @@ import jakarta.validation.constraints.Min;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import org.chestlens.platform.security.RequiresRole;
+import org.chestlens.platform.security.Role;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -25,6 +27,7 @@ class EvaluationController {
         this.evaluations = evaluations;
     }
 
+    @RequiresRole(value = Role.ANALYST, action = "evaluation.run")
     @GetMapping("/evaluations")
     @Operation(summary = "Evaluate a model version over a cohort", description = "InnerEye's metrics (sub-task "
             + "accuracies with undefined scores skipped and counted, multiclass accuracy, confusion matrix) plus AUROC "

@@ -15,6 +15,8 @@ import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.PredictionStore;
+import org.chestlens.platform.security.RequiresRole;
+import org.chestlens.platform.security.Role;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -50,6 +52,7 @@ class LabelController {
     record BatchResult(int stored, int replaced) {
     }
 
+    @RequiresRole(value = {Role.ANNOTATOR, Role.ANALYST}, action = "label.read")
     @GetMapping("/images/{imageId}/labels")
     @Operation(summary = "An image's reference label, reader labels and the values they replaced")
     ImageLabels labelsOf(@PathVariable UUID imageId) {
@@ -57,6 +60,7 @@ class LabelController {
         return labels.labelsOf(imageId);
     }
 
+    @RequiresRole(value = Role.ANNOTATOR, action = "label.write")
     @PutMapping("/images/{imageId}/labels/reference")
     @Operation(summary = "Set the image's reference label", description = "201 when new, 200 when it replaced a "
             + "value (kept in the history)")
@@ -64,6 +68,7 @@ class LabelController {
         return put(imageId, null, label);
     }
 
+    @RequiresRole(value = Role.ANNOTATOR, action = "label.write")
     @PutMapping("/images/{imageId}/labels/readers/{readerId}")
     @Operation(summary = "Set one reader's label for the image", description = "201 when new, 200 when the reader "
             + "relabelled the image (the previous value is kept in the history)")
@@ -73,6 +78,7 @@ class LabelController {
         return put(imageId, readerId, label);
     }
 
+    @RequiresRole(value = Role.ANNOTATOR, action = "label.import")
     @PostMapping(path = "/labels", consumes = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Store many labels at once", description = "All or nothing: one unknown image (404) or bad "
             + "class (400) stores none. Images are named by chestlens image id or DICOM SOP Instance UID.")
@@ -80,6 +86,7 @@ class LabelController {
         return store(batch.labels().stream().map(e -> new Pending(e.image(), e.reader(), e.value())).toList());
     }
 
+    @RequiresRole(value = Role.ANNOTATOR, action = "label.import")
     @PostMapping(path = "/labels", consumes = "text/csv")
     @Operation(summary = "Store labels from InnerEye's dataset.csv", description = "Columns series (chestlens image "
             + "id or DICOM SOP Instance UID) and final_label (0-3); subject, filepath and other columns are ignored. "

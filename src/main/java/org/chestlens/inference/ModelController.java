@@ -5,6 +5,8 @@ import java.util.List;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.security.RequiresRole;
+import org.chestlens.platform.security.Role;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -21,6 +23,7 @@ class ModelController {
         this.inference = inference;
     }
 
+    @RequiresRole(value = {Role.READER, Role.ANALYST, Role.ADMIN}, action = "model.list")
     @GetMapping
     @Operation(summary = "List the loaded models", description = "Identity, version, fold checksums, intended "
             + "use and limits of every loaded model package. trained=false marks a model with random weights.")
@@ -28,6 +31,7 @@ class ModelController {
         return inference.models();
     }
 
+    @RequiresRole(value = {Role.READER, Role.ANALYST, Role.ADMIN}, action = "model.read")
     @GetMapping("/{id}")
     @Operation(summary = "One loaded model")
     ModelInfo get(@PathVariable String id) {

@@ -16,6 +16,9 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.ImageView;
+import org.chestlens.platform.security.AuditedResources;
+import org.chestlens.platform.security.RequiresRole;
+import org.chestlens.platform.security.Role;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -48,6 +51,7 @@ class ImageUploadController {
     record UploadResult(List<ImageView> images) {
     }
 
+    @RequiresRole(value = Role.SUBMITTER, action = "image.upload")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Upload one or more chest radiographs (PNG or DICOM) for scoring",
             description = """
@@ -91,6 +95,7 @@ class ImageUploadController {
         }
     }
 
+    @RequiresRole(value = Role.SUBMITTER, action = "image.upload")
     @PostMapping(consumes = "application/dicom", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(summary = "Upload one DICOM Part 10 file as the request body",
             description = "The same as the multipart upload, for clients that send a single application/dicom body.")
@@ -142,6 +147,7 @@ class ImageUploadController {
         IngestService.Result result = ingest.ingest(uploads, idempotencyKey, preference.duration());
 
         List<ImageView> images = result.images();
+        images.forEach(image -> AuditedResources.add(image.id()));
         HttpStatus status = !result.allFinished() ? HttpStatus.ACCEPTED
                 : result.createdAny() ? HttpStatus.CREATED : HttpStatus.OK;
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(status)

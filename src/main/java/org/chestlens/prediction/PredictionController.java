@@ -12,6 +12,9 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.security.AuditedResources;
+import org.chestlens.platform.security.RequiresRole;
+import org.chestlens.platform.security.Role;
 import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -30,18 +33,23 @@ class PredictionController {
         this.store = store;
     }
 
+    @RequiresRole(value = {Role.SUBMITTER, Role.READER}, action = "image.read")
     @GetMapping("/images/{id}")
     @Operation(summary = "An uploaded image's metadata and its predictions")
     ImageView image(@PathVariable UUID id) {
         return store.image(id).orElseThrow(() -> ApiProblem.notFound("Image", id));
     }
 
+    @RequiresRole(value = Role.READER, action = "prediction.read")
     @GetMapping("/predictions/{id}")
     @Operation(summary = "One prediction")
     PredictionView prediction(@PathVariable UUID id) {
-        return store.prediction(id).orElseThrow(() -> ApiProblem.notFound("Prediction", id));
+        PredictionView prediction = store.prediction(id).orElseThrow(() -> ApiProblem.notFound("Prediction", id));
+        AuditedResources.add(prediction.imageId());
+        return prediction;
     }
 
+    @RequiresRole(value = Role.READER, action = "prediction.list")
     @GetMapping("/predictions")
     @Operation(summary = "Search predictions, newest first, with cursor pagination")
     PredictionPage search(
@@ -57,7 +65,9 @@ class PredictionController {
             @Parameter(description = "Only predictions by this model id") @RequestParam(required = false) String modelId,
             @RequestParam(defaultValue = "50") @Min(1) @Max(500) int limit,
             @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
-        return store.search(new PredictionQuery(predictedClass, probabilityOf, minProbability, maxProbability,
-                createdFrom, createdTo, modelId, limit, cursor));
+        PredictionPage page = store.search(new PredictionQuery(predictedClass, probabilityOf, minProbability,
+                maxProbability, createdFrom, createdTo, modelId, limit, cursor));
+        page.items().forEach(p -> AuditedResources.add(p.id(), p.imageId()));
+        return page;
     }
 }

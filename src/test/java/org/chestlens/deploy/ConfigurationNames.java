@@ -1,11 +1,12 @@
 package org.chestlens.deploy;
 
-import java.util.Arrays;
+import java.lang.reflect.RecordComponent;
+import java.util.HashSet;
 import java.util.Set;
-import java.util.stream.Collectors;
 
 import org.chestlens.inference.InferenceProperties;
 import org.chestlens.ingest.IngestProperties;
+import org.chestlens.platform.security.SecurityProperties;
 
 /**
  * The environment variables a deployment file may set, derived from the application's typed
@@ -24,16 +25,25 @@ final class ConfigurationNames {
     static boolean isKnown(String variable) {
         return PLATFORM.contains(variable)
                 || matches(variable, "CHESTLENS_INFERENCE_", InferenceProperties.class)
-                || matches(variable, "CHESTLENS_INGEST_", IngestProperties.class);
+                || matches(variable, "CHESTLENS_INGEST_", IngestProperties.class)
+                || matches(variable, "CHESTLENS_SECURITY_", SecurityProperties.class);
     }
 
     private static boolean matches(String variable, String prefix, Class<? extends Record> properties) {
-        if (!variable.startsWith(prefix)) {
-            return false;
+        return variable.startsWith(prefix) && names(prefix, properties).contains(variable);
+    }
+
+    /** Every setting of the record, nested records (chestlens.security.jwt.issuer-uri) included. */
+    private static Set<String> names(String prefix, Class<?> properties) {
+        Set<String> names = new HashSet<>();
+        for (RecordComponent component : properties.getRecordComponents()) {
+            String name = prefix + component.getName().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase();
+            if (component.getType().isRecord()) {
+                names.addAll(names(name + "_", component.getType()));
+            } else {
+                names.add(name);
+            }
         }
-        Set<String> names = Arrays.stream(properties.getRecordComponents())
-                .map(c -> prefix + c.getName().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toUpperCase())
-                .collect(Collectors.toSet());
-        return names.contains(variable);
+        return names;
     }
 }

@@ -58,6 +58,7 @@ class HelmChartTest {
         assertThat(secretRef(container, "SPRING_DATASOURCE_USERNAME")).isEqualTo(List.of("chestlens-database", "username"));
         assertThat(secretRef(container, "SPRING_DATASOURCE_PASSWORD")).isEqualTo(List.of("chestlens-database", "password"));
         assertThat(secretRef(container, "CHESTLENS_INGEST_PATIENT_ID_KEY")).isEqualTo(List.of("chestlens-patient-id-key", "key"));
+        assertThat(envNames(container)).doesNotContain("CHESTLENS_SECURITY_BOOTSTRAP_ADMIN_KEY");
         assertThat(env(container, "CHESTLENS_INFERENCE_INSTANCE_ID")).extracting(e -> at(e, "valueFrom", "fieldRef", "fieldPath"))
                 .isEqualTo("metadata.name");
 
@@ -70,6 +71,9 @@ class HelmChartTest {
         Map<String, Object> config = chart.one("ConfigMap").map("data").raw();
         assertThat(config).containsEntry("CHESTLENS_INFERENCE_DEVICE", "cpu")
                 .containsEntry("CHESTLENS_INFERENCE_MODEL_PATHS", "/opt/chestlens/models/chestlens-demo-densenet121");
+        // Metrics need credentials unless a ServiceMonitor scrapes them.
+        assertThat(config).containsEntry("CHESTLENS_SECURITY_METRICS_PUBLIC", "false")
+                .containsEntry("CHESTLENS_SECURITY_RATE_LIMIT_REQUESTS_PER_MINUTE", "600");
         assertThat(config.keySet()).allMatch(ConfigurationNames::isKnown, "an application setting");
         assertThat(envNames(container)).allMatch(ConfigurationNames::isKnown, "an application setting");
 
@@ -77,7 +81,7 @@ class HelmChartTest {
         assertThat(at(hpa, "spec", "minReplicas")).isEqualTo(2);
         assertThat(at(hpa, "spec", "scaleTargetRef", "name")).isEqualTo(chart.one("Deployment").map("metadata").raw().get("name"));
         assertThat(at(chart.one("PodDisruptionBudget").raw(), "spec", "minAvailable")).isEqualTo(1);
-        assertThat(chart.one("NetworkPolicy").raw().toString()).contains("5432");
+        assertThat(chart.one("NetworkPolicy").raw().toString()).contains("5432").doesNotContain("443");
         assertThat(chart.kinds()).doesNotContain("ServiceMonitor");
         // With the HPA on, the Deployment leaves replicas to it.
         assertThat(chart.one("Deployment").map("spec").raw()).doesNotContainKey("replicas");
@@ -101,7 +105,9 @@ class HelmChartTest {
         Rendered chart = render(Map.of("metrics.serviceMonitor.enabled", true, "autoscaling.enabled", false,
                 "replicaCount", 3, "networkPolicy.enabled", false, "podDisruptionBudget.enabled", false,
                 "models.volume.persistentVolumeClaim.claimName", "hospital-models",
-                "inference.modelPaths[0]", "/models/hospital-model"));
+                "inference.modelPaths[0]", "/models/hospital-model",
+                "security.bootstrapAdminKey.existingSecret", "chestlens-admin-key",
+                "security.jwt.issuerUri", "https://keycloak.example/realms/hospital"));
         assertThat(at(chart.one("ServiceMonitor").raw(), "spec", "endpoints")).asString().contains("/actuator/prometheus");
         assertThat(chart.kinds()).doesNotContain("HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget");
         assertThat(chart.one("Deployment").map("spec").raw().get("replicas")).isEqualTo(3);
@@ -109,7 +115,17 @@ class HelmChartTest {
         assertThat(pod.get("volumes").toString()).contains("hospital-models");
         assertThat(container(pod).get("volumeMounts").toString()).contains("/models");
         assertThat(chart.one("ConfigMap").map("data").raw())
-                .containsEntry("CHESTLENS_INFERENCE_MODEL_PATHS", "/models/hospital-model");
+                .containsEntry("CHESTLENS_INFERENCE_MODEL_PATHS", "/models/hospital-model")
+                .containsEntry("CHESTLENS_SECURITY_METRICS_PUBLIC", "true")
+                .containsEntry("CHESTLENS_SECURITY_JWT_ISSUER_URI", "https://keycloak.example/realms/hospital");
+        assertThat(secretRef(container(pod), "CHESTLENS_SECURITY_BOOTSTRAP_ADMIN_KEY"))
+                .isEqualTo(List.of("chestlens-admin-key", "key"));
+    }
+
+    @Test
+    void anIdentityProviderIsReachableThroughTheNetworkPolicy() {
+        Rendered chart = render(Map.of("security.jwt.issuerUri", "https://login.example/tenant/v2.0"));
+        assertThat(at(chart.one("NetworkPolicy").raw(), "spec", "egress")).asString().contains("port=443");
     }
 
     @Test

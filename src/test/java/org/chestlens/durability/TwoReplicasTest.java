@@ -24,6 +24,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.ServiceProcess;
 import org.chestlens.TestImages;
+import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -155,7 +156,8 @@ class TwoReplicasTest {
 
     private static double scoredImages(int port) throws Exception {
         String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://localhost:" + port + "/actuator/prometheus")).build(),
+                URI.create("http://localhost:" + port + "/actuator/prometheus"))
+                        .header("Authorization", TestSecurity.allRoles().getFirst("Authorization")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         Matcher m = SCORED.matcher(metrics);
         double total = 0;

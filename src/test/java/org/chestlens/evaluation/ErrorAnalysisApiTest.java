@@ -10,6 +10,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
+import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpMethod;
@@ -33,6 +34,7 @@ class ErrorAnalysisApiTest {
 
     private Answer send(HttpMethod method, String path, String body) {
         RestClient http = RestClient.builder().baseUrl("http://localhost:" + port)
+                .defaultHeaders(h -> h.addAll(TestSecurity.allRoles()))
                 .defaultStatusHandler(status -> true, (request, response) -> { }).build();
         var spec = http.method(method).uri(path);
         if (body != null) {

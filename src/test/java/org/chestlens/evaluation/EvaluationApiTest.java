@@ -12,6 +12,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
+import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.MediaType;
@@ -56,6 +57,7 @@ class EvaluationApiTest {
                     ids.get(i), reference[i], ids.get(i), reference[i], ids.get(i), shifted));
         }
         RestClient http = RestClient.builder().baseUrl("http://localhost:" + port)
+                .defaultHeaders(h -> h.addAll(TestSecurity.allRoles()))
                 .defaultStatusHandler(status -> true, (request, response) -> { }).build();
         assertThat(http.post().uri("/api/v1/labels").contentType(MediaType.APPLICATION_JSON)
                 .body(labels.append("]}").toString()).retrieve().toBodilessEntity().getStatusCode().value()).isEqualTo(200);

@@ -10,6 +10,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
+import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -41,6 +42,7 @@ class LabelApiTest {
     void clients() {
         api = new ApiClient(port);
         http = RestClient.builder().baseUrl("http://localhost:" + port)
+                .defaultHeaders(h -> h.addAll(TestSecurity.allRoles()))
                 .defaultStatusHandler(status -> true, (request, response) -> { })
                 .build();
     }

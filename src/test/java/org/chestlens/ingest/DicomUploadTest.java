@@ -10,6 +10,8 @@ import java.util.List;
 import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
+import org.chestlens.TestImages;
+import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -28,9 +30,6 @@ import tools.jackson.databind.JsonNode;
 @ChestlensIntegrationTest
 @ExtendWith(OutputCaptureExtension.class)
 class DicomUploadTest {
-
-    // What the synthetic fixtures carry about their invented patient (see dicom/README.txt).
-    private static final List<String> PATIENT_IDENTITY = List.of("Doe^Jane", "Doe", "19700101", "PID-TEST-0001");
 
     @LocalServerPort
     int port;
@@ -61,7 +60,7 @@ class DicomUploadTest {
         String hash = jdbc.sql("SELECT patient_id_hash FROM image WHERE sop_instance_uid = :uid")
                 .param("uid", "1.2.826.0.1.3680043.10.1453.3.1").query(String.class).single();
         assertThat(hash).hasSize(64).isNotEqualTo(IngestService.sha256("PID-TEST-0001".getBytes()));
-        for (String identity : PATIENT_IDENTITY) {
+        for (String identity : TestImages.FIXTURE_PATIENT_IDENTITY) {
             assertThat(rowsContaining(identity)).as("database rows containing " + identity).isZero();
             assertThat(output.getAll()).as("logs containing " + identity).doesNotContain(identity);
         }
@@ -88,7 +87,7 @@ class DicomUploadTest {
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.parseMediaType("application/dicom"));
         var response = RestClient.create("http://localhost:" + port).post().uri("/api/v1/images")
-                .headers(h -> h.addAll(headers)).body(file).retrieve().toEntity(String.class);
+                .headers(h -> h.addAll(headers)).headers(h -> h.addAll(TestSecurity.allRoles())).body(file).retrieve().toEntity(String.class);
         assertThat(response.getStatusCode().value()).isIn(200, 201);
         assertThat(response.getBody()).contains("\"format\":\"DICOM\"").contains("\"status\":\"DONE\"");
     }

@@ -25,6 +25,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.ServiceProcess;
+import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -190,6 +191,7 @@ class HostileDicomServiceTest {
 
     private static Answer uploadBody(int port, byte[] file) {
         ResponseEntity<String> response = RestClient.builder().baseUrl("http://localhost:" + port)
+                .defaultHeaders(h -> h.addAll(TestSecurity.allRoles()))
                 .defaultStatusHandler(HttpStatusCode::isError, (request, r) -> {
                 })
                 .build().post().uri("/api/v1/images").contentType(DICOM).body(file).retrieve()

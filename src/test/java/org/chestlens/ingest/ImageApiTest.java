@@ -11,6 +11,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
+import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -206,7 +207,7 @@ class ImageApiTest {
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(metrics.body().path("measurements").path(0).path("value").asDouble()).isPositive();
         String prometheus = org.springframework.web.client.RestClient.create("http://localhost:" + port)
-                .get().uri("/actuator/prometheus").retrieve().body(String.class);
+                .get().uri("/actuator/prometheus").headers(h -> h.addAll(TestSecurity.allRoles())).retrieve().body(String.class);
         assertThat(prometheus).contains("chestlens_inference_queue_depth", "chestlens_inference_batch_size",
                 "chestlens_inference_queue_wait", "chestlens_inference_batch_duration", "chestlens_inference_images",
                 "chestlens_inference_rejections", "chestlens_inference_throughput");

@@ -1,0 +1,174 @@
+package org.chestlens.platform.security;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.sql.Array;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+import org.springframework.dao.DuplicateKeyException;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.core.Authentication;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * API keys of integration engines. A key is 32 random bytes; only its SHA-256 is stored (a slow
+ * password hash buys nothing against a guess space of 2^256, and lookups stay one index probe), so a
+ * key is shown once, at creation, and cannot be recovered afterwards. Revocation takes effect on the
+ * next request on every replica: nothing is cached.
+ */
+@Component
+class ApiKeys implements AuthenticationProvider {
+
+    static final String KEY_PREFIX = "clk_";
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** A key as stored: never its secret. */
+    record Key(UUID id, String name, String prefix, Set<Role> roles, Integer rateLimitPerMinute, Instant createdAt,
+               String createdBy, Instant expiresAt, Instant revokedAt) {
+
+        boolean usableAt(Instant now) {
+            return revokedAt == null && (expiresAt == null || expiresAt.isAfter(now));
+        }
+    }
+
+    /** A key just created: the only time its secret exists outside the caller's hands. */
+    record Created(Key key, String secret) {
+    }
+
+    private final JdbcTemplate jdbc;
+
+    ApiKeys(JdbcTemplate jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    Created create(String name, Set<Role> roles, Instant expiresAt, Integer rateLimitPerMinute, String createdBy) {
+        String secret = newSecret();
+        UUID id = UUID.randomUUID();
+        try {
+            jdbc.update("INSERT INTO api_key (id, name, key_hash, key_prefix, roles, rate_limit_per_minute, created_by, "
+                            + "expires_at) VALUES (?, ?, ?, ?, ?::text[], ?, ?, ?)",
+                    id, name, hash(secret), displayPrefix(secret), roleArray(roles), rateLimitPerMinute, createdBy,
+                    expiresAt == null ? null : Timestamp.from(expiresAt));
+        } catch (DuplicateKeyException e) {
+            throw new KeyNameTaken(name);
+        }
+        return new Created(find(id).orElseThrow(), secret);
+    }
+
+    /**
+     * Registers a key whose secret comes from configuration under a fixed name. A changed secret
+     * replaces the stored one (rotation); a key an administrator revoked stays revoked.
+     */
+    @Transactional
+    void register(String name, String secret, Set<Role> roles, String createdBy) {
+        byte[] hash = hash(secret);
+        List<byte[]> stored = jdbc.query("SELECT key_hash FROM api_key WHERE name = ? FOR UPDATE",
+                (rs, i) -> rs.getBytes(1), name);
+        if (stored.isEmpty()) {
+            jdbc.update("INSERT INTO api_key (id, name, key_hash, key_prefix, roles, created_by) "
+                    + "VALUES (?, ?, ?, ?, ?::text[], ?)", UUID.randomUUID(), name, hash, displayPrefix(secret),
+                    roleArray(roles), createdBy);
+        } else if (!Arrays.equals(stored.get(0), hash)) {
+            jdbc.update("UPDATE api_key SET key_hash = ?, key_prefix = ?, roles = ?::text[], revoked_at = NULL, "
+                    + "revoked_by = NULL WHERE name = ?", hash, displayPrefix(secret), roleArray(roles), name);
+        } else {
+            jdbc.update("UPDATE api_key SET roles = ?::text[] WHERE name = ?", roleArray(roles), name);
+        }
+    }
+
+    List<Key> list() {
+        return jdbc.query("SELECT * FROM api_key ORDER BY created_at, name", ApiKeys::key);
+    }
+
+    Optional<Key> find(UUID id) {
+        return jdbc.query("SELECT * FROM api_key WHERE id = ?", ApiKeys::key, id).stream().findFirst();
+    }
+
+    /** @return false when no such key exists; revoking twice is not an error */
+    boolean revoke(UUID id, String revokedBy) {
+        int found = jdbc.update("UPDATE api_key SET revoked_at = coalesce(revoked_at, now()), "
+                + "revoked_by = coalesce(revoked_by, ?) WHERE id = ?", revokedBy, id);
+        return found > 0;
+    }
+
+    Optional<Key> validKey(String secret, Instant now) {
+        if (secret == null || !secret.startsWith(KEY_PREFIX) || secret.length() > 200) {
+            return Optional.empty();
+        }
+        return jdbc.query("SELECT * FROM api_key WHERE key_hash = ?", ApiKeys::key, (Object) hash(secret)).stream()
+                .filter(k -> k.usableAt(now)).findFirst();
+    }
+
+    @Override
+    public Authentication authenticate(Authentication authentication) {
+        ApiKeyAuthentication presented = (ApiKeyAuthentication) authentication;
+        return validKey(presented.presentedValue(), Instant.now()).map(ApiKeyAuthentication::valid)
+                .orElseThrow(() -> new BadCredentialsException("Unknown, expired or revoked API key"));
+    }
+
+    @Override
+    public boolean supports(Class<?> authentication) {
+        return ApiKeyAuthentication.class.isAssignableFrom(authentication);
+    }
+
+    static String newSecret() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return KEY_PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static String displayPrefix(String secret) {
+        return secret.substring(0, Math.min(secret.length(), KEY_PREFIX.length() + 6));
+    }
+
+    static byte[] hash(String secret) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String roleArray(Set<Role> roles) {
+        return "{" + String.join(",", roles.stream().sorted().map(Role::wireName).toList()) + "}";
+    }
+
+    private static Key key(ResultSet rs, int row) throws SQLException {
+        Array array = rs.getArray("roles");
+        EnumSet<Role> roles = EnumSet.noneOf(Role.class);
+        for (String role : (String[]) array.getArray()) {
+            Role.fromWireName(role).ifPresent(roles::add);
+        }
+        Integer limit = (Integer) rs.getObject("rate_limit_per_minute");
+        return new Key(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("key_prefix"),
+                Set.copyOf(roles), limit, instant(rs, "created_at"), rs.getString("created_by"),
+                instant(rs, "expires_at"), instant(rs, "revoked_at"));
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp timestamp = rs.getTimestamp(column);
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+
+    static final class KeyNameTaken extends RuntimeException {
+        KeyNameTaken(String name) {
+            super("An API key named '" + name + "' exists already.");
+        }
+    }
+}

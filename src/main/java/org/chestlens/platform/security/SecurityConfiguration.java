@@ -1,0 +1,208 @@
+package org.chestlens.platform.security;
+
+import java.security.KeyFactory;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+import jakarta.servlet.http.HttpServletRequest;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.ProviderManager;
+import org.springframework.security.authorization.AuthorizationDecision;
+import org.springframework.security.authorization.AuthorizationManager;
+import org.springframework.security.authorization.AuthorizationResult;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.core.context.SecurityContextHolder;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtClaimNames;
+import org.springframework.security.oauth2.jwt.JwtClaimValidator;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
+import org.springframework.security.web.AuthenticationEntryPoint;
+import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.AccessDeniedHandler;
+import org.springframework.security.web.access.ExceptionTranslationFilter;
+import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
+import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
+import org.springframework.security.web.authentication.AuthenticationFilter;
+import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
+import org.springframework.security.web.header.writers.StaticHeadersWriter;
+import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
+
+/**
+ * One filter chain for every request: health probes public, the API by role ({@link RequiresRole}),
+ * everything else (actuator, the contract when configured so) for admins. Stateless: no sessions,
+ * no cookies, hence no CSRF tokens.
+ */
+@Configuration(proxyBeanMethods = false)
+@EnableConfigurationProperties(SecurityProperties.class)
+class SecurityConfiguration {
+
+    static final String API_KEY_HEADER = "X-API-Key";
+
+    @Bean
+    SecurityFilterChain securityFilterChain(HttpSecurity http, SecurityProperties properties, ApiKeys apiKeys,
+                                            EndpointPolicies policies, ProblemResponses problems) throws Exception {
+        AuthenticationEntryPoint unauthenticated = entryPoint(problems);
+        AccessDeniedHandler forbidden = (request, response, denied) -> {
+            request.setAttribute(AuditFilter.CALLER, Caller.of(SecurityContextHolder.getContext().getAuthentication()));
+            problems.write(request, response, HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
+                    "Your credentials lack the role this operation requires"
+                            + policies.match(request).map(m -> " (" + roleList(m) + ")").orElse("") + ".");
+        };
+
+        AuthenticationFilter apiKeyFilter = new AuthenticationFilter(new ProviderManager(apiKeys), request -> {
+            String presented = request.getHeader(API_KEY_HEADER);
+            return presented == null ? null : ApiKeyAuthentication.presented(presented.trim());
+        });
+        apiKeyFilter.setSuccessHandler((request, response, authentication) -> {
+        });
+        apiKeyFilter.setFailureHandler(new AuthenticationEntryPointFailureHandler(unauthenticated));
+
+        http.csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .requestCache(cache -> cache.disable())
+                .cors(cors -> cors.configurationSource(cors(properties)))
+                .headers(headers -> headers
+                        .contentSecurityPolicy(csp -> csp.policyDirectives("default-src 'self'; img-src 'self' data:; "
+                                + "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"))
+                        .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER))
+                        .httpStrictTransportSecurity(h -> h.includeSubDomains(true).maxAgeInSeconds(31_536_000))
+                        .addHeaderWriter(new StaticHeadersWriter("Permissions-Policy",
+                                "camera=(), microphone=(), geolocation=()")))
+                .addFilterBefore(apiKeyFilter, org.springframework.security.oauth2.server.resource.web.authentication
+                        .BearerTokenAuthenticationFilter.class)
+                .addFilterBefore(new CallerFilter(properties.rateLimit(), problems), ExceptionTranslationFilter.class)
+                .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
+                .authorizeHttpRequests(requests -> {
+                    requests.requestMatchers(HttpMethod.GET, "/actuator/health", "/actuator/health/**").permitAll();
+                    requests.requestMatchers(HttpMethod.OPTIONS, "/**").permitAll(); // CORS pre-flight
+                    if (properties.metricsPublic()) {
+                        requests.requestMatchers(HttpMethod.GET, "/actuator/prometheus").permitAll();
+                    }
+                    if (properties.openapiPublic()) {
+                        requests.requestMatchers(HttpMethod.GET, "/v3/api-docs", "/v3/api-docs/**",
+                                "/v3/api-docs.yaml", "/swagger-ui.html", "/swagger-ui/**").permitAll();
+                    }
+                    requests.requestMatchers("/error").permitAll();
+                    requests.anyRequest().access(new EndpointAuthorization(policies));
+                });
+        jwtDecoder(properties.jwt()).ifPresent(decoder -> http.oauth2ResourceServer(oauth -> oauth
+                .authenticationEntryPoint(unauthenticated)
+                .accessDeniedHandler(forbidden)
+                .jwt(jwt -> jwt.decoder(decoder).jwtAuthenticationConverter(new RoleClaims(properties.jwt())))));
+        return http.build();
+    }
+
+    /** Around Spring Security's own chain, so refusals are audited too. */
+    @Bean
+    FilterRegistrationBean<AuditFilter> auditFilter(AuditTrail trail, EndpointPolicies policies) {
+        FilterRegistrationBean<AuditFilter> registration = new FilterRegistrationBean<>(new AuditFilter(trail, policies));
+        registration.setOrder(-101); // Spring Security's filter chain runs at -100
+        return registration;
+    }
+
+    private static String roleList(EndpointPolicies.Match match) {
+        return "one of: " + String.join(", ", match.roles().stream().map(Role::wireName).sorted().toList());
+    }
+
+    private static AuthenticationEntryPoint entryPoint(ProblemResponses problems) {
+        BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
+        return (request, response, failure) -> {
+            bearer.commence(request, response, failure); // status and WWW-Authenticate (RFC 6750)
+            response.addHeader("WWW-Authenticate", "ApiKey header=\"" + API_KEY_HEADER + "\"");
+            String detail = request.getHeader(API_KEY_HEADER) != null
+                    ? "The API key is unknown, expired or revoked."
+                    : request.getHeader("Authorization") != null
+                    ? "The access token is invalid, expired or not accepted by this service."
+                    : "Send an access token (Authorization: Bearer) or an API key (" + API_KEY_HEADER + ").";
+            problems.write(request, response, HttpStatus.UNAUTHORIZED, "unauthorized", "Authentication required",
+                    detail);
+        };
+    }
+
+    private static UrlBasedCorsConfigurationSource cors(SecurityProperties properties) {
+        UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
+        if (!properties.corsAllowedOrigins().isEmpty()) {
+            CorsConfiguration configuration = new CorsConfiguration();
+            configuration.setAllowedOrigins(properties.corsAllowedOrigins());
+            configuration.setAllowedMethods(List.of("GET", "POST", "PUT", "DELETE"));
+            configuration.setAllowedHeaders(List.of("Authorization", API_KEY_HEADER, "Content-Type", "Prefer",
+                    "Idempotency-Key"));
+            configuration.setExposedHeaders(List.of("Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining"));
+            source.registerCorsConfiguration("/api/**", configuration);
+            source.registerCorsConfiguration("/dicomweb/**", configuration);
+        }
+        return source;
+    }
+
+    static Optional<NimbusJwtDecoder> jwtDecoder(SecurityProperties.Jwt settings) {
+        if (!settings.configured()) {
+            return Optional.empty();
+        }
+        NimbusJwtDecoder decoder;
+        if (SecurityProperties.Jwt.present(settings.jwkSetUri())) {
+            decoder = NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()).build();
+        } else if (SecurityProperties.Jwt.present(settings.publicKey())) {
+            decoder = NimbusJwtDecoder.withPublicKey(rsaPublicKey(settings.publicKey())).build();
+        } else {
+            decoder = NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(); // discovered on first use
+        }
+        List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
+        validators.add(SecurityProperties.Jwt.present(settings.issuerUri())
+                ? JwtValidators.createDefaultWithIssuer(settings.issuerUri()) : JwtValidators.createDefault());
+        if (SecurityProperties.Jwt.present(settings.audience())) {
+            validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
+                    audience -> audience != null && audience.contains(settings.audience())));
+        }
+        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
+        return Optional.of(decoder);
+    }
+
+    static RSAPublicKey rsaPublicKey(String text) {
+        String base64 = text.replaceAll("-----(BEGIN|END) PUBLIC KEY-----", "").replaceAll("\\s", "");
+        try {
+            return (RSAPublicKey) KeyFactory.getInstance("RSA")
+                    .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+        } catch (Exception e) {
+            throw new IllegalStateException("chestlens.security.jwt.public-key is not an RSA public key (PEM or base64 "
+                    + "X.509)", e);
+        }
+    }
+
+    /** The role check: by the endpoint's declaration; unknown API paths only need a caller (they answer 404). */
+    private record EndpointAuthorization(EndpointPolicies policies) implements AuthorizationManager<RequestAuthorizationContext> {
+
+        @Override
+        public AuthorizationResult authorize(Supplier<? extends Authentication> authentication,
+                                             RequestAuthorizationContext context) {
+            Authentication caller = authentication.get();
+            if (caller == null || !caller.isAuthenticated() || Caller.of(caller) == Caller.ANONYMOUS) {
+                return new AuthorizationDecision(false);
+            }
+            HttpServletRequest request = context.getRequest();
+            Optional<EndpointPolicies.Match> match = policies.match(request);
+            if (match.isPresent()) {
+                return new AuthorizationDecision(Caller.of(caller).roles().stream().anyMatch(match.get().roles()::contains));
+            }
+            // Not one of our endpoints: actuator (other than health) and, when not public, the contract.
+            boolean ours = AuditFilter.isApi(request);
+            return new AuthorizationDecision(ours || Caller.of(caller).roles().contains(Role.ADMIN));
+        }
+    }
+}

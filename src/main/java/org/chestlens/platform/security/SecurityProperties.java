@@ -1,0 +1,72 @@
+package org.chestlens.platform.security;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Authentication, authorisation and rate limits ({@code chestlens.security.*}).
+ *
+ * @param jwt                 the hospital identity provider whose access tokens people and front ends present
+ * @param bootstrapAdminKey   an API key the service registers at start-up (as {@code bootstrap-admin}) so
+ *                            the first real keys can be created; from a secret store, never the repository
+ * @param bootstrapAdminRoles roles of that key
+ * @param openapiPublic       whether Swagger UI and the OpenAPI document may be read without credentials
+ * @param metricsPublic       whether {@code /actuator/prometheus} may be scraped without credentials (keep
+ *                            it false unless a network policy limits who reaches the port)
+ * @param corsAllowedOrigins  origins of web front ends allowed to call the API from a browser
+ * @param rateLimit           requests per caller
+ */
+@ConfigurationProperties("chestlens.security")
+public record SecurityProperties(
+        @DefaultValue Jwt jwt,
+        String bootstrapAdminKey,
+        @DefaultValue("admin") Set<Role> bootstrapAdminRoles,
+        @DefaultValue("true") boolean openapiPublic,
+        @DefaultValue("false") boolean metricsPublic,
+        @DefaultValue List<String> corsAllowedOrigins,
+        @DefaultValue RateLimit rateLimit) {
+
+    /**
+     * @param issuerUri      expected {@code iss}; also where the signing keys are discovered (OpenID
+     *                       configuration) when neither of the next two is set
+     * @param jwkSetUri      the identity provider's JWK set
+     * @param publicKey      an RSA public key (PEM or bare base64 X.509) instead of a JWK set
+     * @param audience       when set, tokens must name it in {@code aud}
+     * @param rolesClaim     claim holding the roles; a dotted path reaches nested claims
+     *                       ({@code realm_access.roles} for Keycloak, {@code roles} for Azure AD app roles)
+     * @param rolePrefix     stripped from each claimed role before it is matched (e.g. {@code chestlens-})
+     * @param principalClaim claim naming the person in the audit trail
+     */
+    public record Jwt(
+            String issuerUri,
+            String jwkSetUri,
+            String publicKey,
+            String audience,
+            @DefaultValue("roles") String rolesClaim,
+            @DefaultValue("") String rolePrefix,
+            @DefaultValue("sub") String principalClaim) {
+
+        boolean configured() {
+            return present(issuerUri) || present(jwkSetUri) || present(publicKey);
+        }
+
+        static boolean present(String value) {
+            return value != null && !value.isBlank();
+        }
+    }
+
+    /**
+     * @param requestsPerMinute requests per minute per API key or person (also the burst a quiet caller may
+     *                          send at once); a key may set its own
+     * @param idleExpiry        a caller's bucket is forgotten after this long without requests
+     */
+    public record RateLimit(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("600") int requestsPerMinute,
+            @DefaultValue("10m") Duration idleExpiry) {
+    }
+}

@@ -1,0 +1,114 @@
+package org.chestlens;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSHeader;
+import com.nimbusds.jose.crypto.RSASSASigner;
+import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
+import org.chestlens.platform.security.Role;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.http.HttpHeaders;
+
+/**
+ * The tests' identity provider: an RSA key pair made once per test JVM. The service under test trusts
+ * its public key (and issuer) through configuration, exactly as it would trust a hospital's IdP; tests
+ * sign their own access tokens with the private key.
+ */
+public final class TestSecurity {
+
+    public static final String ISSUER = "https://idp.test.chestlens.invalid/realms/test";
+
+    private static final RSAKey KEY_PAIR = generate();
+    private static final String ALL_ROLES_TOKEN = token("test-client", Role.values());
+
+    private TestSecurity() {
+    }
+
+    /** Spring properties that make a service trust this key pair. */
+    public static Map<String, Object> properties() {
+        return Map.of("chestlens.security.jwt.public-key", publicKeyBase64(),
+                "chestlens.security.jwt.issuer-uri", ISSUER);
+    }
+
+    /** The same, as command-line arguments of a service started as its own process. */
+    public static List<String> arguments() {
+        return properties().entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue()).toList();
+    }
+
+    public static String publicKeyBase64() {
+        try {
+            return Base64.getEncoder().encodeToString(KEY_PAIR.toRSAPublicKey().getEncoded());
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A signed access token valid for an hour, with the roles in the {@code roles} claim. */
+    public static String token(String subject, Role... roles) {
+        return token(subject, ISSUER, Instant.now().plusSeconds(3600), roles);
+    }
+
+    public static String token(String subject, String issuer, Instant expiresAt, Role... roles) {
+        try {
+            JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject(subject)
+                    .issueTime(new Date()).expirationTime(Date.from(expiresAt))
+                    .claim("roles", Arrays.stream(roles).map(Role::wireName).toList()).build();
+            SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(KEY_PAIR.getKeyID()).build(),
+                    claims);
+            jwt.sign(new RSASSASigner(KEY_PAIR));
+            return jwt.serialize();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@code Authorization: Bearer} with every role: what most tests, which are not about security, use. */
+    public static HttpHeaders allRoles() {
+        return bearer(ALL_ROLES_TOKEN);
+    }
+
+    public static HttpHeaders bearer(String token) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setBearerAuth(token);
+        return headers;
+    }
+
+    public static HttpHeaders roles(Role... roles) {
+        return bearer(token("test-" + String.join("-", Arrays.stream(roles).map(Role::wireName).toList()), roles));
+    }
+
+    public static HttpHeaders apiKey(String key) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.set("X-API-Key", key);
+        return headers;
+    }
+
+    private static RSAKey generate() {
+        try {
+            return new RSAKeyGenerator(2048).keyID("chestlens-test").generate();
+        } catch (JOSEException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Registered on every integration test context (see {@link ChestlensIntegrationTest}). */
+    public static final class Initializer implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+        @Override
+        public void initialize(ConfigurableApplicationContext context) {
+            context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("test-identity-provider",
+                    properties()));
+        }
+    }
+}

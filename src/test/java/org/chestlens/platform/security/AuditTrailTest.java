@@ -1,0 +1,104 @@
+package org.chestlens.platform.security;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.chestlens.ApiClient;
+import org.chestlens.ApiClient.Answer;
+import org.chestlens.ChestlensIntegrationTest;
+import org.chestlens.TestImages;
+import org.chestlens.TestSecurity;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpHeaders;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+import org.springframework.http.MediaType;
+import tools.jackson.databind.JsonNode;
+
+/** Every access to an image, its prediction and its labels leaves a row: who, what, from where, outcome. */
+@ChestlensIntegrationTest
+class AuditTrailTest {
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    @Test
+    void eachAccessIsAuditedWithoutPatientIdentity() throws IOException {
+        String doctor = "dr-" + UUID.randomUUID().toString().substring(0, 8);
+        String student = "student-" + UUID.randomUUID().toString().substring(0, 8);
+        ApiClient clinician = new ApiClient(port, TestSecurity.bearer(
+                TestSecurity.token(doctor, Role.SUBMITTER, Role.READER, Role.ANNOTATOR)));
+        ApiClient readerOnly = new ApiClient(port, TestSecurity.bearer(TestSecurity.token(student, Role.READER)));
+
+        MultiValueMap<String, Object> body = new LinkedMultiValueMap<>();
+        body.add("file", ApiClient.filePart(Files.readAllBytes(Path.of("src/test/resources/dicom/explicit-le.dcm")),
+                "study.dcm", MediaType.parseMediaType("application/dicom")));
+        Answer uploaded = clinician.post("/api/v1/images", body, ApiClient.header("Prefer", "wait=60"));
+        assertThat(uploaded.status()).isIn(200, 201);
+        JsonNode image = uploaded.body().path("images").path(0);
+        String imageId = image.path("id").asString();
+        String predictionId = image.path("predictions").path(0).path("id").asString();
+
+        assertThat(clinician.get("/api/v1/images/" + imageId).status()).isEqualTo(200);
+        assertThat(clinician.get("/api/v1/predictions/" + predictionId).status()).isEqualTo(200);
+        assertThat(clinician.putJson("/api/v1/images/" + imageId + "/labels/readers/" + doctor,
+                Map.of("label", 1)).status()).isIn(200, 201);
+        assertThat(clinician.get("/api/v1/images/" + imageId + "/labels").status()).isEqualTo(200);
+        assertThat(readerOnly.putJson("/api/v1/images/" + imageId + "/labels/reference", Map.of("label", 2)).status())
+                .isEqualTo(403);
+        assertThat(new ApiClient(port, new HttpHeaders()).get("/api/v1/images/" + imageId).status()).isEqualTo(401);
+
+        Answer trail = new ApiClient(port, TestSecurity.roles(Role.ADMIN))
+                .get("/api/v1/audit-events?resourceId=" + imageId + "&limit=1000");
+        assertThat(trail.status()).isEqualTo(200);
+        List<String> rows = new ArrayList<>();
+        for (JsonNode event : trail.body().path("events")) {
+            assertThat(event.path("remoteAddress").asString()).isIn("127.0.0.1", "0:0:0:0:0:0:0:1");
+            assertThat(event.path("occurredAt").asString()).isNotBlank();
+            rows.add(event.path("actor").asString() + " " + event.path("action").asString() + " "
+                    + event.path("status").asInt() + " " + event.path("outcome").asString());
+        }
+        assertThat(rows).contains(
+                doctor + " image.upload " + uploaded.status() + " success",
+                doctor + " image.read 200 success",
+                doctor + " prediction.read 200 success", // named by the prediction's image id
+                doctor + " label.read 200 success",
+                student + " label.write 403 denied",
+                "anonymous image.read 401 denied");
+        assertThat(rows).anyMatch(row -> row.matches(doctor + " label\\.write 20[01] success"));
+
+        Answer byActor = new ApiClient(port, TestSecurity.roles(Role.ADMIN))
+                .get("/api/v1/audit-events?actor=" + doctor + "&action=prediction.read");
+        assertThat(byActor.body().path("events")).hasSize(1);
+        assertThat(byActor.body().path("events").path(0).path("resourceIds").toString()).contains(predictionId, imageId);
+
+        for (String identity : TestImages.FIXTURE_PATIENT_IDENTITY) {
+            assertThat(jdbc.sql("SELECT count(*) FROM audit_event WHERE concat_ws(' ', actor, action, resource, "
+                    + "resource_ids::text, remote_address) LIKE :pattern").param("pattern", "%" + identity + "%")
+                    .query(Long.class).single()).as("audit rows containing " + identity).isZero();
+        }
+    }
+
+    @Test
+    void theTrailIsAppendOnly() {
+        new ApiClient(port).get("/api/v1/models");
+        assertThatThrownBy(() -> jdbc.sql("UPDATE audit_event SET actor = 'someone-else'").update())
+                .hasMessageContaining("append-only");
+        assertThatThrownBy(() -> jdbc.sql("DELETE FROM audit_event").update()).hasMessageContaining("append-only");
+        assertThatThrownBy(() -> jdbc.sql("TRUNCATE audit_event").update()).hasMessageContaining("append-only");
+    }
+}
