@@ -17,6 +17,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.platform.security.AuditedResources;
+import org.chestlens.platform.security.CurrentCaller;
 import org.chestlens.platform.security.RequiresRole;
 import org.chestlens.platform.security.Role;
 import org.springframework.http.HttpHeaders;
@@ -144,7 +145,9 @@ class ImageUploadController {
                     "The Idempotency-Key header must have 1 to 200 characters.");
         }
         WaitPreference preference = WaitPreference.parse(prefer, properties.defaultWait(), properties.maxWait());
-        IngestService.Result result = ingest.ingest(uploads, idempotencyKey, preference.duration());
+        // Keys are the caller's own: the same key from another caller is another request.
+        String scopedKey = idempotencyKey == null ? null : CurrentCaller.scope() + "|" + idempotencyKey;
+        IngestService.Result result = ingest.ingest(uploads, scopedKey, preference.duration());
 
         List<ImageView> images = result.images();
         images.forEach(image -> AuditedResources.add(image.id()));

@@ -12,6 +12,7 @@ import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
 import org.chestlens.TestSecurity;
+import org.chestlens.platform.security.Role;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -198,6 +199,13 @@ class ImageApiTest {
         assertThat(jdbc.sql("SELECT count(*) FROM image WHERE sha256 = :sha")
                 .param("sha", IngestService.sha256(TestImages.syntheticPng(504, 270, 270))).query(Long.class).single())
                 .isZero();
+
+        // The key belongs to its caller: another caller using it uploads its own image.
+        ApiClient other = new ApiClient(port, TestSecurity.roles(Role.SUBMITTER));
+        Answer otherCaller = other.upload(ApiClient.header("Idempotency-Key", key), TestImages.syntheticPng(506, 270, 270));
+        assertThat(otherCaller.status()).isEqualTo(201);
+        assertThat(otherCaller.body().path("images").path(0).path("id"))
+                .isNotEqualTo(first.body().path("images").path(0).path("id"));
     }
 
     @Test

@@ -4,11 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.UUID;
 
 import org.chestlens.ApiClient;
@@ -45,8 +48,7 @@ class AuditTrailTest {
         ApiClient readerOnly = new ApiClient(port, TestSecurity.bearer(TestSecurity.token(student, Role.READER)));
 
         MultiValueMap<String, Object> body = new LinkedMultiValueMap<>();
-        body.add("file", ApiClient.filePart(Files.readAllBytes(Path.of("src/test/resources/dicom/explicit-le.dcm")),
-                "study.dcm", MediaType.parseMediaType("application/dicom")));
+        body.add("file", ApiClient.filePart(ownInstance(), "study.dcm", MediaType.parseMediaType("application/dicom")));
         Answer uploaded = clinician.post("/api/v1/images", body, ApiClient.header("Prefer", "wait=60"));
         assertThat(uploaded.status()).isIn(200, 201);
         JsonNode image = uploaded.body().path("images").path(0);
@@ -91,6 +93,26 @@ class AuditTrailTest {
                     + "resource_ids::text, remote_address) LIKE :pattern").param("pattern", "%" + identity + "%")
                     .query(Long.class).single()).as("audit rows containing " + identity).isZero();
         }
+    }
+
+    /**
+     * The shared fixture with a SOP Instance UID of its own (same length, so every element length
+     * stays valid): labelling it must not change the image other tests label.
+     */
+    private static byte[] ownInstance() throws IOException {
+        byte[] file = Files.readAllBytes(Path.of("src/test/resources/dicom/explicit-le.dcm"));
+        byte[] uid = "1.2.826.0.1.3680043.10.1453.3.1".getBytes(StandardCharsets.US_ASCII);
+        byte[] own = ("1.2.826.0.1.3680043.10.1453." + (100 + new Random().nextInt(900)))
+                .getBytes(StandardCharsets.US_ASCII);
+        int replaced = 0;
+        for (int i = 0; i + uid.length <= file.length; i++) {
+            if (Arrays.equals(file, i, i + uid.length, uid, 0, uid.length)) {
+                System.arraycopy(own, 0, file, i, own.length);
+                replaced++;
+            }
+        }
+        assertThat(replaced).isPositive();
+        return file;
     }
 
     @Test
