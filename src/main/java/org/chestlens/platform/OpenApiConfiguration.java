@@ -13,7 +13,7 @@ import org.springframework.context.annotation.Configuration;
                 description = "Hierarchical COVID-19 chest X-ray analysis (InnerEye, Bannur et al. 2021) as a "
                         + "service: upload radiographs, get class probabilities, sub-task scores and provenance. "
                         + "Not a medical device.",
-                license = @License(name = "MIT")),
+                license = @License(name = "MIT", url = "https://opensource.org/licenses/MIT")),
         servers = @Server(url = "/", description = "This service"))
 class OpenApiConfiguration {
 }
