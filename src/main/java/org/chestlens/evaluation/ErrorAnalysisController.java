@@ -9,6 +9,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.security.RequiresRole;
@@ -56,9 +57,11 @@ class ErrorAnalysisController {
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.list")
     @GetMapping
     @Operation(summary = "Stored runs, newest first")
-    List<ErrorAnalysisView> list(@RequestParam(required = false) String modelId,
-                                 @RequestParam(defaultValue = "20") @Min(1) @Max(100) int limit) {
-        return analyses.list(modelId, limit);
+    ErrorAnalysisPage list(@RequestParam(required = false) String modelId,
+                           @RequestParam(defaultValue = "20") @Min(1) @Max(100) int limit,
+                           @Parameter(description = "nextCursor of the previous page")
+                           @RequestParam(required = false) String cursor) {
+        return analyses.list(modelId, limit, cursor);
     }
 
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.read")

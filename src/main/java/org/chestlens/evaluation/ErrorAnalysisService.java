@@ -12,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.KeysetCursor;
 import org.chestlens.prediction.Reliability;
 import org.chestlens.prediction.ReliabilityProvider;
 import org.springframework.http.HttpStatus;
@@ -94,14 +95,24 @@ class ErrorAnalysisService implements ReliabilityProvider {
                                 rs.getString("result")))).optional();
     }
 
+    /** Newest first, one page after the cursor (null: the first page). */
     @Transactional(readOnly = true)
-    public List<ErrorAnalysisView> list(String modelId, int limit) {
-        return jdbc.sql("""
-                        SELECT e.id FROM error_analysis e JOIN model_version m ON m.id = e.model_version_id
-                        WHERE CAST(:modelId AS text) IS NULL OR m.model_id = :modelId
-                        ORDER BY e.created_at DESC, e.id LIMIT :limit""")
-                .param("modelId", modelId).param("limit", limit).query(UUID.class).list()
-                .stream().map(this::find).flatMap(Optional::stream).toList();
+    public ErrorAnalysisPage list(String modelId, int limit, String cursor) {
+        KeysetCursor after = KeysetCursor.decode(cursor);
+        List<KeysetCursor> rows = jdbc.sql("""
+                        SELECT e.id, e.created_at FROM error_analysis e JOIN model_version m ON m.id = e.model_version_id
+                        WHERE (CAST(:modelId AS text) IS NULL OR m.model_id = :modelId)
+                          AND (CAST(:afterAt AS timestamptz) IS NULL OR (e.created_at, e.id) < (:afterAt, :afterId))
+                        ORDER BY e.created_at DESC, e.id DESC LIMIT :limit""")
+                .param("modelId", modelId).param("limit", limit + 1)
+                .param("afterAt", after == null ? null : java.sql.Timestamp.from(after.createdAt()))
+                .param("afterId", after == null ? null : after.id())
+                .query((rs, n) -> new KeysetCursor(rs.getTimestamp("created_at").toInstant(), rs.getObject("id", UUID.class)))
+                .list();
+        boolean more = rows.size() > limit;
+        List<KeysetCursor> page = more ? rows.subList(0, limit) : rows;
+        List<ErrorAnalysisView> items = page.stream().map(row -> find(row.id())).flatMap(Optional::stream).toList();
+        return new ErrorAnalysisPage(items, more ? page.get(page.size() - 1).encode() : null);
     }
 
     /** Makes the run the active one of its model version (and no other). */

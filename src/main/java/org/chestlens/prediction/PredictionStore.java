@@ -1,9 +1,6 @@
 package org.chestlens.prediction;
 
-import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -14,12 +11,11 @@ import java.util.UUID;
 
 import jakarta.persistence.criteria.Predicate;
 
-import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.KeysetCursor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.data.domain.PageRequest;
 import org.springframework.data.domain.Sort;
 import org.springframework.data.jpa.domain.Specification;
-import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -132,7 +128,7 @@ public class PredictionStore {
                 where.add(ids.isEmpty() ? cb.disjunction() : root.get("modelVersionId").in(ids));
             }
             if (query.cursor() != null) {
-                Cursor after = Cursor.decode(query.cursor());
+                KeysetCursor after = KeysetCursor.decode(query.cursor());
                 where.add(cb.or(cb.lessThan(root.get("createdAt"), after.createdAt()),
                         cb.and(cb.equal(root.get("createdAt"), after.createdAt()),
                                 cb.lessThan(root.get("id"), after.id()))));
@@ -144,7 +140,7 @@ public class PredictionStore {
                 .getContent();
         boolean more = rows.size() > query.limit();
         List<PredictionEntity> page = more ? rows.subList(0, query.limit()) : rows;
-        String next = more ? new Cursor(page.get(page.size() - 1).createdAt(), page.get(page.size() - 1).id()).encode()
+        String next = more ? new KeysetCursor(page.get(page.size() - 1).createdAt(), page.get(page.size() - 1).id()).encode()
                 : null;
         return new PredictionPage(page.stream().map(this::view).toList(), next);
     }
@@ -170,25 +166,5 @@ public class PredictionStore {
         Reliability r = provider == null ? null
                 : provider.reliabilityOf(entity.id(), entity.modelVersionId()).orElse(null);
         return PredictionView.of(entity, modelVersions.byId(entity.modelVersionId()), r);
-    }
-
-    /** Keyset position: the last row's creation time and id, opaque to clients. */
-    record Cursor(Instant createdAt, UUID id) {
-
-        String encode() {
-            String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + id;
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
-        }
-
-        static Cursor decode(String cursor) {
-            try {
-                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":");
-                return new Cursor(Instant.ofEpochSecond(Long.parseLong(parts[0]), Long.parseLong(parts[1])),
-                        UUID.fromString(parts[2]));
-            } catch (RuntimeException e) {
-                throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-cursor", "Invalid cursor",
-                        "The cursor is not one this service issued.");
-            }
-        }
     }
 }

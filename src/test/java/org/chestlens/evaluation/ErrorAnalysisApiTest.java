@@ -110,8 +110,16 @@ class ErrorAnalysisApiTest {
         assertThat(fresh.path("flagged").asBoolean()).isTrue();
 
         assertThat(api.get("/api/v1/error-analyses/" + runId).body().path("active").asBoolean()).isTrue();
-        assertThat(api.get("/api/v1/error-analyses?modelId=chestlens-demo-densenet121").body().path(0).path("id")
-                .asString()).isEqualTo(runId);
+        assertThat(api.get("/api/v1/error-analyses?modelId=chestlens-demo-densenet121").body().path("items").path(0)
+                .path("id").asString()).isEqualTo(runId);
+        // A second run: pages of one, newest first, follow the cursor to the first run.
+        String second = send(HttpMethod.POST, "/api/v1/error-analyses", request).body().path("id").asString();
+        JsonNode firstPage = api.get("/api/v1/error-analyses?modelId=chestlens-demo-densenet121&limit=1").body();
+        assertThat(firstPage.path("items").path(0).path("id").asString()).isEqualTo(second);
+        JsonNode nextPage = api.get("/api/v1/error-analyses?modelId=chestlens-demo-densenet121&limit=1&cursor="
+                + firstPage.path("nextCursor").asString()).body();
+        assertThat(nextPage.path("items").path(0).path("id").asString()).isEqualTo(runId);
+        assertThat(api.get("/api/v1/error-analyses?cursor=not-a-cursor").status()).isEqualTo(400);
         assertThat(send(HttpMethod.DELETE, "/api/v1/error-analyses/" + runId + "/active", null).status()).isEqualTo(200);
         assertThat(api.get("/api/v1/predictions/" + predictionIds.get(12)).body().has("reliability")).isFalse();
     }

@@ -6,15 +6,19 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.KeysetCursor;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.Authentication;
@@ -24,6 +28,7 @@ import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
@@ -93,11 +98,24 @@ class ApiKeyController {
                 .body(new CreatedView(created.secret(), KeyView.of(created.key())));
     }
 
-    @Operation(summary = "List API keys (never their secrets)")
+    @Schema(name = "ApiKeyPage")
+    record Page(List<KeyView> items,
+                @JsonInclude(JsonInclude.Include.NON_NULL)
+                @Schema(description = "Opaque cursor of the next page; absent on the last page", nullable = true)
+                String nextCursor) {
+    }
+
+    @Operation(summary = "List API keys, oldest first (never their secrets)")
     @GetMapping
     @RequiresRole(value = Role.ADMIN, action = "api-key.list")
-    List<KeyView> list() {
-        return keys.list().stream().map(KeyView::of).toList();
+    Page list(@RequestParam(defaultValue = "100") @Min(1) @Max(500) int limit,
+              @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
+        List<ApiKeys.Key> rows = keys.list(limit, KeysetCursor.decode(cursor));
+        boolean more = rows.size() > limit;
+        List<ApiKeys.Key> page = more ? rows.subList(0, limit) : rows;
+        ApiKeys.Key last = page.isEmpty() ? null : page.get(page.size() - 1);
+        return new Page(page.stream().map(KeyView::of).toList(),
+                more ? new KeysetCursor(last.createdAt(), last.id()).encode() : null);
     }
 
     @Operation(summary = "One API key")

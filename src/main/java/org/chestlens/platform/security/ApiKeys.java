@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import org.chestlens.platform.KeysetCursor;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.security.authentication.AuthenticationProvider;
@@ -92,8 +93,13 @@ class ApiKeys implements AuthenticationProvider {
         }
     }
 
-    List<Key> list() {
-        return jdbc.query("SELECT * FROM api_key ORDER BY created_at, name", ApiKeys::key);
+    /** Oldest first; {@code limit + 1} rows so the caller knows whether another page follows. */
+    List<Key> list(int limit, KeysetCursor after) {
+        if (after == null) {
+            return jdbc.query("SELECT * FROM api_key ORDER BY created_at, id LIMIT ?", ApiKeys::key, limit + 1);
+        }
+        return jdbc.query("SELECT * FROM api_key WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
+                ApiKeys::key, Timestamp.from(after.createdAt()), after.id(), limit + 1);
     }
 
     Optional<Key> find(UUID id) {
