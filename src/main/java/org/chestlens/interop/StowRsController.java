@@ -38,6 +38,7 @@ class StowRsController {
     static final String MULTIPART_RELATED = "multipart/related";
     static final String DICOM_JSON = "application/dicom+json";
     private static final MediaType DICOM = MediaType.parseMediaType("application/dicom");
+    private static final int MAX_BOUNDARY_LENGTH = 200;
 
     private final StowRsService stow;
 
@@ -128,8 +129,11 @@ class StowRsController {
             throw unsupported(contentType);
         }
         String boundary = unquote(type.getParameter("boundary"));
-        if (boundary == null || boundary.isEmpty() || boundary.length() > 70) {
-            throw StowRsService.malformed("The Content-Type has no valid multipart boundary (1 to 70 characters).");
+        // RFC 2046 allows at most 70 characters, but Orthanc's STOW-RS client sends 73 (two UUIDs):
+        // be lenient up to a length that still keeps the boundary search cheap.
+        if (boundary == null || boundary.isEmpty() || boundary.length() > MAX_BOUNDARY_LENGTH) {
+            throw StowRsService.malformed("The Content-Type has no usable multipart boundary (1 to "
+                    + MAX_BOUNDARY_LENGTH + " characters).");
         }
         return boundary;
     }
