@@ -8,6 +8,7 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.parameters.RequestBody;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
@@ -47,7 +48,9 @@ class StowRsController {
     }
 
     @PostMapping(path = "/studies", consumes = MULTIPART_RELATED, produces = DICOM_JSON)
-    @Operation(summary = "Store instances (STOW-RS)", description = STORE_DESCRIPTION)
+    @Operation(summary = "Store instances (STOW-RS)", description = STORE_DESCRIPTION, requestBody = @RequestBody(
+            required = true, content = @Content(mediaType = MULTIPART_RELATED, schema = @Schema(type = "string",
+            format = "binary", description = BODY))))
     @ApiResponse(responseCode = "200", description = "Every instance was stored",
             content = @Content(mediaType = DICOM_JSON, schema = @Schema(type = "object", description = STORE_RESPONSE)))
     @ApiResponse(responseCode = "202", description = "Some instances were stored, some failed (Failed SOP Sequence)",
@@ -64,7 +67,9 @@ class StowRsController {
 
     @PostMapping(path = "/studies/{study}", consumes = MULTIPART_RELATED, produces = DICOM_JSON)
     @Operation(summary = "Store instances of one study (STOW-RS)", description = STORE_DESCRIPTION
-            + " Instances of another study are not stored (Failure Reason 0xA901).")
+            + " Instances of another study are not stored (Failure Reason 0xA901).", requestBody = @RequestBody(
+            required = true, content = @Content(mediaType = MULTIPART_RELATED, schema = @Schema(type = "string",
+            format = "binary", description = BODY))))
     @ApiResponse(responseCode = "200", description = "Every instance was stored",
             content = @Content(mediaType = DICOM_JSON, schema = @Schema(type = "object", description = STORE_RESPONSE)))
     @ApiResponse(responseCode = "202", description = "Some instances were stored, some failed (Failed SOP Sequence)",
@@ -81,6 +86,8 @@ class StowRsController {
         return store(request, study);
     }
 
+    private static final String BODY = "multipart/related; type=\"application/dicom\"; boundary=...: one DICOM "
+            + "Part 10 file per part";
     private static final String STORE_RESPONSE = "Store Instances Response (PS3.18 Annex I) in DICOM JSON";
 
     private static final String STORE_DESCRIPTION = """
