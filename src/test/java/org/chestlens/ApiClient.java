@@ -81,6 +81,17 @@ public final class ApiClient {
         return answer(response);
     }
 
+    /** A request with a body as it is (e.g. a DICOMweb multipart/related body built by the test). */
+    public Answer post(String path, String contentType, byte[] body) {
+        return post(path, contentType, body, new HttpHeaders());
+    }
+
+    public Answer post(String path, String contentType, byte[] body, HttpHeaders headers) {
+        ResponseEntity<String> response = http.post().uri(path).contentType(MediaType.parseMediaType(contentType))
+                .headers(h -> h.addAll(headers)).body(body).retrieve().toEntity(String.class);
+        return answer(response);
+    }
+
     public Answer get(String path) {
         return answer(http.get().uri(path).retrieve().toEntity(String.class));
     }

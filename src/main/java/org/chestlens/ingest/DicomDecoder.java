@@ -114,6 +114,35 @@ final class DicomDecoder {
     }
 
     /**
+     * The UIDs that name an instance, read without decoding pixels: SOP Class and SOP Instance UID
+     * from the data set (else from the file meta information), Study Instance UID from the data set.
+     * Never throws; {@code readable} is false when the pre-check or PixelMed rejects the file, and then
+     * only the file meta UIDs (if any) are known. Pixel Data is not read: PixelMed stops before it.
+     */
+    static IngestService.InstanceIds identify(byte[] bytes, long maxPixels) {
+        String sopClass = DicomPreCheck.metaString(bytes, 0x00020002);
+        String sopInstance = DicomPreCheck.metaString(bytes, 0x00020003);
+        try {
+            DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, "#", maxPixels);
+            AttributeList list = new AttributeList();
+            list.setDecompressPixelData(false);
+            String readAs = layout.syntax() == DicomTransferSyntax.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN
+                    ? DicomTransferSyntax.EXPLICIT_VR_LITTLE_ENDIAN.uid() : layout.syntax().uid();
+            try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(layout.dataSet(),
+                    layout.dataSetOffset(), layout.dataSetLength()), readAs, false)) {
+                list.read(in, TagFromName.PixelData);
+            }
+            String dataSetClass = text(list, TagFromName.SOPClassUID);
+            String dataSetInstance = text(list, TagFromName.SOPInstanceUID);
+            return new IngestService.InstanceIds(dataSetClass != null ? dataSetClass : sopClass,
+                    dataSetInstance != null ? dataSetInstance : sopInstance,
+                    text(list, TagFromName.StudyInstanceUID), true);
+        } catch (Exception | OutOfMemoryError | StackOverflowError e) {
+            return new IngestService.InstanceIds(sopClass, sopInstance, null, false);
+        }
+    }
+
+    /**
      * MONOCHROME1 stores dark as high; InnerEye inverts it within the stored range before anything
      * else: unsigned {@code 2^BitsStored - 1 - x}, signed {@code -(x + 1)}. MONOCHROME2 is returned
      * as it is.

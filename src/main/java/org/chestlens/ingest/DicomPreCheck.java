@@ -106,6 +106,43 @@ final class DicomPreCheck {
         return Math.min(cap, Integer.MAX_VALUE - 8L);
     }
 
+    /**
+     * A string element of the file meta information (group 0002), or null when the file is not Part 10,
+     * the element is absent, or the group is damaged. Lenient on purpose: it only names an instance
+     * in answers (DICOMweb STOW-RS); {@link #check} still decides whether the file is acceptable.
+     */
+    static String metaString(byte[] b, int wantedTag) {
+        if (!isPart10(b)) {
+            return null;
+        }
+        int pos = PREAMBLE_LENGTH + 4;
+        while (b.length - pos >= 8 && u16(b, pos, false) == 0x0002) {
+            int tag = tag(b, pos, false);
+            if (b[pos + 4] < 'A' || b[pos + 4] > 'Z' || b[pos + 5] < 'A' || b[pos + 5] > 'Z') {
+                return null;
+            }
+            int header = 8;
+            long length = u16(b, pos + 6, false);
+            if (!ValueRepresentation.isShortValueLengthVR(new byte[] {b[pos + 4], b[pos + 5]})) {
+                if (b.length - pos < 12) {
+                    return null;
+                }
+                header = 12;
+                length = u32(b, pos + 8, false);
+            }
+            if (length > b.length - pos - header) {
+                return null;
+            }
+            if (tag == wantedTag) {
+                String value = new String(b, pos + header, (int) length, StandardCharsets.US_ASCII)
+                        .replaceAll("\\p{Cntrl}", "").trim();
+                return value.isEmpty() ? null : value;
+            }
+            pos += header + (int) length;
+        }
+        return null;
+    }
+
     /** The group 0002 elements, always explicit VR little endian; returns the transfer syntax UID. */
     private static String readMetaHeader(byte[] b, String part, int[] dataSetStart) {
         int pos = PREAMBLE_LENGTH + 4;

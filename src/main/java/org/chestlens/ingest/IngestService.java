@@ -55,6 +55,15 @@ public class IngestService {
         }
     }
 
+    /**
+     * The UIDs that name a DICOM instance (any may be null), for protocols that answer per instance
+     * (DICOMweb STOW-RS). {@code readable}: the file passed the same structural pre-check as an
+     * upload; when false only the file meta information was read.
+     */
+    public record InstanceIds(String sopClassUid, String sopInstanceUid, String studyInstanceUid,
+                              boolean readable) {
+    }
+
     private final InferenceService inference;
     private final JobStore jobs;
     private final PredictionStore store;
@@ -136,6 +145,19 @@ public class IngestService {
         log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(), outcomes.size(),
                 model.id(), model.version(), uploads.size() - pending.size());
         return new Result(awaitStored(List.of(imageIds), deadline), !outcomes.isEmpty());
+    }
+
+    /** Whether the bytes are a DICOM Part 10 file (128-byte preamble, then "DICM"); nothing else is checked. */
+    public static boolean isDicomPart10(byte[] bytes) {
+        return DicomDecoder.isDicom(bytes);
+    }
+
+    /**
+     * Reads the UIDs of a DICOM Part 10 file without decoding its pixels and without storing anything;
+     * never throws. {@link #ingest} validates the file again in full.
+     */
+    public InstanceIds identify(byte[] bytes) {
+        return DicomDecoder.identify(bytes, properties.maxPixels());
     }
 
     /** The image, if it has a job for this model that has not failed (a failed one is retried). */

@@ -8,10 +8,11 @@ import org.springframework.stereotype.Component;
 /**
  * Bounds the upload bytes held in memory at once. Multipart parts over the threshold are spooled to
  * disk by the servlet container, but decoding needs them in the heap: without a budget, enough
- * large concurrent uploads would exhaust it before the decode slots are even reached.
+ * large concurrent uploads would exhaust it before the decode slots are even reached. Public so
+ * that other upload routes (DICOMweb STOW-RS) share the same budget instead of adding their own.
  */
 @Component
-class UploadBudget {
+public class UploadBudget {
 
     private static final int KIB = 1024;
 
@@ -26,7 +27,7 @@ class UploadBudget {
     }
 
     /** Holds room for {@code bytes} until the lease is closed, or answers 429 after the decode wait. */
-    Lease acquire(long bytes) {
+    public Lease acquire(long bytes) {
         int wanted = (int) Math.min(capacity, Math.max(1, (bytes + KIB - 1) / KIB));
         try {
             if (!kibibytes.tryAcquire(wanted, properties.decodeSlotWait().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -40,7 +41,7 @@ class UploadBudget {
     }
 
     @FunctionalInterface
-    interface Lease extends AutoCloseable {
+    public interface Lease extends AutoCloseable {
         @Override
         void close();
     }

@@ -1,0 +1,231 @@
+package org.chestlens.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.chestlens.ApiClient;
+import org.chestlens.ChestlensIntegrationTest;
+import org.chestlens.TestSecurity;
+import org.chestlens.platform.security.Role;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * End to end with a real PACS router: a private Orthanc (Debian's orthanc + orthanc-dicomweb) on
+ * loopback holds a study and pushes it here with its own DICOMweb STOW-RS client, configured the way
+ * the README tells a hospital to configure it. Each instance must then have a prediction here.
+ */
+@ChestlensIntegrationTest
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OrthancStowTest {
+
+    private static final String INSTALL = "apt-get install -y --no-install-recommends orthanc orthanc-dicomweb";
+    private static final Path ORTHANC = Path.of("/usr/sbin/Orthanc");
+    private static final String SERVER_NAME = "chestlens";
+    private static final int INSTANCES = 3;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    @LocalServerPort
+    int port;
+
+    @Autowired
+    JdbcClient jdbc;
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private Process orthanc;
+    private Path workDir;
+    private Path log;
+    private URI orthancUrl;
+
+    /** The headers Orthanc sends with every STOW-RS request to chestlens ("HttpHeaders" of the server). */
+    static Map<String, String> credentialHeaders() {
+        // Orthanc authenticates as a PACS router would: a credential with the submitter role only.
+        return Map.of("Authorization", "Bearer " + TestSecurity.token("orthanc-router", Role.SUBMITTER));
+    }
+
+    @BeforeAll
+    void startOrthanc() throws Exception {
+        Path plugin = dicomWebPlugin();
+        if (!Files.isExecutable(ORTHANC) || plugin == null) {
+            fail("Orthanc with its DICOMweb plugin is needed for this test and is not installed (looked for "
+                    + ORTHANC + " and libOrthancDicomWeb.so of the orthanc-dicomweb package). Install it: " + INSTALL);
+        }
+        workDir = Files.createTempDirectory("chestlens-orthanc-");
+        log = workDir.resolve("orthanc.log");
+        int httpPort = freePort();
+        orthancUrl = URI.create("http://127.0.0.1:" + httpPort);
+
+        // Its own storage, ports and configuration: independent of any system Orthanc on 8042/4242.
+        Map<String, Object> server = new LinkedHashMap<>();
+        server.put("Url", "http://127.0.0.1:" + port + "/dicomweb/");
+        server.put("HttpHeaders", credentialHeaders());
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("Name", "chestlens-test-" + UUID.randomUUID());
+        config.put("StorageDirectory", workDir.resolve("storage").toString());
+        config.put("IndexDirectory", workDir.resolve("storage").toString());
+        config.put("HttpPort", httpPort);
+        config.put("RemoteAccessAllowed", false);
+        config.put("AuthenticationEnabled", false);
+        config.put("DicomServerEnabled", false);
+        config.put("DicomPort", freePort());
+        config.put("HttpTimeout", 120);
+        config.put("Plugins", List.of(plugin.toString()));
+        config.put("DicomWeb", Map.of("Enable", true, "Servers", Map.of(SERVER_NAME, server)));
+        Path configFile = workDir.resolve("orthanc.json");
+        Files.writeString(configFile, JSON.writeValueAsString(config));
+
+        orthanc = new ProcessBuilder(ORTHANC.toString(), configFile.toString())
+                .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!orthanc.isAlive()) {
+                fail("Orthanc exited with " + orthanc.exitValue() + ":\n" + logTail());
+            }
+            try {
+                if (get("/system").statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            Thread.sleep(200);
+        }
+        fail("Orthanc did not answer on " + orthancUrl + " within 60 s:\n" + logTail());
+    }
+
+    @AfterAll
+    void stopOrthanc() throws Exception {
+        try {
+            if (orthanc != null) {
+                orthanc.destroy();
+                if (!orthanc.waitFor(15, TimeUnit.SECONDS)) {
+                    orthanc.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        } finally {
+            if (workDir != null) {
+                try (Stream<Path> files = Files.walk(workDir)) {
+                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                }
+            }
+        }
+    }
+
+    @Test
+    void orthancPushesAStudyWithItsStowRsClientAndEveryInstanceIsScored() throws Exception {
+        String study = StudyInstances.newUid();
+        String series = StudyInstances.newUid();
+        List<String> sopUids = new ArrayList<>();
+        String orthancStudyId = null;
+        for (int i = 0; i < INSTANCES; i++) {
+            String sop = StudyInstances.newUid();
+            sopUids.add(sop);
+            HttpResponse<String> stored = post("/instances", "application/dicom",
+                    StudyInstances.instance(study, series, sop));
+            assertThat(stored.statusCode()).as("Orthanc POST /instances: " + stored.body()).isEqualTo(200);
+            JsonNode answer = JSON.readTree(stored.body());
+            assertThat(answer.path("Status").asString()).isEqualTo("Success");
+            orthancStudyId = answer.path("ParentStudy").asString();
+        }
+
+        String request = JSON.writeValueAsString(Map.of("Resources", List.of(orthancStudyId), "Synchronous", true));
+        HttpResponse<String> push = post("/dicom-web/servers/" + SERVER_NAME + "/stow", "application/json",
+                request.getBytes(StandardCharsets.UTF_8));
+
+        // Orthanc's client fails the job unless the Referenced SOP Sequence holds every instance sent
+        // and the Failed SOP Sequence is empty, so 200 here means chestlens stored all of them.
+        assertThat(push.statusCode()).as("Orthanc STOW-RS push: " + push.body() + "\n" + logTail()).isEqualTo(200);
+
+        ApiClient api = new ApiClient(port);
+        for (String sop : sopUids) {
+            List<String> ids = jdbc.sql("SELECT id::text FROM image WHERE sop_instance_uid = :uid")
+                    .param("uid", sop).query(String.class).list();
+            assertThat(ids).as("images stored for SOP Instance UID " + sop).hasSize(1);
+            JsonNode image = StowRsApiTest.awaitScored(api, "/api/v1/images/" + ids.get(0));
+            assertThat(image.path("format").asString()).isEqualTo("DICOM");
+            assertThat(image.path("dicom").path("studyInstanceUid").asString()).isEqualTo(study);
+            JsonNode probabilities = image.path("predictions").path(0).path("probabilities");
+            assertThat(probabilities.size()).isEqualTo(4);
+            double sum = 0;
+            for (JsonNode p : probabilities) {
+                sum += p.asDouble();
+            }
+            assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
+        }
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(orthancUrl.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private HttpResponse<String> post(String path, String contentType, byte[] body)
+            throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(orthancUrl.resolve(path)).timeout(Duration.ofSeconds(180))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** libOrthancDicomWeb.so as the orthanc-dicomweb package installed it (dpkg -L), else its usual path. */
+    private static Path dicomWebPlugin() {
+        try {
+            Process dpkg = new ProcessBuilder("dpkg", "-L", "orthanc-dicomweb").redirectErrorStream(true).start();
+            String files = new String(dpkg.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            dpkg.waitFor(10, TimeUnit.SECONDS);
+            for (String line : files.split("\n")) {
+                Path path = Path.of(line.trim());
+                if (path.getFileName() != null && path.getFileName().toString().equals("libOrthancDicomWeb.so")
+                        && Files.exists(path)) {
+                    return path;
+                }
+            }
+        } catch (IOException e) {
+            // no dpkg: try the path Debian uses
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        Path usual = Path.of("/usr/share/orthanc/plugins/libOrthancDicomWeb.so");
+        return Files.exists(usual) ? usual : null;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private String logTail() {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(no Orthanc log)";
+        }
+    }
+}
