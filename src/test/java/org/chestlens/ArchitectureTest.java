@@ -9,7 +9,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * ARCHITECTURE.md: ingest -> inference -> prediction <- evaluation; platform is used by all and uses none.
+ * ARCHITECTURE.md: ingest -> inference -> prediction <- evaluation, interop; platform is used by all and uses none.
  */
 class ArchitectureTest {
 
@@ -22,13 +22,15 @@ class ArchitectureTest {
         layeredArchitecture().consideringOnlyDependenciesInLayers()
                 .layer("ingest").definedBy("org.chestlens.ingest..")
                 .layer("evaluation").definedBy("org.chestlens.evaluation..")
+                .layer("interop").definedBy("org.chestlens.interop..")
                 .layer("inference").definedBy("org.chestlens.inference..")
                 .layer("prediction").definedBy("org.chestlens.prediction..")
                 .layer("platform").definedBy("org.chestlens.platform..")
                 .whereLayer("ingest").mayNotBeAccessedByAnyLayer()
                 .whereLayer("evaluation").mayNotBeAccessedByAnyLayer()
+                .whereLayer("interop").mayNotBeAccessedByAnyLayer()
                 .whereLayer("inference").mayOnlyBeAccessedByLayers("ingest")
-                .whereLayer("prediction").mayOnlyBeAccessedByLayers("ingest", "inference", "evaluation")
+                .whereLayer("prediction").mayOnlyBeAccessedByLayers("ingest", "inference", "evaluation", "interop")
                 .check(CLASSES);
     }
 
@@ -36,7 +38,7 @@ class ArchitectureTest {
     void platformUsesNoFeature() {
         noClasses().that().resideInAPackage("org.chestlens.platform..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.chestlens.ingest..", "org.chestlens.evaluation..",
-                        "org.chestlens.inference..", "org.chestlens.prediction..")
+                        "org.chestlens.inference..", "org.chestlens.prediction..", "org.chestlens.interop..")
                 .check(CLASSES);
     }
 

@@ -63,7 +63,7 @@ class ImageUploadController {
     @ApiResponse(responseCode = "200", description = "Every image was already stored and scored")
     @ApiResponse(responseCode = "201", description = "Stored and scored")
     @ApiResponse(responseCode = "202", description = "Stored and queued; poll each image's location")
-    @ApiResponse(responseCode = "400", description = "Empty file, no file part, malformed request",
+    @ApiResponse(responseCode = "400", description = "Empty file, no file part, malformed request, invalid subject",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "413", description = "Upload over the configured size limit",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
@@ -80,14 +80,19 @@ class ImageUploadController {
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
                     + "request's images instead of uploading again")
-            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
+            @Parameter(description = "Optional FHIR reference to the patient on the client's FHIR server, e.g. "
+                    + "Patient/123: the subject of the FHIR results of these images. Stored, never logged.")
+            // A form field, never a query parameter: URLs end up in access logs and browser histories.
+            @RequestPart(value = "subject", required = false) String subject) {
+        String subjectReference = SubjectReference.check(subject);
         long total = files.stream().mapToLong(MultipartFile::getSize).sum();
         try (UploadBudget.Lease lease = budget.acquire(total)) {
             List<IngestService.Upload> uploads = new ArrayList<>(files.size());
             for (int i = 0; i < files.size(); i++) {
                 uploads.add(new IngestService.Upload("#" + (i + 1), bytesOf(files.get(i))));
             }
-            return answer(uploads, prefer, idempotencyKey);
+            return answer(uploads, prefer, idempotencyKey, subjectReference);
         }
     }
 
@@ -123,7 +128,7 @@ class ImageUploadController {
             if (!DicomDecoder.isDicom(bytes)) {
                 throw UploadRejected.notDicomPart10("#1");
             }
-            return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey);
+            return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey, null);
         }
     }
 
@@ -133,13 +138,13 @@ class ImageUploadController {
     }
 
     private ResponseEntity<UploadResult> answer(List<IngestService.Upload> uploads, String prefer,
-                                                String idempotencyKey) {
+                                                String idempotencyKey, String subjectReference) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
                     "The Idempotency-Key header must have 1 to 200 characters.");
         }
         WaitPreference preference = WaitPreference.parse(prefer, properties.defaultWait(), properties.maxWait());
-        IngestService.Result result = ingest.ingest(uploads, idempotencyKey, preference.duration());
+        IngestService.Result result = ingest.ingest(uploads, idempotencyKey, preference.duration(), subjectReference);
 
         List<ImageView> images = result.images();
         HttpStatus status = !result.allFinished() ? HttpStatus.ACCEPTED
