@@ -31,7 +31,7 @@ class FhirResultController {
     // application/json is accepted too: FHIR servers treat it as a synonym, and clients that only know JSON
     // should not get a 406. The answer always says application/fhir+json.
     @GetMapping(value = "/api/v1/predictions/{id}/fhir", produces = {FHIR_JSON, MediaType.APPLICATION_JSON_VALUE})
-    @Operation(summary = "A prediction as a FHIR R4 Bundle (collection)",
+    @Operation(operationId = "predictionFhirBundle", summary = "A prediction as a FHIR R4 Bundle (collection)",
             description = """
                     A preliminary DiagnosticReport (category RAD, LOINC 36554-4 XR Chest Single view) whose \
                     conclusion says what the model found in words, one Observation per class probability \

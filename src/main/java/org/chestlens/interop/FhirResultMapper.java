@@ -3,6 +3,9 @@ package org.chestlens.interop;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
@@ -18,6 +21,7 @@ import org.hl7.fhir.r4.model.Annotation;
 import org.hl7.fhir.r4.model.Bundle;
 import org.hl7.fhir.r4.model.CodeableConcept;
 import org.hl7.fhir.r4.model.Coding;
+import org.hl7.fhir.r4.model.DateTimeType;
 import org.hl7.fhir.r4.model.Device;
 import org.hl7.fhir.r4.model.DiagnosticReport;
 import org.hl7.fhir.r4.model.Identifier;
@@ -109,17 +113,18 @@ final class FhirResultMapper {
         Date issued = Date.from(prediction.createdAt());
         Reference subject = subjectReference == null ? null : new Reference(subjectReference);
         DicomAttributes dicom = image.dicom();
-        String studyUid = dicom == null ? null : blankToNull(dicom.studyInstanceUid());
-
         Device device = device(prediction);
+        Shared shared = new Shared(issued, subject, dicom == null ? null : blankToNull(dicom.studyInstanceUid()),
+                effective(dicom), device);
+
         List<Observation> observations = new ArrayList<>();
         for (ChestClass c : ChestClass.values()) {
-            observations.add(classObservation(prediction, c, issued, subject, studyUid, device));
+            observations.add(classObservation(prediction, c, shared));
         }
         for (SubTask task : SubTask.values()) {
-            observations.add(subTaskObservation(prediction, task, issued, subject, studyUid, device));
+            observations.add(subTaskObservation(prediction, task, shared));
         }
-        DiagnosticReport report = report(prediction, issued, subject, studyUid, observations);
+        DiagnosticReport report = report(prediction, shared, observations);
         Provenance provenance = provenance(prediction, image, report, observations, device);
 
         Bundle bundle = new Bundle();
@@ -164,8 +169,11 @@ final class FhirResultMapper {
         return text.toString();
     }
 
-    private static DiagnosticReport report(PredictionView p, Date issued, Reference subject, String studyUid,
-                                           List<Observation> observations) {
+    /** What the report and all observations share: issue time, subject, study, acquisition date, device. */
+    private record Shared(Date issued, Reference subject, String studyUid, DateTimeType effective, Device device) {
+    }
+
+    private static DiagnosticReport report(PredictionView p, Shared shared, List<Observation> observations) {
         DiagnosticReport report = new DiagnosticReport();
         report.setId(uuid(p.id(), "report").toString());
         // The prediction id is the report's business identifier: an EHR that receives it twice can tell.
@@ -174,68 +182,74 @@ final class FhirResultMapper {
         report.addCategory(new CodeableConcept(new Coding(V2_0074, "RAD", "Radiology")));
         report.setCode(new CodeableConcept(new Coding(LOINC, REPORT_LOINC, REPORT_LOINC_DISPLAY))
                 .setText("AI analysis of a chest radiograph (InnerEye hierarchical COVID-19 classifier)"));
-        if (subject != null) {
-            report.setSubject(subject.copy());
+        if (shared.subject() != null) {
+            report.setSubject(shared.subject().copy());
         }
-        report.setIssued(issued);
-        if (studyUid != null) {
-            report.addImagingStudy(imagingStudy(studyUid));
+        if (shared.effective() != null) {
+            report.setEffective(shared.effective().copy());
+        }
+        report.setIssued(shared.issued());
+        if (shared.studyUid() != null) {
+            report.addImagingStudy(imagingStudy(shared.studyUid()));
         }
         observations.forEach(o -> report.addResult(ref(o)));
         String conclusion = conclusion(p);
         report.setConclusion(conclusion);
         // Narrative, so an EHR that shows only text still shows what the model said and that nobody reviewed it.
-        Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
-        narrative.setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>" + escapeXml(conclusion) + "</p></div>");
-        report.setText(narrative);
+        report.setText(narrative(conclusion));
         return report;
     }
 
-    private static Observation classObservation(PredictionView p, ChestClass c, Date issued, Reference subject,
-                                                String studyUid, Device device) {
+    private static Observation classObservation(PredictionView p, ChestClass c, Shared shared) {
         double probability = p.probabilities().get(c.code());
         boolean predicted = p.predictedClass().code().equals(c.code());
-        Observation o = observation(p, "class-" + c.code(), issued, subject, studyUid, device);
+        Observation o = observation(p, "class-" + c.code(), shared);
         o.setCode(new CodeableConcept(new Coding(CLASS_SYSTEM, c.code(), "Probability of " + c.description()))
                 .setText("Model probability of " + c.code() + " (" + c.description() + ")"));
         o.setValue(probability(probability));
-        o.addInterpretation(interpretation(predicted, predicted
-                ? "the model's most likely class" : "not the model's most likely class"));
+        String meaning = predicted ? "the model's most likely class" : "not the model's most likely class";
+        o.addInterpretation(interpretation(predicted, meaning));
+        o.setText(narrative("Model probability of " + c.code() + " (" + c.description() + "): "
+                + format(probability) + ", " + meaning + ". Preliminary AI output, not reviewed by a clinician."));
         return o;
     }
 
-    private static Observation subTaskObservation(PredictionView p, SubTask task, Date issued, Reference subject,
-                                                  String studyUid, Device device) {
+    private static Observation subTaskObservation(PredictionView p, SubTask task, Shared shared) {
         Double score = task.score(p.subTaskScores());
-        Observation o = observation(p, "subtask-" + task.name(), issued, subject, studyUid, device);
+        Observation o = observation(p, "subtask-" + task.name(), shared);
         o.setCode(new CodeableConcept(new Coding(SUBTASK_SYSTEM, task.name(), "Score: " + task.meaning))
                 .setText("InnerEye sub-task " + task.name() + ": probability of " + task.meaning));
         if (score == null) {
             // Conditional scores are undefined when their condition has probability 0 (INNEREYE.md §1).
             o.setDataAbsentReason(new CodeableConcept(new Coding(DATA_ABSENT, "not-applicable", "Not Applicable"))
                     .setText("undefined: the condition of this sub-task has probability 0"));
+            o.setText(narrative("InnerEye sub-task " + task.name() + ": undefined (its condition has probability 0)."));
         } else {
             o.setValue(probability(score));
             // InnerEye's decision rule: positive when the score is strictly above 0.5 (INNEREYE.md §4).
             boolean positive = score > 0.5;
             o.addInterpretation(interpretation(positive, positive ? "score above 0.5" : "score not above 0.5"));
+            o.setText(narrative("InnerEye sub-task " + task.name() + ", probability of " + task.meaning + ": "
+                    + format(score) + ". Preliminary AI output, not reviewed by a clinician."));
         }
         return o;
     }
 
-    private static Observation observation(PredictionView p, String role, Date issued, Reference subject,
-                                           String studyUid, Device device) {
+    private static Observation observation(PredictionView p, String role, Shared shared) {
         Observation o = new Observation();
         o.setId(uuid(p.id(), role).toString());
         o.setStatus(Observation.ObservationStatus.PRELIMINARY);
         o.addCategory(new CodeableConcept(new Coding(OBSERVATION_CATEGORY, "imaging", "Imaging")));
-        if (subject != null) {
-            o.setSubject(subject.copy());
+        if (shared.subject() != null) {
+            o.setSubject(shared.subject().copy());
         }
-        o.setIssued(issued);
-        o.setDevice(ref(device));
-        if (studyUid != null) {
-            o.addDerivedFrom(imagingStudy(studyUid));
+        if (shared.effective() != null) {
+            o.setEffective(shared.effective().copy());
+        }
+        o.setIssued(shared.issued());
+        o.setDevice(ref(shared.device()));
+        if (shared.studyUid() != null) {
+            o.addDerivedFrom(imagingStudy(shared.studyUid()));
         }
         return o;
     }
@@ -262,6 +276,9 @@ final class FhirResultMapper {
         if (p.notice() != null) {
             device.addNote(new Annotation().setText(p.notice()));
         }
+        device.setText(narrative("AI model " + model.id() + " version " + model.version() + ", " + checksums.size()
+                + " cross-validation fold(s)" + (model.trained() ? "" : ", untrained")
+                + (p.notice() == null ? "." : ". " + p.notice())));
         return device;
     }
 
@@ -280,6 +297,8 @@ final class FhirResultMapper {
                 .setType(new CodeableConcept(new Coding(PARTICIPANT_TYPE, "assembler", "Assembler")))
                 .setWho(new Reference().setDisplay("chestlens service (image ingest, inference, FHIR results)"));
         provenance.addEntity().setRole(Provenance.ProvenanceEntityRole.SOURCE).setWhat(imageReference(image));
+        provenance.setText(narrative("Created by AI model " + p.model().id() + " " + p.model().version() + " from "
+                + provenance.getEntityFirstRep().getWhat().getDisplay() + " at " + p.createdAt() + "."));
         return provenance;
     }
 
@@ -307,6 +326,29 @@ final class FhirResultMapper {
     static Reference imagingStudy(String studyUid) {
         return new Reference().setType("ImagingStudy")
                 .setIdentifier(new Identifier().setSystem(DICOM_UID).setValue("urn:oid:" + studyUid));
+    }
+
+    private static Narrative narrative(String text) {
+        Narrative narrative = new Narrative().setStatus(Narrative.NarrativeStatus.GENERATED);
+        narrative.setDivAsString("<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>" + escapeXml(text) + "</p></div>");
+        return narrative;
+    }
+
+    /**
+     * When the image was acquired, as far as we know it: the DICOM Study Date (day precision). A PNG
+     * carries no acquisition time, and the time of scoring is not the clinically relevant time, so
+     * then there is none.
+     */
+    static DateTimeType effective(DicomAttributes dicom) {
+        if (dicom == null || dicom.studyDate() == null) {
+            return null;
+        }
+        try {
+            LocalDate date = LocalDate.parse(dicom.studyDate().strip(), DateTimeFormatter.BASIC_ISO_DATE);
+            return new DateTimeType(date.toString());
+        } catch (DateTimeParseException | IllegalArgumentException notADicomDate) {
+            return null;
+        }
     }
 
     private static Quantity probability(double value) {
