@@ -116,6 +116,19 @@ public final class ApiClient {
         return send(HttpMethod.POST, path, new HttpHeaders(), MediaType.APPLICATION_JSON, body);
     }
 
+    /** An answer whose body is kept as text (e.g. FHIR JSON for HAPI's parser and validator). */
+    public record TextAnswer(int status, HttpHeaders headers, String body) {
+        public String contentType() {
+            return headers.getContentType() == null ? null : headers.getContentType().toString();
+        }
+    }
+
+    public TextAnswer getText(String path, HttpHeaders headers) {
+        ResponseEntity<String> response = http.get().uri(path).headers(h -> h.addAll(headers)).retrieve()
+                .toEntity(String.class);
+        return new TextAnswer(response.getStatusCode().value(), response.getHeaders(), response.getBody());
+    }
+
     private static Answer answer(ResponseEntity<String> response) {
         String text = response.getBody();
         JsonNode body = text == null || text.isBlank() ? JSON.missingNode() : JSON.readTree(text);

@@ -68,7 +68,7 @@ class ImageUploadController {
     @ApiResponse(responseCode = "200", description = "Every image was already stored and scored")
     @ApiResponse(responseCode = "201", description = "Stored and scored")
     @ApiResponse(responseCode = "202", description = "Stored and queued; poll each image's location")
-    @ApiResponse(responseCode = "400", description = "Empty file, no file part, malformed request",
+    @ApiResponse(responseCode = "400", description = "Empty file, no file part, malformed request, invalid subject",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "413", description = "Upload over the configured size limit",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
@@ -85,14 +85,19 @@ class ImageUploadController {
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
                     + "request's images instead of uploading again")
-            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
+            @Parameter(description = "Optional FHIR reference to the patient on the client's FHIR server, e.g. "
+                    + "Patient/123: the subject of the FHIR results of these images. Stored, never logged.")
+            // A form field, never a query parameter: URLs end up in access logs and browser histories.
+            @RequestPart(value = "subject", required = false) String subject) {
+        String subjectReference = SubjectReference.check(subject);
         long total = files.stream().mapToLong(MultipartFile::getSize).sum();
         try (UploadBudget.Lease lease = budget.acquire(total)) {
             List<IngestService.Upload> uploads = new ArrayList<>(files.size());
             for (int i = 0; i < files.size(); i++) {
                 uploads.add(new IngestService.Upload("#" + (i + 1), bytesOf(files.get(i))));
             }
-            return answer(uploads, prefer, idempotencyKey);
+            return answer(uploads, prefer, idempotencyKey, subjectReference);
         }
     }
 
@@ -129,7 +134,7 @@ class ImageUploadController {
             if (!DicomDecoder.isDicom(bytes)) {
                 throw UploadRejected.notDicomPart10("#1");
             }
-            return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey);
+            return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey, null);
         }
     }
 
@@ -139,7 +144,7 @@ class ImageUploadController {
     }
 
     private ResponseEntity<UploadResult> answer(List<IngestService.Upload> uploads, String prefer,
-                                                String idempotencyKey) {
+                                                String idempotencyKey, String subjectReference) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
                     "The Idempotency-Key header must have 1 to 200 characters.");
@@ -147,7 +152,7 @@ class ImageUploadController {
         WaitPreference preference = WaitPreference.parse(prefer, properties.defaultWait(), properties.maxWait());
         // Keys are the caller's own: the same key from another caller is another request.
         String scopedKey = idempotencyKey == null ? null : CurrentCaller.scope() + "|" + idempotencyKey;
-        IngestService.Result result = ingest.ingest(uploads, scopedKey, preference.duration());
+        IngestService.Result result = ingest.ingest(uploads, scopedKey, preference.duration(), subjectReference);
 
         List<ImageView> images = result.images();
         images.forEach(image -> AuditedResources.add(image.id()));

@@ -82,6 +82,15 @@ public class IngestService {
     }
 
     public Result ingest(List<Upload> uploads, String idempotencyKey, Duration wait) {
+        return ingest(uploads, idempotencyKey, wait, null);
+    }
+
+    /**
+     * @param subjectReference the FHIR subject the client named for these images ({@link SubjectReference}
+     *                         checked it), or null; stored with new images and given to stored ones that
+     *                         have none. Never logged.
+     */
+    public Result ingest(List<Upload> uploads, String idempotencyKey, Duration wait, String subjectReference) {
         if (uploads.size() > properties.maxFilesPerRequest()) {
             throw UploadRejected.tooManyFiles(uploads.size(), properties.maxFilesPerRequest());
         }
@@ -108,7 +117,7 @@ public class IngestService {
             String sha256 = sha256(upload.bytes());
             Optional<UUID> known = withLiveJob(jobs.existingImageId(sha256, null), model);
             if (known.isEmpty()) {
-                PendingImage prepared = prepare(upload, sha256, preprocessor);
+                PendingImage prepared = prepare(upload, sha256, preprocessor, subjectReference);
                 if (prepared.image().dicom() != null && prepared.image().dicom().sopInstanceUid() != null) {
                     known = withLiveJob(jobs.existingImageId(sha256, prepared.image().dicom().sopInstanceUid()),
                             model);
@@ -140,6 +149,9 @@ public class IngestService {
             outcomes = enqueued.outcomes();
         } else if (idempotencyKey != null) {
             jobs.rememberIdempotencyKey(idempotencyKey, List.of(imageIds));
+        }
+        if (subjectReference != null) {
+            jobs.fillSubjectReference(List.of(imageIds), subjectReference);
         }
         awaitAll(outcomes, deadline);
         log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(), outcomes.size(),
@@ -209,7 +221,8 @@ public class IngestService {
         }
     }
 
-    private PendingImage prepare(Upload upload, String sha256, InnerEyePreprocessor preprocessor) {
+    private PendingImage prepare(Upload upload, String sha256, InnerEyePreprocessor preprocessor,
+                                 String subjectReference) {
         byte[] bytes = upload.bytes();
         acquireDecodeSlot();
         try {
@@ -232,7 +245,7 @@ public class IngestService {
                 throw UploadRejected.noContrast(upload.label());
             }
             double decodeMillis = (System.nanoTime() - start) / 1e6;
-            return new PendingImage(image, input.pixels(), input.height(), input.width(), decodeMillis);
+            return new PendingImage(image.withSubjectReference(subjectReference), input.pixels(), input.height(), input.width(), decodeMillis);
         } finally {
             decodeSlots.release();
         }

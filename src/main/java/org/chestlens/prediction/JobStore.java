@@ -96,11 +96,11 @@ public class JobStore {
                             patient_age, manufacturer, manufacturer_model_name, institution_name, station_name,
                             study_instance_uid, series_instance_uid, sop_instance_uid, accession_number, study_date,
                             photometric_interpretation, bits_stored, pixel_spacing, transfer_syntax_uid,
-                            patient_id_hash, kvp, distance_source_to_detector)
+                            patient_id_hash, kvp, distance_source_to_detector, subject_reference)
                         VALUES (:id, :sha256, :format, :size, :width, :height, :bitDepth, :colourType, :warnings, :now,
                             :modality, :bodyPart, :view, :sex, :age, :manufacturer, :model, :institution, :station,
                             :study, :series, :sop, :accession, :studyDate, :photometric, :bitsStored, :spacing,
-                            :syntax, :patientIdHash, :kvp, :sid)
+                            :syntax, :patientIdHash, :kvp, :sid, :subject)
                         ON CONFLICT DO NOTHING
                         RETURNING id""")
                 .param("id", UUID.randomUUID())
@@ -134,6 +134,7 @@ public class JobStore {
                 .param("patientIdHash", image.patientIdHash())
                 .param("kvp", d == null ? null : d.kvp())
                 .param("sid", d == null ? null : d.distanceSourceToDetector())
+                .param("subject", image.subjectReference())
                 .query(UUID.class)
                 .optional();
         return inserted.orElseGet(() -> existingImageId(image.sha256(), d == null ? null : d.sopInstanceUid())
@@ -145,6 +146,17 @@ public class JobStore {
     public Optional<UUID> existingImageId(String sha256, String sopInstanceUid) {
         return jdbc.sql("SELECT id FROM image WHERE sha256 = :sha256 OR sop_instance_uid = :sop LIMIT 1")
                 .param("sha256", sha256).param("sop", sopInstanceUid).query(UUID.class).optional();
+    }
+
+    /**
+     * Gives stored images the client's FHIR subject reference where they have none yet (an image
+     * first uploaded without one, e.g. by a PACS router, then again by the EHR with it). A subject
+     * already stored is kept: the first upload that named one wins.
+     */
+    @Transactional
+    public void fillSubjectReference(List<UUID> imageIds, String subjectReference) {
+        jdbc.sql("UPDATE image SET subject_reference = :subject WHERE id = ANY(:ids) AND subject_reference IS NULL")
+                .param("subject", subjectReference).param("ids", imageIds.toArray(UUID[]::new)).update();
     }
 
     /** The status of an image's job for this model version, if it has one. */

@@ -94,6 +94,17 @@ public class PredictionStore {
         }
     }
 
+    /**
+     * The FHIR subject reference the uploading client named for the image (e.g. {@code Patient/123}),
+     * if any. Kept out of {@link ImageView}: it identifies a patient in the client's system and is
+     * only handed to FHIR results.
+     */
+    @Transactional(readOnly = true)
+    public Optional<String> subjectReference(UUID imageId) {
+        return jdbc.sql("SELECT subject_reference FROM image WHERE id = :id").param("id", imageId)
+                .query(String.class).optional();
+    }
+
     @Transactional(readOnly = true)
     public Optional<PredictionView> prediction(UUID id) {
         return predictions.findById(id).map(this::view);
