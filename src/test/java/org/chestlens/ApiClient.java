@@ -3,6 +3,7 @@ package org.chestlens;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.http.HttpEntity;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -75,6 +76,16 @@ public final class ApiClient {
 
     public Answer get(String path) {
         return answer(http.get().uri(path).retrieve().toEntity(String.class));
+    }
+
+    /** Any method with a JSON body (POST, PUT, PATCH). */
+    public Answer sendJson(HttpMethod method, String path, String json) {
+        return answer(http.method(method).uri(path).contentType(MediaType.APPLICATION_JSON).body(json).retrieve()
+                .toEntity(String.class));
+    }
+
+    public Answer delete(String path) {
+        return answer(http.delete().uri(path).retrieve().toEntity(String.class));
     }
 
     private static Answer answer(ResponseEntity<String> response) {

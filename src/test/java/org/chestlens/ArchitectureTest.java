@@ -9,7 +9,8 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
 /**
- * ARCHITECTURE.md: ingest -> inference -> prediction <- evaluation; platform is used by all and uses none.
+ * ARCHITECTURE.md: ingest -> inference -> prediction <- evaluation; interop reads prediction (and may call
+ * ingest) and nothing depends on it; platform is used by all and uses none.
  */
 class ArchitectureTest {
 
@@ -25,10 +26,12 @@ class ArchitectureTest {
                 .layer("inference").definedBy("org.chestlens.inference..")
                 .layer("prediction").definedBy("org.chestlens.prediction..")
                 .layer("platform").definedBy("org.chestlens.platform..")
-                .whereLayer("ingest").mayNotBeAccessedByAnyLayer()
+                .layer("interop").definedBy("org.chestlens.interop..")
+                .whereLayer("interop").mayNotBeAccessedByAnyLayer()
+                .whereLayer("ingest").mayOnlyBeAccessedByLayers("interop")
                 .whereLayer("evaluation").mayNotBeAccessedByAnyLayer()
                 .whereLayer("inference").mayOnlyBeAccessedByLayers("ingest")
-                .whereLayer("prediction").mayOnlyBeAccessedByLayers("ingest", "inference", "evaluation")
+                .whereLayer("prediction").mayOnlyBeAccessedByLayers("ingest", "inference", "evaluation", "interop")
                 .check(CLASSES);
     }
 
@@ -36,7 +39,7 @@ class ArchitectureTest {
     void platformUsesNoFeature() {
         noClasses().that().resideInAPackage("org.chestlens.platform..")
                 .should().dependOnClassesThat().resideInAnyPackage("org.chestlens.ingest..", "org.chestlens.evaluation..",
-                        "org.chestlens.inference..", "org.chestlens.prediction..")
+                        "org.chestlens.inference..", "org.chestlens.prediction..", "org.chestlens.interop..")
                 .check(CLASSES);
     }
 

@@ -1,0 +1,78 @@
+package org.chestlens.interop.webhook;
+
+import java.net.URI;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@RequestMapping("/api/v1/webhooks")
+@Tag(name = "Webhooks", description = "Signed notifications (Standard Webhooks) when a prediction is ready or an "
+        + "image could not be scored")
+class WebhookController {
+
+    private final WebhookSubscriptions subscriptions;
+
+    WebhookController(WebhookSubscriptions subscriptions) {
+        this.subscriptions = subscriptions;
+    }
+
+    @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Subscribe a URL to events", description = "201 with the subscription and its signing "
+            + "secret, which is never shown again. Each event is POSTed with the headers webhook-id, "
+            + "webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>).")
+    ResponseEntity<WebhookSubscriptionView> subscribe(@RequestBody(required = false) WebhookSubscriptionRequest request) {
+        WebhookSubscriptionView created = subscriptions.subscribe(request);
+        return ResponseEntity.created(URI.create("/api/v1/webhooks/" + created.id())).body(created);
+    }
+
+    @GetMapping
+    @Operation(summary = "All subscriptions (without their secrets)")
+    List<WebhookSubscriptionView> list() {
+        return subscriptions.list();
+    }
+
+    @GetMapping("/{id}")
+    @Operation(summary = "One subscription (without its secret)")
+    WebhookSubscriptionView get(@PathVariable UUID id) {
+        return subscriptions.get(id);
+    }
+
+    @PatchMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Pause or resume a subscription, or change its description", description = "A paused "
+            + "subscription gets no new events; its pending deliveries wait until it is resumed.")
+    WebhookSubscriptionView update(@PathVariable UUID id, @RequestBody(required = false) WebhookSubscriptionPatch patch) {
+        return subscriptions.update(id, patch);
+    }
+
+    @DeleteMapping("/{id}")
+    @Operation(summary = "Unsubscribe", description = "Removes the subscription, its pending deliveries and their log")
+    ResponseEntity<Void> delete(@PathVariable UUID id) {
+        subscriptions.delete(id);
+        return ResponseEntity.noContent().build();
+    }
+
+    @GetMapping("/{id}/deliveries")
+    @Operation(summary = "The subscription's deliveries, newest first, each with every attempt (status code, "
+            + "error, duration)")
+    List<WebhookDeliveryView> deliveries(@PathVariable UUID id,
+                                         @RequestParam(defaultValue = "50") @Min(1) @Max(WebhookSubscriptions.MAX_DELIVERIES) int limit) {
+        return subscriptions.deliveries(id, limit);
+    }
+}
