@@ -8,8 +8,12 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -34,45 +38,54 @@ class WebhookController {
     }
 
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Subscribe a URL to events", description = "201 with the subscription and its signing "
-            + "secret, which is never shown again. Each event is POSTed with the headers webhook-id, "
-            + "webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>).")
-    ResponseEntity<WebhookSubscriptionView> subscribe(@RequestBody(required = false) WebhookSubscriptionRequest request) {
+    @Operation(operationId = "subscribeWebhook", summary = "Subscribe a URL to events",
+            description = "201 with the subscription and its signing secret, which is never shown again. Each event "
+            + "is POSTed with the headers webhook-id, webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>).")
+    @ApiResponse(responseCode = "201", description = "Subscribed; the body holds the secret, this once")
+    @ApiResponse(responseCode = "400", description = "Not an absolute http(s) URL, a malformed secret, an unknown "
+            + "event type", content = @Content(mediaType = "application/problem+json",
+            schema = @Schema(implementation = ProblemDetail.class)))
+    ResponseEntity<WebhookSubscriptionView> subscribe(
+            @RequestBody(required = false) WebhookSubscriptionRequest request) {
         WebhookSubscriptionView created = subscriptions.subscribe(request);
         return ResponseEntity.created(URI.create("/api/v1/webhooks/" + created.id())).body(created);
     }
 
     @GetMapping
-    @Operation(summary = "All subscriptions (without their secrets)")
+    @Operation(operationId = "listWebhooks", summary = "All subscriptions (without their secrets)")
     List<WebhookSubscriptionView> list() {
         return subscriptions.list();
     }
 
     @GetMapping("/{id}")
-    @Operation(summary = "One subscription (without its secret)")
+    @Operation(operationId = "getWebhook", summary = "One subscription (without its secret)")
     WebhookSubscriptionView get(@PathVariable UUID id) {
         return subscriptions.get(id);
     }
 
     @PatchMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Pause or resume a subscription, or change its description", description = "A paused "
-            + "subscription gets no new events; its pending deliveries wait until it is resumed.")
-    WebhookSubscriptionView update(@PathVariable UUID id, @RequestBody(required = false) WebhookSubscriptionPatch patch) {
+    @Operation(operationId = "updateWebhook", summary = "Pause or resume a subscription, or change its description",
+            description = "A paused subscription gets no new events; its pending deliveries wait until it is resumed.")
+    WebhookSubscriptionView update(@PathVariable UUID id,
+                                   @RequestBody(required = false) WebhookSubscriptionPatch patch) {
         return subscriptions.update(id, patch);
     }
 
     @DeleteMapping("/{id}")
-    @Operation(summary = "Unsubscribe", description = "Removes the subscription, its pending deliveries and their log")
+    @Operation(operationId = "deleteWebhook", summary = "Unsubscribe",
+            description = "Removes the subscription, its pending deliveries and their log")
+    @ApiResponse(responseCode = "204", description = "Removed")
     ResponseEntity<Void> delete(@PathVariable UUID id) {
         subscriptions.delete(id);
         return ResponseEntity.noContent().build();
     }
 
     @GetMapping("/{id}/deliveries")
-    @Operation(summary = "The subscription's deliveries, newest first, each with every attempt (status code, "
-            + "error, duration)")
-    List<WebhookDeliveryView> deliveries(@PathVariable UUID id,
-                                         @RequestParam(defaultValue = "50") @Min(1) @Max(WebhookSubscriptions.MAX_DELIVERIES) int limit) {
+    @Operation(operationId = "webhookDeliveries", summary = "The subscription's deliveries, newest first, each with "
+            + "every attempt (status code, error, duration)")
+    List<WebhookDeliveryView> deliveries(
+            @PathVariable UUID id,
+            @RequestParam(defaultValue = "50") @Min(1) @Max(WebhookSubscriptions.MAX_DELIVERIES) int limit) {
         return subscriptions.deliveries(id, limit);
     }
 }

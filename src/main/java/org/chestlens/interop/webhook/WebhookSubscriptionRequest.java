@@ -7,7 +7,8 @@ import io.swagger.v3.oas.annotations.media.Schema;
 /** A new subscription. Checked by {@link WebhookSubscriptions}, which answers 400 with the reason. */
 @Schema(name = "WebhookSubscriptionRequest")
 record WebhookSubscriptionRequest(
-        @Schema(description = "Absolute http or https URL that receives the POSTs", example = "https://engine.hospital.example/chestlens")
+        @Schema(description = "Absolute http or https URL that receives the POSTs",
+                example = "https://engine.hospital.example/chestlens")
         String url,
         @Schema(description = "Standard Webhooks signing secret, whsec_ + base64 of 24-64 random bytes; when omitted "
                 + "the service generates one and returns it in this response only")

@@ -11,9 +11,9 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 
@@ -24,7 +24,7 @@ import com.sun.net.httpserver.HttpServer;
 
 /**
  * A real HTTP endpoint for webhook tests (the JDK's own server on a local port). It records every
- * request and answers with the queued status codes, then 200. Signatures are checked here with
+ * request and answers 200, or first fails each event (by webhook-id) a given number of times. Signatures are checked here with
  * javax.crypto alone, independently of the library the service signs with.
  */
 final class WebhookReceiver implements AutoCloseable {
@@ -33,7 +33,9 @@ final class WebhookReceiver implements AutoCloseable {
     }
 
     private final List<Received> received = new CopyOnWriteArrayList<>();
-    private final Deque<Integer> answers = new ConcurrentLinkedDeque<>();
+    private final Map<String, Integer> seen = new ConcurrentHashMap<>();
+    private volatile int failuresPerEvent;
+    private volatile int failureStatus = 500;
     private final HttpServer server;
 
     private WebhookReceiver(int port) throws IOException {
@@ -47,8 +49,8 @@ final class WebhookReceiver implements AutoCloseable {
             received.add(new Received(h.getFirst("webhook-id"), h.getFirst("webhook-timestamp"),
                     h.getFirst("webhook-signature"), h.getFirst("Content-Type"),
                     new String(body, StandardCharsets.UTF_8)));
-            Integer status = answers.poll();
-            exchange.sendResponseHeaders(status == null ? 200 : status, -1);
+            int attempt = seen.merge(String.valueOf(h.getFirst("webhook-id")), 1, Integer::sum);
+            exchange.sendResponseHeaders(attempt <= failuresPerEvent ? failureStatus : 200, -1);
             exchange.close();
         });
         server.start();
@@ -67,9 +69,10 @@ final class WebhookReceiver implements AutoCloseable {
         return "http://127.0.0.1:" + port() + "/hooks/chestlens";
     }
 
-    /** The next requests get these status codes, in order; after them, 200. */
-    void answerWith(Integer... statuses) {
-        answers.addAll(List.of(statuses));
+    /** The first {@code times} requests of each event are answered {@code status}, later ones 200. */
+    void failEachEvent(int times, int status) {
+        failureStatus = status;
+        failuresPerEvent = times;
     }
 
     List<Received> received(Predicate<Received> filter) {
