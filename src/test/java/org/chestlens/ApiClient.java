@@ -129,6 +129,16 @@ public final class ApiClient {
         return new TextAnswer(response.getStatusCode().value(), response.getHeaders(), response.getBody());
     }
 
+    /** Any method with a JSON body (POST, PUT, PATCH). */
+    public Answer sendJson(HttpMethod method, String path, String json) {
+        return answer(http.method(method).uri(path).contentType(MediaType.APPLICATION_JSON).body(json).retrieve()
+                .toEntity(String.class));
+    }
+
+    public Answer delete(String path) {
+        return answer(http.delete().uri(path).retrieve().toEntity(String.class));
+    }
+
     private static Answer answer(ResponseEntity<String> response) {
         String text = response.getBody();
         JsonNode body = text == null || text.isBlank() ? JSON.missingNode() : JSON.readTree(text);

@@ -9,10 +9,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -28,10 +30,12 @@ public class JobStore {
 
     private final JdbcClient jdbc;
     private final ModelVersionRegistry modelVersions;
+    private final ApplicationEventPublisher events;
 
-    JobStore(JdbcClient jdbc, ModelVersionRegistry modelVersions) {
+    JobStore(JdbcClient jdbc, ModelVersionRegistry modelVersions, ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.modelVersions = modelVersions;
+        this.events = events;
     }
 
     /** The outcome of accepting one upload. {@code job} is present when a worker must score it. */
@@ -199,20 +203,26 @@ public class JobStore {
                 .param("ids", jobIds.toArray(UUID[]::new)).query(UUID.class).list();
     }
 
-    /** Stores the predictions and closes the jobs in one transaction. Idempotent. */
+    /**
+     * Stores the predictions and closes the jobs in one transaction. Idempotent. Each prediction
+     * stored for the first time publishes a {@link PredictionCompleted} inside the transaction.
+     */
     @Transactional
     public void complete(List<JobResult> results, String owner, boolean retainInputs) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         for (JobResult result : results) {
             NewPrediction p = result.prediction();
-            long versionId = modelVersions.find(p.modelId(), p.modelVersion()).orElseThrow().id();
-            jdbc.sql("""
+            ModelVersionRegistry.ModelVersionRow version = modelVersions.find(p.modelId(), p.modelVersion())
+                    .orElseThrow();
+            long versionId = version.id();
+            Optional<UUID> stored = jdbc.sql("""
                             INSERT INTO prediction (id, image_id, model_version_id, predicted_class, p_cvx0, p_cvx1,
                                 p_cvx2, p_cvx3, score_cvx03vs12, score_cvx0vs3, score_cvx1vs2, confidence, fold_spread,
                                 decode_ms, wait_ms, inference_ms, created_at)
                             VALUES (:id, :imageId, :versionId, :cls, :p0, :p1, :p2, :p3, :s1, :s2, :s3, :confidence,
                                 :spread, :decodeMs, :waitMs, :inferenceMs, :now)
-                            ON CONFLICT (image_id, model_version_id) DO NOTHING""")
+                            ON CONFLICT (image_id, model_version_id) DO NOTHING
+                            RETURNING id""")
                     .param("id", UUID.randomUUID())
                     .param("imageId", result.imageId())
                     .param("versionId", versionId)
@@ -230,7 +240,12 @@ public class JobStore {
                     .param("waitMs", p.waitMillis())
                     .param("inferenceMs", p.inferenceMillis())
                     .param("now", Timestamp.from(now))
-                    .update();
+                    .query(UUID.class)
+                    .optional();
+            stored.ifPresent(predictionId -> events.publishEvent(new PredictionCompleted(predictionId,
+                    result.imageId(), p.modelId(), p.modelVersion(), p.predictedClass(),
+                    Collections.unmodifiableMap(PredictionView.byClass(p.probabilities())), p.confidence(),
+                    PredictionView.noticeFor(version), now)));
             jdbc.sql("""
                             UPDATE inference_job SET status = 'DONE', finished_at = :now, owner = NULL, finished_by = :owner,
                                 input = CASE WHEN :retain THEN input END
@@ -243,21 +258,36 @@ public class JobStore {
 
     /**
      * Records a failed attempt: the job goes back to the queue after {@code retryDelay}, or is
-     * marked failed for good once it has used its attempts. Returns the job's new status.
+     * marked failed for good once it has used its attempts (publishing a {@link PredictionFailed}
+     * inside the transaction). Returns the job's new status.
      */
     @Transactional
     public JobStatus fail(UUID jobId, String owner, String reason, int maxAttempts, Duration retryDelay) {
-        return jdbc.sql("""
+        record Failed(JobStatus status, UUID imageId, long versionId, int attempts, Instant finishedAt) {
+        }
+        Optional<Failed> updated = jdbc.sql("""
                         UPDATE inference_job SET attempts = attempts + 1, owner = NULL, failure_reason = :reason,
                             status = CASE WHEN attempts + 1 >= :max THEN 'FAILED' ELSE 'QUEUED' END,
                             finished_at = CASE WHEN attempts + 1 >= :max THEN now() END,
                             lease_until = now() + make_interval(secs => :delay)
                         WHERE id = :id AND owner = :owner AND status IN ('QUEUED', 'RUNNING')
-                        RETURNING status""")
+                        RETURNING status, image_id, model_version_id, attempts, finished_at""")
                 .param("reason", reason).param("max", maxAttempts)
                 .param("delay", seconds(retryDelay)).param("id", jobId).param("owner", owner)
-                .query(String.class).optional().map(JobStatus::valueOf)
-                .orElseGet(() -> status(jobId).orElse(JobStatus.FAILED));
+                .query((rs, n) -> new Failed(JobStatus.valueOf(rs.getString("status")),
+                        rs.getObject("image_id", UUID.class), rs.getLong("model_version_id"), rs.getInt("attempts"),
+                        rs.getTimestamp("finished_at") == null ? null : rs.getTimestamp("finished_at").toInstant()))
+                .optional();
+        if (updated.isEmpty()) {
+            return status(jobId).orElse(JobStatus.FAILED);
+        }
+        Failed failed = updated.get();
+        if (failed.status() == JobStatus.FAILED) {
+            ModelVersionRegistry.ModelVersionRow version = modelVersions.byId(failed.versionId());
+            events.publishEvent(new PredictionFailed(jobId, failed.imageId(), version.modelId(), version.version(),
+                    failed.attempts(), reason, failed.finishedAt()));
+        }
+        return failed.status();
     }
 
     private Optional<JobStatus> status(UUID jobId) {

@@ -75,7 +75,7 @@ public record PredictionView(
         return model.trained() ? model.notice() : UNTRAINED_NOTICE;
     }
 
-    private static Map<String, Double> byClass(double[] values) {
+    static Map<String, Double> byClass(double[] values) {
         Map<String, Double> map = new LinkedHashMap<>();
         for (ChestClass c : ChestClass.values()) {
             map.put(c.code(), values[c.index()]);

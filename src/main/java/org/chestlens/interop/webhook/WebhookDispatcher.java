@@ -1,0 +1,197 @@
+package org.chestlens.interop.webhook;
+
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.random.RandomGenerator;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.stereotype.Component;
+
+/**
+ * The read side of the outbox: one thread per replica claims due deliveries (FOR UPDATE SKIP
+ * LOCKED, so replicas share the work), POSTs each claimed batch concurrently with a timeout, logs
+ * every attempt and schedules retries with exponential backoff and jitter. It wakes on new
+ * events (after their commit) and otherwise polls, which finds retries that fell due and the events
+ * of replicas that died before sending them. Delivery is at least once: a receiver deduplicates by
+ * {@code webhook-id}.
+ */
+@Component
+class WebhookDispatcher implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
+    private static final int MAX_ERROR_LENGTH = 300;
+
+    private final WebhookStore store;
+    private final WebhookProperties properties;
+    private final HttpClient http;
+    /** Unique per process, so a restarted replica never mistakes a dead process's lease for its own. */
+    private final String owner = hostName() + "/" + ProcessHandle.current().pid();
+    private final Semaphore wakeups = new Semaphore(0);
+    private volatile boolean running;
+    private Thread thread;
+
+    WebhookDispatcher(WebhookStore store, WebhookProperties properties) {
+        this.store = store;
+        this.properties = properties;
+        this.http = HttpClient.newBuilder()
+                .connectTimeout(properties.timeout())
+                .followRedirects(HttpClient.Redirect.NEVER) // a redirect is not an acknowledgement
+                .version(HttpClient.Version.HTTP_1_1)
+                .build();
+    }
+
+    /** Called after a commit that wrote deliveries: look for due work now instead of at the next poll. */
+    void wake() {
+        wakeups.release();
+    }
+
+    @Override
+    public void start() {
+        if (!properties.dispatch()) {
+            log.info("Webhook dispatch is off on this replica (chestlens.webhooks.dispatch=false)");
+            return;
+        }
+        running = true;
+        thread = new Thread(this::loop, "webhook-dispatcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        wakeups.release();
+        if (thread != null) {
+            try {
+                thread.join(properties.timeout().plusSeconds(1).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    private void loop() {
+        while (running) {
+            try {
+                int claimed = dispatchDue();
+                if (claimed < properties.batchSize()
+                        && wakeups.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS)) {
+                    wakeups.drainPermits(); // several commits, one look
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // The database is unreachable, most likely: the outbox keeps everything, try again later.
+                log.warn("Webhook dispatch round failed: {}", e.toString());
+                try {
+                    Thread.sleep(properties.pollInterval().toMillis());
+                } catch (InterruptedException stop) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Claims one batch of due deliveries, sends them, records the outcomes; returns how many were claimed. */
+    int dispatchDue() {
+        List<WebhookStore.Claimed> batch = store.claim(owner, properties.lease(), properties.batchSize());
+        List<CompletableFuture<WebhookStore.Outcome>> sent = batch.stream().map(this::send).toList();
+        for (int i = 0; i < batch.size(); i++) {
+            WebhookStore.Claimed claimed = batch.get(i);
+            WebhookStore.Outcome outcome = sent.get(i).join();
+            Duration retryIn = backoff(claimed.attempt(), properties.backoffBase(), properties.backoffMax(),
+                    ThreadLocalRandom.current());
+            store.record(claimed, owner, outcome, properties.maxAttempts(), retryIn);
+            if (outcome.delivered()) {
+                log.debug("Webhook delivery {} (event {}) delivered on attempt {}", claimed.deliveryId(),
+                        claimed.eventId(), claimed.attempt());
+            } else {
+                // Ids only: the URL may carry a token, the secret never appears in a log.
+                log.warn("Webhook delivery {} to subscription {} failed on attempt {} of {}: {}{}",
+                        claimed.deliveryId(), claimed.subscriptionId(), claimed.attempt(), properties.maxAttempts(),
+                        outcome.error(), claimed.attempt() >= properties.maxAttempts() ? "; giving up" : "");
+            }
+        }
+        return batch.size();
+    }
+
+    private CompletableFuture<WebhookStore.Outcome> send(WebhookStore.Claimed claimed) {
+        Instant attemptedAt = Instant.now();
+        long start = System.nanoTime();
+        HttpRequest request;
+        try {
+            long timestamp = attemptedAt.getEpochSecond();
+            String messageId = claimed.eventId().toString();
+            request = HttpRequest.newBuilder(URI.create(claimed.url()))
+                    .timeout(properties.timeout())
+                    .header("Content-Type", "application/json")
+                    .header("User-Agent", "chestlens-webhooks")
+                    .header("webhook-id", messageId)
+                    .header("webhook-timestamp", Long.toString(timestamp))
+                    .header("webhook-signature", claimed.secret().sign(messageId, timestamp, claimed.payload()))
+                    .POST(HttpRequest.BodyPublishers.ofString(claimed.payload(), StandardCharsets.UTF_8))
+                    .build();
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(new WebhookStore.Outcome(null, describe(e),
+                    elapsedMillis(start), attemptedAt));
+        }
+        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .handle((response, failure) -> {
+                    double millis = elapsedMillis(start);
+                    if (failure != null) {
+                        return new WebhookStore.Outcome(null, describe(failure), millis, attemptedAt);
+                    }
+                    int status = response.statusCode();
+                    return new WebhookStore.Outcome(status, status >= 200 && status < 300 ? null : "HTTP " + status,
+                            millis, attemptedAt);
+                });
+    }
+
+    /**
+     * Exponential backoff with jitter: {@code base * 2^(attempt-1)}, capped at {@code max}, of which
+     * up to half is taken off at random.
+     */
+    static Duration backoff(int attempt, Duration base, Duration max, RandomGenerator random) {
+        double full = Math.min(max.toMillis(), base.toMillis() * Math.pow(2, Math.max(0, attempt - 1)));
+        return Duration.ofMillis(Math.round(full * (0.5 + 0.5 * random.nextDouble())));
+    }
+
+    private static String describe(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        String text = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        return text.length() > MAX_ERROR_LENGTH ? text.substring(0, MAX_ERROR_LENGTH) : text;
+    }
+
+    private static double elapsedMillis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1e6;
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "unknown-host";
+        }
+    }
+}
