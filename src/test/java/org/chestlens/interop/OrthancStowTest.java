@@ -95,6 +95,9 @@ class OrthancStowTest {
         config.put("DicomServerEnabled", false);
         config.put("DicomPort", freePort());
         config.put("HttpTimeout", 120);
+        // Orthanc closes an idle kept-alive connection after about a second; the JDK client would then
+        // send the next POST into a closed connection (and never retries a POST). One request per connection.
+        config.put("KeepAlive", false);
         config.put("Plugins", List.of(plugin.toString()));
         config.put("DicomWeb", Map.of("Enable", true, "Servers", Map.of(SERVER_NAME, server)));
         Path configFile = workDir.resolve("orthanc.json");
