@@ -7,6 +7,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
 import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
 import org.springframework.web.client.RestClient;
@@ -28,6 +29,9 @@ public final class ApiClient {
     /** With the given credential headers (none: an empty {@link HttpHeaders}). */
     public ApiClient(int port, HttpHeaders credentials) {
         this.http = RestClient.builder()
+                // The JDK client: Apache HttpClient 5 (on the test class path through a dependency) would
+                // silently retry a 429 or 503 after its Retry-After, hiding exactly what tests check.
+                .requestFactory(new JdkClientHttpRequestFactory())
                 .baseUrl("http://localhost:" + port)
                 .defaultHeaders(h -> h.addAll(credentials))
                 .defaultStatusHandler(HttpStatusCode::isError, (request, response) -> {
