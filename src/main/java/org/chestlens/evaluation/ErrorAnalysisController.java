@@ -10,6 +10,7 @@ import jakarta.validation.constraints.Min;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.security.RequiresRole;
@@ -38,6 +39,7 @@ class ErrorAnalysisController {
 
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.fit")
     @PostMapping
+    @ApiResponse(responseCode = "201", description = "Fitted and stored; Location names the run")
     @Operation(summary = "Fit and store an error-analysis tree", description = "One shallow tree (Azure ML's "
             + "defaults: depth 3, at least 20 cases per leaf, at most 31 leaves) that predicts 'the model was wrong' "
             + "over the cohort's labelled predictions, with each node's condition, size, errors, error rate and error "

@@ -83,8 +83,8 @@ class EvaluationService {
         return new EvaluationReport(cohort, labelled.size(), model, readers, agreement, comparison);
     }
 
-    private static Double finiteOrNull(double value) {
-        return Double.isFinite(value) ? value : null;
+    private static Double finiteOrNull(Double value) {
+        return value != null && Double.isFinite(value) ? value : null;
     }
 
     private Map<String, Map<UUID, Integer>> readerLabels(java.util.Set<UUID> images) {

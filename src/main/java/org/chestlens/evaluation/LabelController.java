@@ -12,6 +12,7 @@ import jakarta.validation.constraints.Pattern;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.PredictionStore;
@@ -64,6 +65,8 @@ class LabelController {
     @PutMapping("/images/{imageId}/labels/reference")
     @Operation(summary = "Set the image's reference label", description = "201 when new, 200 when it replaced a "
             + "value (kept in the history)")
+    @ApiResponse(responseCode = "201", description = "A new label")
+    @ApiResponse(responseCode = "200", description = "Replaced an earlier value, which stays in the history")
     ResponseEntity<ImageLabels> putReference(@PathVariable UUID imageId, @Valid @RequestBody LabelInput label) {
         return put(imageId, null, label);
     }
@@ -72,6 +75,8 @@ class LabelController {
     @PutMapping("/images/{imageId}/labels/readers/{readerId}")
     @Operation(summary = "Set one reader's label for the image", description = "201 when new, 200 when the reader "
             + "relabelled the image (the previous value is kept in the history)")
+    @ApiResponse(responseCode = "201", description = "A new label")
+    @ApiResponse(responseCode = "200", description = "Replaced an earlier value, which stays in the history")
     ResponseEntity<ImageLabels> putReader(@PathVariable UUID imageId,
                                           @PathVariable @Pattern(regexp = LabelStore.READER_ID) String readerId,
                                           @Valid @RequestBody LabelInput label) {

@@ -41,7 +41,8 @@ final class Metrics {
     record Interval(double low, double high) {
     }
 
-    record SubTaskResult(String subTask, int n, int skippedUndefined, double accuracy, Interval accuracyInterval,
+    /** {@code accuracy} is null when no case falls into the sub-task (JSON has no NaN). */
+    record SubTaskResult(String subTask, int n, int skippedUndefined, Double accuracy, Interval accuracyInterval,
                          Double auroc, Interval aurocInterval, Double sensitivity, Double specificity) {
     }
 
@@ -196,7 +197,7 @@ final class Metrics {
 
         SubTaskResult result(double[] unitWeight, double[] accuracyResampled, double[] aurocResampled) {
             if (members.length == 0) {
-                return new SubTaskResult(task.name(), 0, skipped, Double.NaN, null, null, null, null, null);
+                return new SubTaskResult(task.name(), 0, skipped, null, null, null, null, null, null);
             }
             Double auroc = auroc(members, score, positive, unitWeight);
             return new SubTaskResult(task.name(), members.length, skipped, weightedMean(members, correct, unitWeight),

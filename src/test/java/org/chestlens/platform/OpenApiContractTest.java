@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -47,5 +49,30 @@ class OpenApiContractTest {
                     + actualFile + "). If the change is intended, regenerate the contract with "
                     + "./mvnw test -Dtest=OpenApiContractTest -Dchestlens.openapi.write=true");
         }
+    }
+
+    /** Every answer with a body, and every JSON request body, shows a real example (see ContractExamples). */
+    @Test
+    void everyOperationHasExamples() throws IOException {
+        JsonNode contract = new ObjectMapper(new YAMLFactory()).readTree(CONTRACT.toFile());
+        List<String> missing = new ArrayList<>();
+        contract.path("paths").properties().forEach(path -> path.getValue().properties().forEach(op -> {
+            String name = op.getKey().toUpperCase() + " " + path.getKey();
+            op.getValue().path("requestBody").path("content").properties().forEach(type -> {
+                if (type.getKey().contains("json") && !type.getValue().has("example")) {
+                    missing.add(name + " request " + type.getKey());
+                }
+            });
+            op.getValue().path("responses").properties().forEach(response -> {
+                if (response.getKey().startsWith("2")) {
+                    response.getValue().path("content").properties().forEach(type -> {
+                        if (!type.getValue().has("example")) {
+                            missing.add(name + " " + response.getKey() + " " + type.getKey());
+                        }
+                    });
+                }
+            });
+        }));
+        assertThat(missing).as("operations without examples (run openapi/capture_examples.py)").isEmpty();
     }
 }

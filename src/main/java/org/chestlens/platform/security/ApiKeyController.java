@@ -75,6 +75,8 @@ class ApiKeyController {
     }
 
     @Operation(summary = "Create an API key (shown once)")
+    @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "201",
+            description = "Created; the key itself is in this answer only")
     @PostMapping
     @RequiresRole(value = Role.ADMIN, action = "api-key.create")
     ResponseEntity<CreatedView> create(@Valid @RequestBody CreateRequest request, Authentication admin) {

@@ -19,6 +19,7 @@ class AuditTrail {
      * @param resource    the request path (our ids only; the query string is not kept)
      * @param resourceIds path variables and the ids the endpoint named ({@link AuditedResources})
      */
+    @io.swagger.v3.oas.annotations.media.Schema(name = "AuditEvent")
     record Event(long id, Instant occurredAt, String actor, String actorKind, String action, String httpMethod,
                  String resource, List<String> resourceIds, String remoteAddress, Integer status, String outcome) {
     }
