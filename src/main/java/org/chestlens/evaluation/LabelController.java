@@ -16,6 +16,7 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.PredictionStore;
+import org.chestlens.platform.security.AuditedResources;
 import org.chestlens.platform.security.RequiresRole;
 import org.chestlens.platform.security.Role;
 import org.springframework.http.HttpStatus;
@@ -149,6 +150,8 @@ class LabelController {
         }
         List<Boolean> replaced = labels.write(pending.stream()
                 .map(p -> new LabelStore.Write(resolved.get(p.image()), p.reader(), p.value())).toList());
+        // The audit trail names each labelled image (up to AuditedResources' cap), not just the request.
+        resolved.values().stream().distinct().forEach(AuditedResources::add);
         return new BatchResult(replaced.size(), (int) replaced.stream().filter(r -> r).count());
     }
 

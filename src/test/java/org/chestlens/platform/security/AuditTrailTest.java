@@ -60,6 +60,8 @@ class AuditTrailTest {
         assertThat(clinician.putJson("/api/v1/images/" + imageId + "/labels/readers/" + doctor,
                 Map.of("label", 1)).status()).isIn(200, 201);
         assertThat(clinician.get("/api/v1/images/" + imageId + "/labels").status()).isEqualTo(200);
+        assertThat(clinician.postJson("/api/v1/labels", Map.of("labels", List.of(
+                Map.of("image", imageId, "reader", doctor, "label", 1)))).status()).isEqualTo(200);
         assertThat(readerOnly.putJson("/api/v1/images/" + imageId + "/labels/reference", Map.of("label", 2)).status())
                 .isEqualTo(403);
         assertThat(new ApiClient(port, new HttpHeaders()).get("/api/v1/images/" + imageId).status()).isEqualTo(401);
@@ -79,6 +81,7 @@ class AuditTrailTest {
                 doctor + " image.read 200 success",
                 doctor + " prediction.read 200 success", // named by the prediction's image id
                 doctor + " label.read 200 success",
+                doctor + " label.import 200 success", // a batch names each image it labelled
                 student + " label.write 403 denied",
                 "anonymous image.read 401 denied");
         assertThat(rows).anyMatch(row -> row.matches(doctor + " label\\.write 20[01] success"));
