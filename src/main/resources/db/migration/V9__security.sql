@@ -32,8 +32,10 @@ CREATE INDEX audit_event_occurred_at ON audit_event (occurred_at);
 CREATE INDEX audit_event_actor ON audit_event (actor, occurred_at);
 CREATE INDEX audit_event_resource_ids ON audit_event USING gin (resource_ids);
 
--- Append-only: the application's own role cannot rewrite history. Retention (deleting old rows) is an
--- operator's decision made with a role that may disable this trigger.
+-- Append-only for the application: UPDATE, DELETE and TRUNCATE are refused. A role that owns the table
+-- could still disable the trigger, so production runs migrations as an owner role (spring.flyway.user)
+-- and grants the application's role INSERT and SELECT only (README "Security"). Retention (deleting
+-- old rows) is the owner's decision.
 CREATE FUNCTION audit_event_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION 'audit_event is append-only (% refused)', TG_OP;

@@ -60,10 +60,11 @@ public final class TestSecurity {
         return token(subject, ISSUER, Instant.now().plusSeconds(3600), roles);
     }
 
+    /** @param expiresAt null for a token without {@code exp} (which the service must refuse) */
     public static String token(String subject, String issuer, Instant expiresAt, Role... roles) {
         try {
             JWTClaimsSet claims = new JWTClaimsSet.Builder().issuer(issuer).subject(subject)
-                    .issueTime(new Date()).expirationTime(Date.from(expiresAt))
+                    .issueTime(new Date()).expirationTime(expiresAt == null ? null : Date.from(expiresAt))
                     .claim("roles", Arrays.stream(roles).map(Role::wireName).toList()).build();
             SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.RS256).keyID(KEY_PAIR.getKeyID()).build(),
                     claims);

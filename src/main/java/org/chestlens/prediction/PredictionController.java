@@ -37,7 +37,9 @@ class PredictionController {
     @GetMapping("/images/{id}")
     @Operation(summary = "An uploaded image's metadata and its predictions")
     ImageView image(@PathVariable UUID id) {
-        return store.image(id).orElseThrow(() -> ApiProblem.notFound("Image", id));
+        ImageView image = store.image(id).orElseThrow(() -> ApiProblem.notFound("Image", id));
+        image.predictions().forEach(p -> AuditedResources.add(p.id()));
+        return image;
     }
 
     @RequiresRole(value = Role.READER, action = "prediction.read")

@@ -52,6 +52,8 @@ class ApiKeys implements AuthenticationProvider {
     record Created(Key key, String secret) {
     }
 
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiKeys.class);
+
     private final JdbcTemplate jdbc;
 
     ApiKeys(JdbcTemplate jdbc) {
@@ -86,6 +88,8 @@ class ApiKeys implements AuthenticationProvider {
                     + "VALUES (?, ?, ?, ?, ?::text[], ?)", UUID.randomUUID(), name, hash, displayPrefix(secret),
                     roleArray(roles), createdBy);
         } else if (!Arrays.equals(stored.get(0), hash)) {
+            log.warn("API key '{}' replaced from configuration (rotation): the new secret is in force, an earlier "
+                    + "revocation of this name is lifted", name);
             jdbc.update("UPDATE api_key SET key_hash = ?, key_prefix = ?, roles = ?::text[], revoked_at = NULL, "
                     + "revoked_by = NULL WHERE name = ?", hash, displayPrefix(secret), roleArray(roles), name);
         } else {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -13,6 +14,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 
 /**
  * Writes one audit row for every API request, allowed or not, once its status is known. It wraps the
@@ -33,8 +35,9 @@ final class AuditFilter extends OncePerRequestFilter {
         this.policies = policies;
     }
 
+    /** On the decoded path, as Spring MVC routes it: /%61pi/... is /api/... too. */
     static boolean isApi(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
+        String path = UrlPathHelper.defaultInstance.getPathWithinApplication(request);
         return path.startsWith("/api/") || path.startsWith("/dicomweb/");
     }
 
@@ -55,20 +58,30 @@ final class AuditFilter extends OncePerRequestFilter {
         }
     }
 
+    private static boolean isUuid(String value) {
+        try {
+            UUID.fromString(value);
+            return value.length() == 36;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
     private void record(HttpServletRequest request, int status) {
         try {
             Optional<EndpointPolicies.Match> match = policies.match(request);
+            // Our own ids only (UUIDs): a DICOM Study Instance UID in a STOW-RS path stays out of the trail.
             LinkedHashSet<String> ids = new LinkedHashSet<>();
-            match.ifPresent(m -> ids.addAll(m.pathVariables().values()));
+            match.ifPresent(m -> m.pathVariables().values().stream().filter(AuditFilter::isUuid).forEach(ids::add));
             Object named = request.getAttribute(AuditedResources.ATTRIBUTE);
             if (named instanceof List<?> list) {
                 list.forEach(id -> ids.add(id.toString()));
             }
             Caller caller = request.getAttribute(CALLER) instanceof Caller known ? known : Caller.ANONYMOUS;
-            String path = request.getRequestURI().substring(request.getContextPath().length());
+            // The endpoint's template, not the path the caller typed: ids go to resource_ids, nothing else.
+            String resource = match.map(EndpointPolicies.Match::pattern).orElse("(no such endpoint)");
             trail.record(caller, match.map(EndpointPolicies.Match::action).orElse("unknown-endpoint"),
-                    request.getMethod(), path.length() > 500 ? path.substring(0, 500) : path, new ArrayList<>(ids),
-                    request.getRemoteAddr(), status);
+                    request.getMethod(), resource, new ArrayList<>(ids), request.getRemoteAddr(), status);
         } catch (RuntimeException e) {
             // The answer is already on its way; losing the row must be visible to operators.
             log.error("Audit row could not be written for {} {} (status {})", request.getMethod(),

@@ -55,6 +55,9 @@ class EndpointPolicies implements SmartInitializingSingleton {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         PathContainer container = PathContainer.parsePath(path);
         RequestMethod method = RequestMethod.resolve(request.getMethod());
+        if (method == RequestMethod.HEAD) {
+            method = RequestMethod.GET; // Spring MVC answers HEAD with the GET handler: the same roles apply
+        }
         // The most specific pattern wins (/error-analyses/features over /error-analyses/{id}); handlers
         // that share it (one per accepted content type) pool their roles.
         Entry best = null;

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.function.Supplier;
 
 import jakarta.servlet.http.HttpServletRequest;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -29,7 +30,9 @@ import org.springframework.security.oauth2.core.OAuth2TokenValidator;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.security.oauth2.jwt.JwtClaimNames;
 import org.springframework.security.oauth2.jwt.JwtClaimValidator;
-import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
+import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
+import org.springframework.security.oauth2.jwt.JwtTypeValidator;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.web.AuthenticationEntryPoint;
@@ -163,9 +166,25 @@ class SecurityConfiguration {
         } else {
             decoder = NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(); // discovered on first use
         }
+        if (!SecurityProperties.Jwt.present(settings.issuerUri())) {
+            // A key set may be shared by many tenants or applications (Entra's common keys): the issuer
+            // is what says the token was minted for our realm.
+            throw new IllegalStateException("chestlens.security.jwt.issuer-uri is required with jwk-set-uri or "
+                    + "public-key: tokens must name the hospital's identity provider as their issuer");
+        }
         List<OAuth2TokenValidator<Jwt>> validators = new ArrayList<>();
-        validators.add(SecurityProperties.Jwt.present(settings.issuerUri())
-                ? JwtValidators.createDefaultWithIssuer(settings.issuerUri()) : JwtValidators.createDefault());
+        JwtTimestampValidator timestamps = new JwtTimestampValidator();
+        timestamps.setAllowEmptyExpiryClaim(false); // a token without exp would never expire
+        validators.add(timestamps);
+        validators.add(new JwtIssuerValidator(settings.issuerUri()));
+        JwtTypeValidator type = new JwtTypeValidator("JWT", "at+jwt"); // RFC 9068 access tokens too
+        type.setAllowEmpty(true);
+        validators.add(type);
+        if (!SecurityProperties.Jwt.present(settings.audience())) {
+            LoggerFactory.getLogger(SecurityConfiguration.class).warn("chestlens.security.jwt.audience is not set: any "
+                    + "token of the issuer is accepted, also one minted for another application (with its roles). Set "
+                    + "it to chestlens' client id at the identity provider, and consider a role-prefix.");
+        }
         if (SecurityProperties.Jwt.present(settings.audience())) {
             validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
                     audience -> audience != null && audience.contains(settings.audience())));

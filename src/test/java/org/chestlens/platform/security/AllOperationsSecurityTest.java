@@ -67,6 +67,16 @@ class AllOperationsSecurityTest {
                 Answer allowed = send(anonymous, operation, path, TestSecurity.roles(role));
                 assertThat(allowed.status()).as(operation + " with role " + role).isNotIn(401, 403);
             }
+            if (operation.method() == HttpMethod.GET) {
+                // HEAD runs the GET handler: it must demand the same roles.
+                assertThat(send(anonymous, new Operation(HttpMethod.HEAD, operation.path(), null, operation.roles()),
+                        path, new HttpHeaders()).status()).as("HEAD " + path).isEqualTo(401);
+                if (!others.isEmpty()) {
+                    assertThat(send(anonymous, new Operation(HttpMethod.HEAD, operation.path(), null, operation.roles()),
+                            path, TestSecurity.roles(others.toArray(Role[]::new))).status()).as("HEAD " + path)
+                            .isEqualTo(403);
+                }
+            }
             checked.add(operation.toString());
         }
         System.out.println("Checked " + checked.size() + " operations: " + checked);

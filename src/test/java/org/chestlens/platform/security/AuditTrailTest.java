@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +44,7 @@ class AuditTrailTest {
     JdbcClient jdbc;
 
     @Test
-    void eachAccessIsAuditedWithoutPatientIdentity() throws IOException {
+    void eachAccessIsAuditedWithoutPatientIdentity() throws IOException, InterruptedException {
         String doctor = "dr-" + UUID.randomUUID().toString().substring(0, 8);
         String student = "student-" + UUID.randomUUID().toString().substring(0, 8);
         ApiClient clinician = new ApiClient(port, TestSecurity.bearer(
@@ -65,6 +69,12 @@ class AuditTrailTest {
         assertThat(readerOnly.putJson("/api/v1/images/" + imageId + "/labels/reference", Map.of("label", 2)).status())
                 .isEqualTo(403);
         assertThat(new ApiClient(port, new HttpHeaders()).get("/api/v1/images/" + imageId).status()).isEqualTo(401);
+        // A percent-encoded path reaches the same endpoint, and the same trail.
+        HttpResponse<String> encoded = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://localhost:" + port + "/%61pi/v1/images/" + imageId))
+                .header("Authorization", "Bearer " + TestSecurity.token(doctor, Role.READER)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(encoded.statusCode()).isEqualTo(200);
 
         Answer trail = new ApiClient(port, TestSecurity.roles(Role.ADMIN))
                 .get("/api/v1/audit-events?resourceId=" + imageId + "&limit=1000");
@@ -85,6 +95,8 @@ class AuditTrailTest {
                 student + " label.write 403 denied",
                 "anonymous image.read 401 denied");
         assertThat(rows).anyMatch(row -> row.matches(doctor + " label\\.write 20[01] success"));
+        assertThat(rows).filteredOn((doctor + " image.read 200 success")::equals).as("plain and percent-encoded reads")
+                .hasSize(2);
 
         Answer byActor = new ApiClient(port, TestSecurity.roles(Role.ADMIN))
                 .get("/api/v1/audit-events?actor=" + doctor + "&action=prediction.read");

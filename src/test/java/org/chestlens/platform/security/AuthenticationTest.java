@@ -41,7 +41,8 @@ class AuthenticationTest {
                 Role.READER);
         String valid = TestSecurity.token("alice", Role.READER);
         String tampered = valid.substring(0, valid.lastIndexOf('.') + 1) + "AAAA" + valid.substring(valid.lastIndexOf('.') + 5);
-        for (String token : List.of(expired, otherIssuer, tampered, "not-a-jwt")) {
+        String neverExpires = TestSecurity.token("alice", TestSecurity.ISSUER, null, Role.READER);
+        for (String token : List.of(expired, otherIssuer, tampered, neverExpires, "not-a-jwt")) {
             Answer answer = as(TestSecurity.bearer(token)).get("/api/v1/predictions?limit=1");
             assertThat(answer.status()).as(token).isEqualTo(401);
             assertThat(answer.contentType()).startsWith("application/problem+json");
@@ -107,6 +108,9 @@ class AuthenticationTest {
         assertThat(anonymous.get("/actuator/metrics").status()).isEqualTo(401);
         assertThat(as(TestSecurity.roles(Role.READER)).get("/actuator/metrics").status()).isEqualTo(403);
         assertThat(as(TestSecurity.roles(Role.ADMIN)).get("/actuator/metrics").status()).isEqualTo(200);
+        // Health details only for admins.
+        assertThat(anonymous.get("/actuator/health").body().has("components")).isFalse();
+        assertThat(as(TestSecurity.roles(Role.ADMIN)).get("/actuator/health").body().has("components")).isTrue();
         // Unknown API paths: 401 for strangers, 404 for callers.
         assertThat(anonymous.get("/api/v1/nothing-here").status()).isEqualTo(401);
         assertThat(as(TestSecurity.roles(Role.READER)).get("/api/v1/nothing-here").status()).isEqualTo(404);
