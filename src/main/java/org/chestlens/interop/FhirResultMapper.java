@@ -77,6 +77,7 @@ final class FhirResultMapper {
      */
     static final String CLASS_SYSTEM = "urn:chestlens:fhir:CodeSystem:chest-class-probability";
     static final String SUBTASK_SYSTEM = "urn:chestlens:fhir:CodeSystem:innereye-subtask-score";
+    static final String RANK_SYSTEM = "urn:chestlens:fhir:CodeSystem:model-class-rank";
     static final String MODEL_IDENTIFIER_SYSTEM = "urn:chestlens:fhir:model-id";
 
     /** InnerEye's sub-tasks (INNEREYE.md §1): code, what a score is the probability of. */
@@ -208,7 +209,10 @@ final class FhirResultMapper {
                 .setText("Model probability of " + c.code() + " (" + c.description() + ")"));
         o.setValue(probability(probability));
         String meaning = predicted ? "the model's most likely class" : "not the model's most likely class";
-        o.addInterpretation(interpretation(predicted, meaning));
+        // Not POS/NEG: "normal" being most likely is no positive finding, and a COVID-19 class at p=0.45
+        // that is not the top class must not read as a negative COVID-19 result in an EHR.
+        o.addInterpretation(new CodeableConcept(new Coding(RANK_SYSTEM, predicted ? "most-likely" : "not-most-likely",
+                predicted ? "Most likely class" : "Not the most likely class")).setText(meaning));
         o.setText(narrative("Model probability of " + c.code() + " (" + c.description() + "): "
                 + format(probability) + ", " + meaning + ". Preliminary AI output, not reviewed by a clinician."));
         return o;

@@ -155,12 +155,17 @@ public class JobStore {
     /**
      * Gives stored images the client's FHIR subject reference where they have none yet (an image
      * first uploaded without one, e.g. by a PACS router, then again by the EHR with it). A subject
-     * already stored is kept: the first upload that named one wins.
+     * already stored is never replaced.
+     *
+     * @return the images stored with another subject: a radiograph belongs to one patient, so the
+     *         caller refuses the request rather than let a result name the wrong one
      */
     @Transactional
-    public void fillSubjectReference(List<UUID> imageIds, String subjectReference) {
+    public List<UUID> fillSubjectReference(List<UUID> imageIds, String subjectReference) {
         jdbc.sql("UPDATE image SET subject_reference = :subject WHERE id = ANY(:ids) AND subject_reference IS NULL")
                 .param("subject", subjectReference).param("ids", imageIds.toArray(UUID[]::new)).update();
+        return jdbc.sql("SELECT id FROM image WHERE id = ANY(:ids) AND subject_reference <> :subject")
+                .param("subject", subjectReference).param("ids", imageIds.toArray(UUID[]::new)).query(UUID.class).list();
     }
 
     /** The status of an image's job for this model version, if it has one. */

@@ -214,7 +214,7 @@ class FhirResultsTest {
         assertThat(output.getAll()).doesNotContain("Patient/1;drop");
     }
 
-    /** An absolute reference and a /_history version are FHIR references too; the first upload's subject wins. */
+    /** An absolute reference and a /_history version are FHIR references too; another subject later is a 409. */
     @Test
     void absoluteSubjectIsKeptAndTheFirstSubjectWins() throws Exception {
         ApiClient api = new ApiClient(port);
@@ -224,12 +224,14 @@ class FhirResultsTest {
         Bundle bundle = fhirBundle(api, first.predictionId());
         assertThat(report(bundle).getSubject().getReference()).isEqualTo(c.subject());
 
-        // The same bytes again with another subject: the stored image keeps its first subject.
+        // The same bytes again with another subject: refused (a radiograph has one patient), nothing changes.
         MultiValueMap<String, Object> body = new LinkedMultiValueMap<>();
         body.add("file", ApiClient.filePart(first.bytes(), "again.png", MediaType.IMAGE_PNG));
         body.add("subject", "Patient/someone-else");
         Answer again = api.post("/api/v1/images", body);
-        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.status()).isEqualTo(409);
+        assertThat(again.body().path("type").asString()).isEqualTo("urn:chestlens:problem:subject-conflict");
+        assertThat(again.body().toString()).doesNotContain("someone-else").doesNotContain("abs-");
         assertThat(report(fhirBundle(api, first.predictionId())).getSubject().getReference()).isEqualTo(c.subject());
     }
 
@@ -388,8 +390,10 @@ class FhirResultsTest {
             // Exactly the stored double, not a rounded copy.
             assertThat(o.getValueQuantity().getValue().doubleValue()).as(k.code())
                     .isEqualTo(p.path("probabilities").path(k.code()).asDouble());
+            assertThat(o.getInterpretationFirstRep().getCodingFirstRep().getSystem())
+                    .isEqualTo(FhirResultMapper.RANK_SYSTEM);
             assertThat(o.getInterpretationFirstRep().getCodingFirstRep().getCode())
-                    .isEqualTo(k == c.expected() ? "POS" : "NEG");
+                    .isEqualTo(k == c.expected() ? "most-likely" : "not-most-likely");
         }
         for (String task : List.of("CVX03vs12", "CVX0vs3", "CVX1vs2")) {
             double score = p.path("subTaskScores").path(task).asDouble();

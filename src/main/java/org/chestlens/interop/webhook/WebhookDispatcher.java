@@ -40,7 +40,9 @@ class WebhookDispatcher implements SmartLifecycle {
     private final WebhookProperties properties;
     private final HttpClient http;
     /** Unique per process, so a restarted replica never mistakes a dead process's lease for its own. */
-    private final String owner = hostName() + "/" + ProcessHandle.current().pid();
+    // Containers often share PID 1 and sometimes a host name: a random part keeps lease owners apart.
+    private final String owner = hostName() + "/" + ProcessHandle.current().pid() + "/"
+            + java.util.UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore wakeups = new Semaphore(0);
     private volatile boolean running;
     private Thread thread;
@@ -155,7 +157,10 @@ class WebhookDispatcher implements SmartLifecycle {
             return CompletableFuture.completedFuture(new WebhookStore.Outcome(null, describe(e),
                     elapsedMillis(start), attemptedAt));
         }
+        // The request timeout ends when the headers arrive; a receiver trickling its body must not hold
+        // this replica's whole dispatch round, so the whole exchange gets the timeout too.
         return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .orTimeout(properties.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
                 .handle((response, failure) -> {
                     double millis = elapsedMillis(start);
                     if (failure != null) {
