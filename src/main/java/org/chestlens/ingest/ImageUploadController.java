@@ -70,6 +70,8 @@ class ImageUploadController {
     @ApiResponse(responseCode = "202", description = "Stored and queued; poll each image's location")
     @ApiResponse(responseCode = "400", description = "Empty file, no file part, malformed request, invalid subject",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @ApiResponse(responseCode = "409", description = "An image is already stored with another 'subject'",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "413", description = "Upload over the configured size limit",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "415", description = "Neither PNG nor DICOM, or an unsupported DICOM transfer syntax",
