@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -142,6 +143,12 @@ class WebhookDispatcher implements SmartLifecycle {
         long start = System.nanoTime();
         HttpRequest request;
         try {
+            Optional<String> refusal = TargetPolicy.refusal(URI.create(claimed.url()).getHost(),
+                    properties.allowLoopback());
+            if (refusal.isPresent()) {
+                return CompletableFuture.completedFuture(new WebhookStore.Outcome(null,
+                        "not sent: the host now resolves to a " + refusal.get(), elapsedMillis(start), attemptedAt));
+            }
             long timestamp = attemptedAt.getEpochSecond();
             String messageId = claimed.eventId().toString();
             request = HttpRequest.newBuilder(URI.create(claimed.url()))

@@ -36,7 +36,8 @@ record WebhookProperties(
         @DefaultValue("10s") Duration backoffBase,
         @DefaultValue("1h") Duration backoffMax,
         @Min(1) @Max(256) @DefaultValue("16") int batchSize,
-        URI publicBaseUrl) {
+        URI publicBaseUrl,
+        @DefaultValue("false") boolean allowLoopback) {
 
     /**
      * A dispatcher's hold on a delivery while it sends it: after that the delivery is due again

@@ -22,9 +22,11 @@ class WebhookSubscriptions {
     static final int MAX_DELIVERIES = 200;
 
     private final WebhookStore store;
+    private final WebhookProperties properties;
 
-    WebhookSubscriptions(WebhookStore store) {
+    WebhookSubscriptions(WebhookStore store, WebhookProperties properties) {
         this.store = store;
+        this.properties = properties;
     }
 
     /** Creates the subscription; the answer is the only place its secret is ever shown. */
@@ -33,6 +35,9 @@ class WebhookSubscriptions {
             throw invalid("body", "A JSON body with at least \"url\" is required.");
         }
         URI url = validUrl(request.url());
+        TargetPolicy.refusal(url.getHost(), properties.allowLoopback()).ifPresent(refusal -> {
+            throw invalid("url", "The URL's host resolves to a " + refusal + ".");
+        });
         SigningSecret secret = request.secret() == null ? SigningSecret.generate()
                 : SigningSecret.parse(request.secret()).orElseThrow(() -> invalid("secret",
                         "The secret must be " + SigningSecret.requirement() + "."));

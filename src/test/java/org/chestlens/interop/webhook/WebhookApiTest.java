@@ -167,6 +167,8 @@ class WebhookApiTest {
         String secret = WebhookReceiver.newSecret();
         for (String body : List.of(
                 "{\"url\": \"ftp://engine.example/x\"}",
+                "{\"url\": \"http://169.254.169.254/latest/meta-data/\"}", // a cloud metadata service
+                "{\"url\": \"http://0.0.0.0:8080/\"}",
                 "{\"url\": \"/relative/path\"}",
                 "{\"url\": \"http://exa mple.com/\"}",
                 "{\"url\": \"https://user:password@engine.example/hook\"}",
