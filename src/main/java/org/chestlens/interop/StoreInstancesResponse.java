@@ -41,6 +41,7 @@ final class StoreInstancesResponse {
 
     private final List<Stored> stored = new ArrayList<>();
     private final List<Failed> failed = new ArrayList<>();
+    private boolean retryLater;
 
     void stored(Stored instance) {
         stored.add(instance);
@@ -58,8 +59,13 @@ final class StoreInstancesResponse {
         return List.copyOf(failed);
     }
 
-    boolean failedFor(int reason) {
-        return failed.stream().anyMatch(f -> f.reason() == reason);
+    /** An instance was refused because the service was busy (queue full, decoders busy), not for itself. */
+    void busy() {
+        retryLater = true;
+    }
+
+    boolean retryLater() {
+        return retryLater;
     }
 
     Map<String, Object> toDicomJson() {

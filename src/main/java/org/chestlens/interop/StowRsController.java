@@ -119,8 +119,9 @@ class StowRsController {
                 : response.stored().isEmpty() ? HttpStatus.CONFLICT : HttpStatus.ACCEPTED;
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(status)
                 .contentType(MediaType.parseMediaType(DICOM_JSON));
-        if (response.failedFor(StoreInstancesResponse.OUT_OF_RESOURCES)) {
-            // The instances refused for lack of room may succeed later; tell a retrying router when.
+        if (response.retryLater()) {
+            // Refused because the service was busy, not for the instance itself (an instance over the
+            // size limit is 0xA700 too, but retrying it cannot help): tell a retrying router when.
             answer.header(HttpHeaders.RETRY_AFTER, "10");
         }
         return answer.body(response.toDicomJson());

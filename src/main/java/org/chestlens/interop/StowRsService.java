@@ -94,6 +94,7 @@ class StowRsService {
                 skipped.transferTo(OutputStream.nullOutputStream());
             }
             response.failed(new StoreInstancesResponse.Failed(null, null, StoreInstancesResponse.OUT_OF_RESOURCES));
+            response.busy();
             return;
         }
         // Closing the part stream skips whatever of the part was not read.
@@ -135,6 +136,9 @@ class StowRsService {
         } catch (ApiProblem problem) {
             response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
                     failureReason(problem)));
+            if (problem.getStatusCode().value() == 429) {
+                response.busy(); // queue full or decoders busy: the same instance may succeed later
+            }
         } catch (RuntimeException unexpected) {
             log.error("STOW-RS part {} could not be stored", label, unexpected);
             response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
