@@ -109,10 +109,9 @@ class ErrorAnalysisService implements ReliabilityProvider {
                 .param("afterId", after == null ? null : after.id())
                 .query((rs, n) -> new KeysetCursor(rs.getTimestamp("created_at").toInstant(), rs.getObject("id", UUID.class)))
                 .list();
-        boolean more = rows.size() > limit;
-        List<KeysetCursor> page = more ? rows.subList(0, limit) : rows;
-        List<ErrorAnalysisView> items = page.stream().map(row -> find(row.id())).flatMap(Optional::stream).toList();
-        return new ErrorAnalysisPage(items, more ? page.get(page.size() - 1).encode() : null);
+        KeysetCursor.Slice<KeysetCursor> page = KeysetCursor.slice(rows, limit, row -> row);
+        return new ErrorAnalysisPage(page.items().stream().map(row -> find(row.id())).flatMap(Optional::stream).toList(),
+                page.nextCursor());
     }
 
     /** Makes the run the active one of its model version (and no other). */

@@ -3,7 +3,9 @@ package org.chestlens.platform;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
+import java.util.List;
 import java.util.UUID;
+import java.util.function.Function;
 
 import org.springframework.http.HttpStatus;
 
@@ -12,6 +14,18 @@ import org.springframework.http.HttpStatus;
  * unlike offsets, and opaque to clients, who pass back the {@code nextCursor} they were given.
  */
 public record KeysetCursor(Instant createdAt, UUID id) {
+
+    /** A page cut from rows fetched with {@code limit + 1}, and the cursor after its last row when more follow. */
+    public record Slice<T>(List<T> items, String nextCursor) {
+    }
+
+    public static <T> Slice<T> slice(List<T> rowsUpToLimitPlusOne, int limit, Function<T, KeysetCursor> position) {
+        if (rowsUpToLimitPlusOne.size() <= limit) {
+            return new Slice<>(rowsUpToLimitPlusOne, null);
+        }
+        List<T> page = rowsUpToLimitPlusOne.subList(0, limit);
+        return new Slice<>(page, position.apply(page.get(limit - 1)).encode());
+    }
 
     public String encode() {
         String raw = createdAt.getEpochSecond() + ":" + createdAt.getNano() + ":" + id;

@@ -149,11 +149,9 @@ public class PredictionStore {
         Sort newestFirst = Sort.by(Sort.Order.desc("createdAt"), Sort.Order.desc("id"));
         List<PredictionEntity> rows = predictions.findAll(spec, PageRequest.of(0, query.limit() + 1, newestFirst))
                 .getContent();
-        boolean more = rows.size() > query.limit();
-        List<PredictionEntity> page = more ? rows.subList(0, query.limit()) : rows;
-        String next = more ? new KeysetCursor(page.get(page.size() - 1).createdAt(), page.get(page.size() - 1).id()).encode()
-                : null;
-        return new PredictionPage(page.stream().map(this::view).toList(), next);
+        KeysetCursor.Slice<PredictionEntity> page = KeysetCursor.slice(rows, query.limit(),
+                row -> new KeysetCursor(row.createdAt(), row.id()));
+        return new PredictionPage(page.items().stream().map(this::view).toList(), page.nextCursor());
     }
 
     private List<ImageView.JobView> jobsOf(UUID imageId) {

@@ -10,14 +10,12 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
-import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
-import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A failure mode planted through the reference labels (the model is "wrong" on every wide image and
@@ -27,22 +25,12 @@ import tools.jackson.databind.json.JsonMapper;
 @ChestlensIntegrationTest
 class ErrorAnalysisApiTest {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-
     @LocalServerPort
     int port;
 
     private Answer send(HttpMethod method, String path, String body) {
-        RestClient http = RestClient.builder().baseUrl("http://localhost:" + port)
-                .defaultHeaders(h -> h.addAll(TestSecurity.allRoles()))
-                .defaultStatusHandler(status -> true, (request, response) -> { }).build();
-        var spec = http.method(method).uri(path);
-        if (body != null) {
-            spec = spec.contentType(MediaType.APPLICATION_JSON).body(body);
-        }
-        var response = spec.retrieve().toEntity(String.class);
-        return new Answer(response.getStatusCode().value(), response.getHeaders(),
-                response.getBody() == null ? JSON.missingNode() : JSON.readTree(response.getBody()));
+        return new ApiClient(port).send(method, path, new HttpHeaders(), body == null ? null : MediaType.APPLICATION_JSON,
+                body);
     }
 
     @Test

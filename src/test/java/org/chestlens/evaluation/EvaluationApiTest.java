@@ -12,11 +12,8 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
-import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.http.MediaType;
-import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -56,11 +53,7 @@ class EvaluationApiTest {
                     {"image": "%s", "reader": "shifted", "label": %d}""".formatted(
                     ids.get(i), reference[i], ids.get(i), reference[i], ids.get(i), shifted));
         }
-        RestClient http = RestClient.builder().baseUrl("http://localhost:" + port)
-                .defaultHeaders(h -> h.addAll(TestSecurity.allRoles()))
-                .defaultStatusHandler(status -> true, (request, response) -> { }).build();
-        assertThat(http.post().uri("/api/v1/labels").contentType(MediaType.APPLICATION_JSON)
-                .body(labels.append("]}").toString()).retrieve().toBodilessEntity().getStatusCode().value()).isEqualTo(200);
+        assertThat(api.postJson("/api/v1/labels", labels.append("]}").toString()).status()).isEqualTo(200);
 
         Answer answer = api.get("/api/v1/evaluations?modelId=" + MODEL + "&receivedFrom=" + start + "&bootstrap=200");
         assertThat(answer.status()).isEqualTo(200);

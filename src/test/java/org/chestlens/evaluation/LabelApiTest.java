@@ -10,17 +10,16 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
-import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.util.LinkedMultiValueMap;
 import org.springframework.util.MultiValueMap;
-import org.springframework.web.client.RestClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -36,15 +35,10 @@ class LabelApiTest {
     JdbcClient jdbc;
 
     ApiClient api;
-    RestClient http;
 
     @BeforeEach
     void clients() {
         api = new ApiClient(port);
-        http = RestClient.builder().baseUrl("http://localhost:" + port)
-                .defaultHeaders(h -> h.addAll(TestSecurity.allRoles()))
-                .defaultStatusHandler(status -> true, (request, response) -> { })
-                .build();
     }
 
     private String newImage(long seed) {
@@ -54,10 +48,7 @@ class LabelApiTest {
     }
 
     private Answer send(String method, String path, MediaType type, String body) {
-        var response = http.method(org.springframework.http.HttpMethod.valueOf(method)).uri(path)
-                .contentType(type).body(body).retrieve().toEntity(String.class);
-        JsonNode json = response.getBody() == null ? JSON.missingNode() : JSON.readTree(response.getBody());
-        return new Answer(response.getStatusCode().value(), response.getHeaders(), json);
+        return api.send(HttpMethod.valueOf(method), path, new HttpHeaders(), type, body);
     }
 
     private long storedLabels(String imageId) {

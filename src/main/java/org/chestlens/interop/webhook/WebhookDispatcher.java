@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
@@ -43,7 +44,7 @@ class WebhookDispatcher implements SmartLifecycle {
     /** Unique per process, so a restarted replica never mistakes a dead process's lease for its own. */
     // Containers often share PID 1 and sometimes a host name: a random part keeps lease owners apart.
     private final String owner = hostName() + "/" + ProcessHandle.current().pid() + "/"
-            + java.util.UUID.randomUUID().toString().substring(0, 8);
+            + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore wakeups = new Semaphore(0);
     private volatile boolean running;
     private Thread thread;
@@ -167,7 +168,7 @@ class WebhookDispatcher implements SmartLifecycle {
         // The request timeout ends when the headers arrive; a receiver trickling its body must not hold
         // this replica's whole dispatch round, so the whole exchange gets the timeout too.
         return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-                .orTimeout(properties.timeout().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
+                .orTimeout(properties.timeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle((response, failure) -> {
                     double millis = elapsedMillis(start);
                     if (failure != null) {

@@ -47,11 +47,9 @@ class WebhookSubscriptions {
     }
 
     WebhookPages.Subscriptions list(int limit, String cursor) {
-        List<WebhookSubscriptionView> rows = store.list(limit, KeysetCursor.decode(cursor));
-        boolean more = rows.size() > limit;
-        List<WebhookSubscriptionView> page = more ? rows.subList(0, limit) : rows;
-        WebhookSubscriptionView last = page.isEmpty() ? null : page.get(page.size() - 1);
-        return new WebhookPages.Subscriptions(page, more ? new KeysetCursor(last.createdAt(), last.id()).encode() : null);
+        KeysetCursor.Slice<WebhookSubscriptionView> page = KeysetCursor.slice(
+                store.list(limit, KeysetCursor.decode(cursor)), limit, s -> new KeysetCursor(s.createdAt(), s.id()));
+        return new WebhookPages.Subscriptions(page.items(), page.nextCursor());
     }
 
     WebhookSubscriptionView get(UUID id) {
@@ -74,11 +72,9 @@ class WebhookSubscriptions {
 
     WebhookPages.Deliveries deliveries(UUID id, int limit, String cursor) {
         get(id);
-        List<WebhookDeliveryView> rows = store.deliveries(id, limit, KeysetCursor.decode(cursor));
-        boolean more = rows.size() > limit;
-        List<WebhookDeliveryView> page = more ? rows.subList(0, limit) : rows;
-        WebhookDeliveryView last = page.isEmpty() ? null : page.get(page.size() - 1);
-        return new WebhookPages.Deliveries(page, more ? new KeysetCursor(last.createdAt(), last.id()).encode() : null);
+        KeysetCursor.Slice<WebhookDeliveryView> page = KeysetCursor.slice(
+                store.deliveries(id, limit, KeysetCursor.decode(cursor)), limit, d -> new KeysetCursor(d.createdAt(), d.id()));
+        return new WebhookPages.Deliveries(page.items(), page.nextCursor());
     }
 
     static URI validUrl(String url) {

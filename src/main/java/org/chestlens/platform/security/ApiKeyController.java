@@ -112,12 +112,9 @@ class ApiKeyController {
     @RequiresRole(value = Role.ADMIN, action = "api-key.list")
     Page list(@RequestParam(defaultValue = "100") @Min(1) @Max(500) int limit,
               @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
-        List<ApiKeys.Key> rows = keys.list(limit, KeysetCursor.decode(cursor));
-        boolean more = rows.size() > limit;
-        List<ApiKeys.Key> page = more ? rows.subList(0, limit) : rows;
-        ApiKeys.Key last = page.isEmpty() ? null : page.get(page.size() - 1);
-        return new Page(page.stream().map(KeyView::of).toList(),
-                more ? new KeysetCursor(last.createdAt(), last.id()).encode() : null);
+        KeysetCursor.Slice<ApiKeys.Key> page = KeysetCursor.slice(keys.list(limit, KeysetCursor.decode(cursor)), limit,
+                key -> new KeysetCursor(key.createdAt(), key.id()));
+        return new Page(page.items().stream().map(KeyView::of).toList(), page.nextCursor());
     }
 
     @Operation(summary = "One API key")

@@ -31,6 +31,7 @@ import org.springframework.web.util.pattern.PathPattern;
 class EndpointPolicies implements SmartInitializingSingleton {
 
     static final String OWN_PACKAGE = "org.chestlens.";
+    private static final String MATCH_ATTRIBUTE = EndpointPolicies.class.getName() + ".match";
 
     /** What an endpoint demands; {@code pathVariables} are this request's values. */
     record Match(Set<Role> roles, String action, String pattern, Map<String, String> pathVariables) {
@@ -51,7 +52,21 @@ class EndpointPolicies implements SmartInitializingSingleton {
         entries();
     }
 
+    /**
+     * The endpoint a request is for. Authorisation, the access-denied answer and the audit row all ask;
+     * the answer is kept on the request so it is worked out once.
+     */
+    @SuppressWarnings("unchecked")
     Optional<Match> match(HttpServletRequest request) {
+        if (request.getAttribute(MATCH_ATTRIBUTE) instanceof Optional<?> known) {
+            return (Optional<Match>) known;
+        }
+        Optional<Match> match = find(request);
+        request.setAttribute(MATCH_ATTRIBUTE, match);
+        return match;
+    }
+
+    private Optional<Match> find(HttpServletRequest request) {
         String path = request.getRequestURI().substring(request.getContextPath().length());
         PathContainer container = PathContainer.parsePath(path);
         RequestMethod method = RequestMethod.resolve(request.getMethod());

@@ -210,18 +210,18 @@ class SecurityConfiguration {
         @Override
         public AuthorizationResult authorize(Supplier<? extends Authentication> authentication,
                                              RequestAuthorizationContext context) {
-            Authentication caller = authentication.get();
-            if (caller == null || !caller.isAuthenticated() || Caller.of(caller) == Caller.ANONYMOUS) {
+            Caller caller = Caller.of(authentication.get());
+            if (caller == Caller.ANONYMOUS) {
                 return new AuthorizationDecision(false);
             }
             HttpServletRequest request = context.getRequest();
             Optional<EndpointPolicies.Match> match = policies.match(request);
             if (match.isPresent()) {
-                return new AuthorizationDecision(Caller.of(caller).roles().stream().anyMatch(match.get().roles()::contains));
+                return new AuthorizationDecision(caller.roles().stream().anyMatch(match.get().roles()::contains));
             }
             // Not one of our endpoints: actuator (other than health) and, when not public, the contract.
             boolean ours = AuditFilter.isApi(request);
-            return new AuthorizationDecision(ours || Caller.of(caller).roles().contains(Role.ADMIN));
+            return new AuthorizationDecision(ours || caller.roles().contains(Role.ADMIN));
         }
     }
 }
