@@ -16,7 +16,7 @@ import org.chestlens.inference.ModelInput;
  *     centres and no antialiasing, float32 arithmetic;</li>
  * <li>{@code CenterCrop(224)} with Python's {@code round} (half to even) for the offsets.</li>
  * </ol>
- * Only the cropped window of the resized image is computed.
+ * Only the cropped window of the resized image is computed, from the stored values it reads.
  */
 final class InnerEyePreprocessor {
 
@@ -30,33 +30,58 @@ final class InnerEyePreprocessor {
 
     /** Returns null when the image has a single value everywhere and cannot be normalised. */
     ModelInput apply(GreyImage image) {
-        float[] unit = normaliseToUnit(image);
-        if (unit == null) {
+        UnitScale scale = UnitScale.of(image.samples());
+        if (scale == null) {
             return null;
         }
-        return resizeAndCrop(unit, image.height(), image.width());
+        return resizeAndCrop(image.samples(), scale, image.height(), image.width());
     }
 
-    /** Steps 1 to 3: the image as float32 multiples of 1/255. */
-    static float[] normaliseToUnit(GreyImage image) {
-        int[] samples = image.samples();
-        int min = Integer.MAX_VALUE;
-        int max = Integer.MIN_VALUE;
-        for (int v : samples) {
-            min = Math.min(min, v);
-            max = Math.max(max, v);
+    /**
+     * Steps 1 to 3 as a function of one stored value: the image as float32 multiples of 1/255.
+     * The bilinear resize without antialiasing reads at most two rows and two columns per output
+     * pixel, so only those values are ever converted (about 200 000 of a radiograph's millions),
+     * through a table for the usual 8- to 16-bit ranges.
+     */
+    static final class UnitScale {
+
+        private static final int LARGEST_TABLE = 1 << 16;
+
+        private final int min;
+        private final double range;
+        private final float[] table;
+
+        private UnitScale(int min, double range) {
+            this.min = min;
+            this.range = range;
+            if (range < LARGEST_TABLE) {
+                table = new float[(int) range + 1];
+                for (int i = 0; i < table.length; i++) {
+                    table[i] = compute(min + i);
+                }
+            } else {
+                table = null;
+            }
         }
-        if (min == max) {
-            return null;
+
+        static UnitScale of(int[] samples) {
+            int min = Integer.MAX_VALUE;
+            int max = Integer.MIN_VALUE;
+            for (int v : samples) {
+                min = Math.min(min, v);
+                max = Math.max(max, v);
+            }
+            return min == max ? null : new UnitScale(min, (double) max - min);
         }
-        double range = (double) max - min;
-        float[] unit = new float[samples.length];
-        for (int i = 0; i < samples.length; i++) {
-            double scaled = ((double) samples[i] - min) * 255.0 / range;
-            int grey = truncateToByte((float) scaled);
-            unit[i] = grey / 255f;
+
+        float unit(int sample) {
+            return table != null ? table[sample - min] : compute(sample);
         }
-        return unit;
+
+        private float compute(int sample) {
+            double scaled = ((double) sample - min) * 255.0 / range;
+            return truncateToByte((float) scaled) / 255f;
+        }
     }
 
     /** Pillow's float-to-L conversion: clip to 0..255, then truncate toward zero. */
@@ -71,7 +96,7 @@ final class InnerEyePreprocessor {
     }
 
     /** Steps 4 and 5 on the single channel. */
-    ModelInput resizeAndCrop(float[] in, int inHeight, int inWidth) {
+    ModelInput resizeAndCrop(int[] samples, UnitScale scale, int inHeight, int inWidth) {
         int outHeight;
         int outWidth;
         if (inWidth <= inHeight) {
@@ -99,8 +124,8 @@ final class InnerEyePreprocessor {
                 float wx1 = columns.weight1[x];
                 // PyTorch's Interpolate<2>: along the width first, then the height, with the
                 // multiply-adds fused as its AVX2 build does. Bit-identical to torch on x86-64.
-                float t0 = Math.fma(in[row0 + x0], wx0, in[row0 + x1] * wx1);
-                float t1 = Math.fma(in[row1 + x0], wx0, in[row1 + x1] * wx1);
+                float t0 = Math.fma(scale.unit(samples[row0 + x0]), wx0, scale.unit(samples[row0 + x1]) * wx1);
+                float t1 = Math.fma(scale.unit(samples[row1 + x0]), wx0, scale.unit(samples[row1 + x1]) * wx1);
                 out[y * crop + x] = Math.fma(t0, wy0, t1 * wy1);
             }
         }

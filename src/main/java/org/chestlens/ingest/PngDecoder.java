@@ -2,7 +2,10 @@ package org.chestlens.ingest;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
+import java.awt.image.ComponentSampleModel;
 import java.awt.image.DataBuffer;
+import java.awt.image.DataBufferByte;
+import java.awt.image.DataBufferUShort;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
@@ -130,7 +133,9 @@ final class PngDecoder {
         boolean grey = image.getColorModel().getNumColorComponents() == 1
                 && !(image.getColorModel() instanceof IndexColorModel);
         if (grey) {
-            raster.getSamples(0, 0, width, height, 0, samples);
+            if (!copyGreyBuffer(raster, samples)) {
+                raster.getSamples(0, 0, width, height, 0, samples);
+            }
             return new GreyImage(samples, width, height, header.bitDepth(), "GREY");
         }
         if (image.getColorModel() instanceof ComponentColorModel && raster.getNumBands() >= 3) {
@@ -154,6 +159,45 @@ final class PngDecoder {
             }
         }
         return new GreyImage(samples, width, height, 8, header.colourType() == 3 ? "PALETTE" : "RGB");
+    }
+
+    /**
+     * Reads 8- and 16-bit grey pixels straight from the raster's array: Raster.getSamples goes
+     * through the sample model pixel by pixel and cost as much as the decoding itself. Other
+     * layouts (1, 2 and 4 bits packed) return false and take the general path.
+     */
+    private static boolean copyGreyBuffer(Raster raster, int[] samples) {
+        if (!(raster.getSampleModel() instanceof ComponentSampleModel model) || model.getNumBands() != 1
+                || model.getPixelStride() != 1 || raster.getSampleModelTranslateX() != 0
+                || raster.getSampleModelTranslateY() != 0 || raster.getDataBuffer().getNumBanks() != 1) {
+            return false;
+        }
+        int width = raster.getWidth();
+        int stride = model.getScanlineStride();
+        int offset = raster.getDataBuffer().getOffset() + model.getOffset(0, 0);
+        if (raster.getDataBuffer() instanceof DataBufferByte bytes) {
+            byte[] data = bytes.getData();
+            for (int y = 0; y < raster.getHeight(); y++) {
+                int from = offset + y * stride;
+                int to = y * width;
+                for (int x = 0; x < width; x++) {
+                    samples[to + x] = data[from + x] & 0xff;
+                }
+            }
+            return true;
+        }
+        if (raster.getDataBuffer() instanceof DataBufferUShort shorts) {
+            short[] data = shorts.getData();
+            for (int y = 0; y < raster.getHeight(); y++) {
+                int from = offset + y * stride;
+                int to = y * width;
+                for (int x = 0; x < width; x++) {
+                    samples[to + x] = data[from + x] & 0xffff;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     static int luminance(int r, int g, int b) {
