@@ -39,6 +39,11 @@ public final class ServiceProcess implements AutoCloseable {
         return port;
     }
 
+    /** The operating-system process id, once started (benchmarks read its threads' CPU time). */
+    public long pid() {
+        return process.pid();
+    }
+
     public void start(Duration readinessTimeout) throws IOException, InterruptedException {
         process = new ProcessBuilder(arguments).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();

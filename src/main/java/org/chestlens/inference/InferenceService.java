@@ -172,6 +172,15 @@ public class InferenceService implements AutoCloseable {
     @Override
     public void close() {
         batchers.values().forEach(MicroBatcher::close);
-        models.values().forEach(ServedModel::close);
+        models.forEach((id, model) -> {
+            MicroBatcher batcher = batchers.get(id);
+            if (batcher != null && batcher.isAlive()) {
+                // A forward pass (a slow warm-up, say) is still running in native code: freeing the
+                // module under it crashed the JVM. The process is going away; the OS reclaims it.
+                log.warn("Model {} still busy at shutdown; leaving its native memory to the process exit", id);
+                return;
+            }
+            model.close();
+        });
     }
 }

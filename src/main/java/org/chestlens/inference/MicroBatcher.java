@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -27,14 +29,22 @@ import org.slf4j.LoggerFactory;
 /**
  * Collects jobs for one model into batches: a batch closes when it is full, when the first job
  * in it has waited the maximum delay (measured from that job's arrival, not from when the worker
- * looked), or at once when no further job is being accepted. One worker thread runs every forward pass, so request threads never touch the model.
- * Capacity is reserved before an upload is committed, so an accepted job always has a place here.
+ * looked), or at once when no further job is being accepted. One worker thread runs every forward
+ * pass, so request threads never touch the model. Results are committed by a second thread while the
+ * worker runs the next batch: on a GPU a batch's forward takes about as long as its database
+ * transaction, and a worker that waited for the commit would leave the device idle half the time.
+ * Capacity is reserved before an upload is committed and released only once its result is, so an
+ * accepted job always has a place here and results waiting to be written count against the queue.
  */
 final class MicroBatcher implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MicroBatcher.class);
 
     private record Pending(QueuedJob job, long enqueuedNanos, CompletableFuture<JobStatus> outcome) {
+    }
+
+    /** A scored batch: the results to write for the jobs still ours, in batch order. */
+    private record Scored(List<Pending> batch, List<JobResult> results) {
     }
 
     private final ServedModel model;
@@ -45,6 +55,7 @@ final class MicroBatcher implements AutoCloseable {
     private final Map<UUID, Pending> held = new ConcurrentHashMap<>();
     private final AtomicInteger reserved = new AtomicInteger();
     private final Thread worker;
+    private final ExecutorService writer;
     private volatile boolean running = true;
     private volatile double imagesPerSecond;
     private final CompletableFuture<Void> warmedUp = new CompletableFuture<>();
@@ -77,6 +88,11 @@ final class MicroBatcher implements AutoCloseable {
         rejections = Counter.builder("chestlens.inference.rejections").tag("model", id)
                 .description("Uploads answered 429 because the queue was full").register(meters);
         failures = Counter.builder("chestlens.inference.failures").tag("model", id).register(meters);
+        writer = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "results-" + id);
+            thread.setDaemon(true);
+            return thread;
+        });
         worker = new Thread(this::loop, "batcher-" + id);
         worker.setDaemon(true);
         worker.start();
@@ -218,7 +234,7 @@ final class MicroBatcher implements AutoCloseable {
 
     private void process(List<Pending> batch) {
         try {
-            run(batch);
+            writeLater(score(batch));
         } catch (RuntimeException | Error e) {
             if (batch.size() > 1) {
                 // One bad image must not cost the others an attempt: score them one by one.
@@ -226,20 +242,25 @@ final class MicroBatcher implements AutoCloseable {
                         model.manifest().id(), e.toString());
                 for (Pending p : batch) {
                     try {
-                        run(List.of(p));
+                        writeLater(score(List.of(p)));
                     } catch (RuntimeException | Error single) {
                         failed(p, single);
+                        finish(List.of(p));
                     }
                 }
             } else {
                 failed(batch.get(0), e);
+                finish(batch);
             }
-        } finally {
-            for (Pending p : batch) {
-                held.remove(p.job().jobId());
-            }
-            release(batch.size());
         }
+    }
+
+    /** The job leaves this batcher: no longer held, its room in the queue free. */
+    private void finish(List<Pending> done) {
+        for (Pending p : done) {
+            held.remove(p.job().jobId());
+        }
+        release(done.size());
     }
 
     private void failed(Pending pending, Throwable cause) {
@@ -248,7 +269,8 @@ final class MicroBatcher implements AutoCloseable {
         pending.outcome().complete(recordFailure(pending.job(), cause));
     }
 
-    private void run(List<Pending> batch) {
+    /** Marks the jobs running, runs the forward passes and checks the output; writes nothing else. */
+    private Scored score(List<Pending> batch) {
         List<ModelInput> inputs = new ArrayList<>(batch.size());
         List<UUID> ids = new ArrayList<>(batch.size());
         for (Pending p : batch) {
@@ -279,13 +301,45 @@ final class MicroBatcher implements AutoCloseable {
             }
             results.add(new JobResult(job.jobId(), job.imageId(), toNewPrediction(job, prediction)));
         }
-        jobs.complete(results, owner, properties.retainInputs());
         batchSizes.record(batch.size());
         batchDuration.record(Duration.ofNanos(forwardNanos));
-        images.increment(batch.size());
         double rate = batch.size() / (forwardNanos / 1e9);
         imagesPerSecond = imagesPerSecond <= 0 ? rate : 0.8 * imagesPerSecond + 0.2 * rate;
-        batch.forEach(p -> p.outcome().complete(JobStatus.DONE));
+        return new Scored(batch, results);
+    }
+
+    /**
+     * Commits the results on the writer thread, in one transaction per batch. If that fails, each
+     * result is tried alone, so one bad row does not fail the batch; a job whose result cannot be
+     * written is recorded as a failed attempt (or, with the database gone, left to lease expiry).
+     */
+    private void writeLater(Scored scored) {
+        writer.execute(() -> {
+            try {
+                jobs.complete(scored.results(), owner, properties.retainInputs());
+                images.increment(scored.batch().size());
+                scored.batch().forEach(p -> p.outcome().complete(JobStatus.DONE));
+            } catch (RuntimeException | Error e) {
+                log.warn("Writing {} results for {} failed ({}); writing them one at a time", scored.results().size(),
+                        model.manifest().id(), e.toString());
+                for (Pending p : scored.batch()) {
+                    writeAlone(p, scored.results());
+                }
+            } finally {
+                finish(scored.batch());
+            }
+        });
+    }
+
+    private void writeAlone(Pending pending, List<JobResult> results) {
+        try {
+            jobs.complete(results.stream().filter(r -> r.jobId().equals(pending.job().jobId())).toList(), owner,
+                    properties.retainInputs());
+            images.increment();
+            pending.outcome().complete(JobStatus.DONE);
+        } catch (RuntimeException | Error e) {
+            failed(pending, e);
+        }
     }
 
     /** Best effort: if the database is unreachable too, the lease expires and recovery retries. */
@@ -326,6 +380,9 @@ final class MicroBatcher implements AutoCloseable {
         worker.interrupt();
         try {
             worker.join(10_000);
+            // Results already scored are written before the model and the connection pool go away.
+            writer.shutdown();
+            writer.awaitTermination(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
