@@ -74,7 +74,7 @@ public final class Benchmark {
         }
         if (mode.equals("all") || mode.equals("e2e")) {
             double forward = singleForwardMillis();
-            double decode = RawDecode.pngMillis(samplePng, 15);
+            double decode = RawDecode.pngMillis(samplePng, 30);
             E2e saturated = e2e(BATCH, 20, Math.max(4, 2 * BATCH), SECONDS,
                     service -> lowLoad(service, forward, decode));
             e2e = saturated.imagesPerSecond();
