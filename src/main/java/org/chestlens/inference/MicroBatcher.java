@@ -8,7 +8,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -88,11 +88,13 @@ final class MicroBatcher implements AutoCloseable {
         rejections = Counter.builder("chestlens.inference.rejections").tag("model", id)
                 .description("Uploads answered 429 because the queue was full").register(meters);
         failures = Counter.builder("chestlens.inference.failures").tag("model", id).register(meters);
-        writer = Executors.newSingleThreadExecutor(task -> {
+        // A batch scored after close() (a forward that outlasted the shutdown wait) is written by the
+        // worker itself rather than rejected: a rejection would count as a failed attempt.
+        writer = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), task -> {
             Thread thread = new Thread(task, "results-" + id);
             thread.setDaemon(true);
             return thread;
-        });
+        }, (task, executor) -> task.run());
         worker = new Thread(this::loop, "batcher-" + id);
         worker.setDaemon(true);
         worker.start();
