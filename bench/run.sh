@@ -25,4 +25,4 @@ if [ "$mode" = evaluation ]; then  # 10 000 predictions vs the 2 s goal: in memo
   java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationBench
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationDatabaseBench
 fi
-exec java -Xmx2g -cp "target/bench-classes:$cp" org.chestlens.bench.Benchmark "$mode"
+exec java -Xmx3g -cp "target/bench-classes:$cp" org.chestlens.bench.Benchmark "$mode"

@@ -46,7 +46,7 @@ class IngestWarmUp implements ApplicationRunner {
         long start = System.nanoTime();
         byte[] png8 = png(BufferedImage.TYPE_BYTE_GRAY, 255);
         byte[] png16 = png(BufferedImage.TYPE_USHORT_GRAY, 65_535);
-        byte[] dicom = dicom();
+        byte[] dicom = dicom(1);
         InnerEyePreprocessor preprocessor = new InnerEyePreprocessor(256, 224);
         for (int round = 0; round < ROUNDS; round++) {
             for (byte[] png : new byte[][] {png8, png16}) {
@@ -87,12 +87,16 @@ class IngestWarmUp implements ApplicationRunner {
         return out.toByteArray();
     }
 
-    /** A 12-bit chest CR in explicit VR little endian, the commonest upload. */
-    static byte[] dicom() {
+    /**
+     * A 12-bit chest CR in explicit VR little endian, the commonest upload; each {@code instance}
+     * has its own SOP Instance UID and pixels (the benchmark sends many, and the service takes a
+     * repeated UID or SHA-256 for the same image).
+     */
+    static byte[] dicom(long instance) {
         try {
             AttributeList list = new AttributeList();
             uid(list, TagFromName.SOPClassUID, SOPClass.ComputedRadiographyImageStorage);
-            uid(list, TagFromName.SOPInstanceUID, "2.25.1");
+            uid(list, TagFromName.SOPInstanceUID, "2.25." + instance);
             uid(list, TagFromName.StudyInstanceUID, "2.25.2");
             uid(list, TagFromName.SeriesInstanceUID, "2.25.3");
             text(list, TagFromName.Modality, "CR");
@@ -107,7 +111,7 @@ class IngestWarmUp implements ApplicationRunner {
             number(list, TagFromName.PixelRepresentation, 0);
             short[] pixels = new short[SIZE * SIZE];
             for (int i = 0; i < pixels.length; i++) {
-                pixels[i] = (short) value(i % SIZE, i / SIZE, 4095);
+                pixels[i] = (short) ((value(i % SIZE, i / SIZE, 4095) + instance * 7 * (i % 5)) % 4096);
             }
             Attribute pixelData = new OtherWordAttribute(TagFromName.PixelData);
             pixelData.setValues(pixels);

@@ -14,13 +14,22 @@ class IngestWarmUpTest {
 
     @Test
     void syntheticDicomIsAnAcceptedTwelveBitChestRadiograph() {
-        DicomDecoder.DecodedDicom decoded = DicomDecoder.decode(IngestWarmUp.dicom(), "warm-up", Long.MAX_VALUE);
+        DicomDecoder.DecodedDicom decoded = DicomDecoder.decode(IngestWarmUp.dicom(1), "warm-up", Long.MAX_VALUE);
         assertThat(decoded.metadata().bitsStored()).isEqualTo(12);
         assertThat(decoded.warnings()).isEmpty();
         GreyImage grey = decoded.innerEyeValues();
         assertThat(grey.width()).isEqualTo(1024);
         assertThat(grey.height()).isEqualTo(1024);
         assertModelInput(preprocessor.apply(grey));
+    }
+
+    @Test
+    void eachSyntheticDicomInstanceIsANewUpload() {
+        byte[] first = IngestWarmUp.dicom(1);
+        byte[] second = IngestWarmUp.dicom(2);
+        assertThat(DicomDecoder.decode(first, "a", Long.MAX_VALUE).metadata().sopInstanceUid()).isEqualTo("2.25.1");
+        assertThat(DicomDecoder.decode(second, "b", Long.MAX_VALUE).metadata().sopInstanceUid()).isEqualTo("2.25.2");
+        assertThat(IngestService.sha256(first)).isNotEqualTo(IngestService.sha256(second));
     }
 
     @Test
