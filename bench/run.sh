@@ -25,4 +25,5 @@ if [ "$mode" = evaluation ]; then  # 10 000 predictions vs the 2 s goal: in memo
   java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationBench
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationDatabaseBench
 fi
-exec java -Xmx3g -cp "target/bench-classes:$cp" org.chestlens.bench.Benchmark "$mode"
+# 1600 uploads held in memory, half of them 2 MB DICOM files (G1 would give each of those two 2 MB regions).
+exec java -Xmx5g -XX:G1HeapRegionSize=8m -cp "target/bench-classes:$cp" org.chestlens.bench.Benchmark "$mode"
