@@ -21,8 +21,8 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.IntStream;
 
 import org.chestlens.ServiceProcess;
@@ -183,8 +183,8 @@ public final class Benchmark {
             AtomicInteger next = new AtomicInteger();
             AtomicInteger inFlight = new AtomicInteger();
             List<Answer> answers = Collections.synchronizedList(new ArrayList<>());
-            java.util.concurrent.atomic.AtomicBoolean paused = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            AtomicBoolean paused = new AtomicBoolean();
+            AtomicBoolean stop = new AtomicBoolean();
             long startedAt = System.nanoTime();
             ExecutorService pool = Executors.newFixedThreadPool(clients);
             for (int c = 0; c < clients; c++) {
@@ -297,7 +297,7 @@ public final class Benchmark {
      * Pauses the clients, waits until every upload in flight is answered (the service then idles),
      * and measures the model alone in this process; the clients stay paused.
      */
-    static double rawBetween(RawForward raw, int batch, java.util.concurrent.atomic.AtomicBoolean paused,
+    static double rawBetween(RawForward raw, int batch, AtomicBoolean paused,
                              AtomicInteger inFlight) throws InterruptedException {
         paused.set(true);
         while (inFlight.get() > 0) {
