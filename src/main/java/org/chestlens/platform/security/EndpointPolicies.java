@@ -15,6 +15,7 @@ import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.server.PathContainer;
 import org.springframework.stereotype.Component;
 import org.springframework.web.bind.annotation.RequestMethod;
+import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.web.method.HandlerMethod;
 import org.springframework.web.servlet.mvc.method.RequestMappingInfo;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
@@ -119,8 +120,9 @@ class EndpointPolicies implements SmartInitializingSingleton {
         List<Entry> built = new ArrayList<>();
         List<String> unprotected = new ArrayList<>();
         handlers.forEach((info, handler) -> {
-            if (!handler.getBeanType().getName().startsWith(OWN_PACKAGE)) {
-                return; // springdoc, Boot's error controller: governed by explicit rules in the filter chain
+            if (!handler.getBeanType().getName().startsWith(OWN_PACKAGE)
+                    || ErrorController.class.isAssignableFrom(handler.getBeanType())) {
+                return; // springdoc, the /error page: governed by explicit rules in the filter chain
             }
             RequiresRole declared = handler.getMethodAnnotation(RequiresRole.class);
             if (declared == null || declared.value().length == 0) {

@@ -1,0 +1,49 @@
+package org.chestlens.platform;
+
+import java.net.URI;
+
+import jakarta.servlet.RequestDispatcher;
+import jakarta.servlet.http.HttpServletRequest;
+
+import io.swagger.v3.oas.annotations.Hidden;
+import org.springframework.boot.webmvc.error.ErrorController;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Errors the servlet container raises itself, before or around Spring MVC, reach {@code /error}: a
+ * body that ends before its Content-Length (Tomcat answers 400 even when the controller reading it
+ * has answered otherwise), a request it cannot parse. Spring Boot's own error controller would
+ * answer them as plain JSON; every error of this service is problem+json.
+ */
+@Hidden
+@RestController
+public class ContainerErrorController implements ErrorController {
+
+    /** Also what a controller answers when the body it reads breaks off. */
+    public static final String UNREADABLE_REQUEST = "unreadable-request";
+
+    @RequestMapping("/error")
+    ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
+        Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
+        HttpStatus status = code instanceof Integer value && HttpStatus.resolve(value) != null
+                ? HttpStatus.resolve(value) : HttpStatus.INTERNAL_SERVER_ERROR;
+        ProblemDetail problem;
+        if (status.is4xxClientError()) {
+            problem = ProblemDetail.forStatusAndDetail(status, "The request could not be read: "
+                    + status.getReasonPhrase() + ".");
+            problem.setType(URI.create(ApiProblem.TYPE_PREFIX + UNREADABLE_REQUEST));
+        } else {
+            problem = ProblemDetail.forStatusAndDetail(status, "An internal error occurred; it has been logged.");
+        }
+        problem.setTitle(status.getReasonPhrase());
+        if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri) {
+            problem.setInstance(URI.create(uri));
+        }
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+}
