@@ -48,8 +48,7 @@ COPY --from=build /chestlens.jar /opt/chestlens/chestlens.jar
 # The demonstration model is baked in; mount your own packages at /models and point
 # CHESTLENS_INFERENCE_MODEL_PATHS at them (comma-separated) to override it.
 COPY models/chestlens-demo-densenet121 /opt/chestlens/models/chestlens-demo-densenet121
-# Heap from the container's memory limit; the rest is for libtorch's native memory and the
-# multipart spool. Exit on OOM so the orchestrator restarts us (queued jobs are in PostgreSQL).
+# Heap from the container's memory limit; the rest is for libtorch's native memory. Exit on OOM so the orchestrator restarts us (queued jobs are in PostgreSQL).
 # Device "auto": the GPU when DJL sees one, else the CPU.
 ENV CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121 \
     CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl \

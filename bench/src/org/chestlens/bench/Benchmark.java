@@ -446,7 +446,7 @@ public final class Benchmark {
         Path log = Files.createTempFile("chestlens-bench", ".log");
         ServiceProcess service = new ServiceProcess(log, "--chestlens.inference.max-batch-size=" + batch,
                 "--chestlens.inference.max-batch-delay=" + delayMs + "ms",
-                "--spring.servlet.multipart.max-file-size=64MB", "--spring.servlet.multipart.max-request-size=64MB",
+                "--chestlens.ingest.max-file-size=64MB", "--chestlens.ingest.max-request-size=64MB",
                 "--logging.level.org.chestlens=WARN",
                 // The benchmark is one caller far above any sensible per-caller limit; it measures the queue.
                 "--chestlens.security.rate-limit.enabled=false");

@@ -2,7 +2,6 @@ package org.chestlens.ingest;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -10,11 +9,15 @@ import java.util.List;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.media.SchemaProperty;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.ContainerErrorController;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.platform.security.AuditedResources;
 import org.chestlens.platform.security.CurrentCaller;
@@ -28,9 +31,7 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
-import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
-import org.springframework.web.multipart.MultipartFile;
 
 @RestController
 @RequestMapping("/api/v1/images")
@@ -80,26 +81,57 @@ class ImageUploadController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "429", description = "Queue full or decoders busy; retry after the Retry-After header",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @io.swagger.v3.oas.annotations.parameters.RequestBody(required = true, content = @Content(
+            mediaType = MediaType.MULTIPART_FORM_DATA_VALUE,
+            schema = @Schema(type = "object", requiredProperties = "file"),
+            schemaProperties = {
+                    @SchemaProperty(name = "file", array = @ArraySchema(schema = @Schema(type = "string",
+                            format = "binary"), arraySchema = @Schema(description = "PNG (8- or 16-bit grey, or "
+                            + "colour converted to luminance) or DICOM files"))),
+                    // A form field, never a query parameter: URLs end up in access logs and browser histories.
+                    @SchemaProperty(name = "subject", schema = @Schema(type = "string", description = "Optional "
+                            + "FHIR reference to the patient on the client's FHIR server, e.g. Patient/123: the "
+                            + "subject of the FHIR results of these images. Stored, never logged."))}))
     ResponseEntity<UploadResult> upload(
-            @Parameter(description = "PNG (8- or 16-bit grey, or colour converted to luminance) or DICOM files")
-            @RequestPart("file") List<MultipartFile> files,
+            HttpServletRequest request,
             @Parameter(description = "RFC 7240 preferences: respond-async, or wait=N (seconds)")
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
                     + "request's images instead of uploading again")
-            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey,
-            @Parameter(description = "Optional FHIR reference to the patient on the client's FHIR server, e.g. "
-                    + "Patient/123: the subject of the FHIR results of these images. Stored, never logged.")
-            // A form field, never a query parameter: URLs end up in access logs and browser histories.
-            @RequestPart(value = "subject", required = false) String subject) {
-        String subjectReference = SubjectReference.check(subject);
-        long total = files.stream().mapToLong(MultipartFile::getSize).sum();
-        try (UploadBudget.Lease lease = budget.acquire(total)) {
-            List<IngestService.Upload> uploads = new ArrayList<>(files.size());
-            for (int i = 0; i < files.size(); i++) {
-                uploads.add(new IngestService.Upload("#" + (i + 1), bytesOf(files.get(i))));
+            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
+        String boundary = FormDataBody.boundaryOf(request.getContentType());
+        long limit = properties.maxRequestSize().toBytes();
+        long declared = request.getContentLengthLong();
+        if (declared > limit) {
+            throw tooLarge("The request exceeds chestlens.ingest.max-request-size (" + limit + " bytes).");
+        }
+        long size = declared >= 0 ? declared : limit;
+        // The parts are copied out of the body, which is then dropped: for that moment the request
+        // holds twice its size. A body without Content-Length (chunked) is held to the request limit.
+        try (UploadBudget.Lease lease = budget.acquire(2 * size)) {
+            byte[] body = readBody(request.getInputStream(), size);
+            if (body.length > limit) {
+                throw tooLarge("The request exceeds chestlens.ingest.max-request-size (" + limit + " bytes).");
             }
-            return answer(uploads, prefer, idempotencyKey, subjectReference);
+            List<FormDataBody.Part> parts = FormDataBody.parse(body, body.length, boundary);
+            List<IngestService.Upload> uploads = new ArrayList<>();
+            String subject = null;
+            for (FormDataBody.Part part : parts) {
+                if (part.name().equals("file")) {
+                    if (part.content().length > properties.maxFileSize().toBytes()) {
+                        throw tooLarge("File #" + (uploads.size() + 1) + " exceeds chestlens.ingest.max-file-size ("
+                                + properties.maxFileSize().toBytes() + " bytes).");
+                    }
+                    uploads.add(new IngestService.Upload("#" + (uploads.size() + 1), part.content()));
+                } else if (part.name().equals("subject") && subject == null) {
+                    subject = part.text();
+                }
+            }
+            if (uploads.isEmpty()) {
+                throw new ApiProblem(HttpStatus.BAD_REQUEST, "missing-file", "No file uploaded",
+                        "The multipart request has no part named 'file'.");
+            }
+            return answer(uploads, prefer, idempotencyKey, SubjectReference.check(subject));
         }
     }
 
@@ -123,13 +155,13 @@ class ImageUploadController {
             @Parameter(hidden = true) @RequestHeader(value = HttpHeaders.CONTENT_LENGTH, required = false)
             Long contentLength,
             @RequestHeader(value = "Prefer", required = false) String prefer,
-            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
+            @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
         long limit = properties.maxBodySize().toBytes();
         if (contentLength != null && contentLength > limit) {
             throw bodyTooLarge(limit);
         }
         try (UploadBudget.Lease lease = budget.acquire(contentLength != null ? contentLength : limit)) {
-            byte[] bytes = body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+            byte[] bytes = readBody(body, limit);
             if (bytes.length > limit) {
                 throw bodyTooLarge(limit);
             }
@@ -140,9 +172,23 @@ class ImageUploadController {
         }
     }
 
+    /** At most {@code limit + 1} bytes of the body, so that a longer one can be told apart. */
+    private static byte[] readBody(InputStream body, long limit) {
+        try {
+            return body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+        } catch (IOException e) {
+            // The client went away or stopped sending mid-body: its fault, and nothing was stored.
+            throw new ApiProblem(HttpStatus.BAD_REQUEST, ContainerErrorController.UNREADABLE_REQUEST,
+                    "Incomplete request body", "The request body could not be read to its end.");
+        }
+    }
+
     private static ApiProblem bodyTooLarge(long limit) {
-        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "upload-too-large", "Upload too large",
-                "The body exceeds chestlens.ingest.max-body-size (" + limit + " bytes).");
+        return tooLarge("The body exceeds chestlens.ingest.max-body-size (" + limit + " bytes).");
+    }
+
+    private static ApiProblem tooLarge(String detail) {
+        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "upload-too-large", "Upload too large", detail);
     }
 
     private ResponseEntity<UploadResult> answer(List<IngestService.Upload> uploads, String prefer,
@@ -198,11 +244,4 @@ class ImageUploadController {
         }
     }
 
-    private static byte[] bytesOf(MultipartFile file) {
-        try {
-            return file.getBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

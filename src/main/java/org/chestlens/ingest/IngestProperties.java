@@ -11,8 +11,7 @@ import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
- * Limits that keep hostile or accidental uploads from exhausting memory. The byte limits of the
- * upload itself are {@code spring.servlet.multipart.*}.
+ * Limits that keep hostile or accidental uploads from exhausting memory.
  *
  * @param maxPixels largest width x height accepted; checked from the header before decoding
  * @param maxFilesPerRequest most files in one upload request
@@ -22,6 +21,8 @@ import org.springframework.validation.annotation.Validated;
  *                    before the answer is 202; {@code Prefer: respond-async} answers at once
  * @param maxWait the most a client may ask to wait with {@code Prefer: wait=N}
  * @param maxBodySize largest {@code application/dicom} request body
+ * @param maxFileSize largest file in a multipart upload
+ * @param maxRequestSize largest multipart upload request, all its parts together
  * @param maxBytesInFlight upload bytes held in memory at once, over all requests; beyond it 429
  * @param patientIdKey secret for the HMAC of DICOM Patient IDs; from a secret store, never the repository
  */
@@ -35,6 +36,8 @@ public record IngestProperties(
         @DefaultValue("10s") Duration defaultWait,
         @DefaultValue("60s") Duration maxWait,
         @DefaultValue("64MB") DataSize maxBodySize,
+        @DefaultValue("64MB") DataSize maxFileSize,
+        @DefaultValue("256MB") DataSize maxRequestSize,
         @DefaultValue("512MB") DataSize maxBytesInFlight,
         String patientIdKey) {
 }

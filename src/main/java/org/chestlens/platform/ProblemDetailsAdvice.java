@@ -4,60 +4,24 @@ import java.net.URI;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
-import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
-import org.springframework.web.multipart.MaxUploadSizeExceededException;
-import org.springframework.web.multipart.MultipartException;
-import org.springframework.web.multipart.support.MissingServletRequestPartException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
  * Every error leaves the service as problem+json. Spring's handler covers the framework's own
- * exceptions; the additions here give the upload failures a stable type and turn anything
- * unexpected into a 500 that logs the stack trace but tells the client nothing internal.
+ * exceptions and upload failures are {@link ApiProblem}s; the additions here give bad parameters a
+ * stable type and turn anything unexpected into a 500 that logs the stack trace but tells the client
+ * nothing internal.
  */
 @RestControllerAdvice
 class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
-
-    @Override
-    protected ResponseEntity<Object> handleMaxUploadSizeExceededException(
-            MaxUploadSizeExceededException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
-                "The upload exceeds the configured size limit"
-                        + (ex.getMaxUploadSize() > 0 ? " of " + ex.getMaxUploadSize() + " bytes" : "") + ".");
-        problem.setType(URI.create(ApiProblem.TYPE_PREFIX + "upload-too-large"));
-        problem.setTitle("Upload too large");
-        return handleExceptionInternal(ex, problem, headers, HttpStatus.CONTENT_TOO_LARGE, request);
-    }
-
-    @Override
-    protected ResponseEntity<Object> handleMissingServletRequestPart(
-            MissingServletRequestPartException ex, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-                "The multipart request has no part named '" + ex.getRequestPartName() + "'.");
-        problem.setType(URI.create(ApiProblem.TYPE_PREFIX + "missing-file"));
-        problem.setTitle("No file uploaded");
-        return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
-    }
-
-    /** A multipart body that cannot be parsed at all (no boundary, cut off mid-part, ...). */
-    @ExceptionHandler(MultipartException.class)
-    ResponseEntity<ProblemDetail> malformedMultipart(MultipartException ex) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-                "The request is not a readable multipart/form-data body.");
-        problem.setType(URI.create(ApiProblem.TYPE_PREFIX + "malformed-multipart"));
-        problem.setTitle("Malformed multipart request");
-        return ResponseEntity.badRequest().body(problem);
-    }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> badParameter(MethodArgumentTypeMismatchException ex) {

@@ -3,6 +3,10 @@ package org.chestlens.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Random;
 
@@ -10,6 +14,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
+import org.chestlens.TestSecurity;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -90,6 +95,51 @@ class BadUploadTest {
         byte[] big = new byte[5 * 1024 * 1024];
         new Random(1).nextBytes(big);
         assertProblem(api.upload(big), 413, "upload-too-large");
+    }
+
+    @Test
+    void requestOverTheConfiguredRequestLimit() {
+        byte[] a = new byte[3 * 1024 * 1024];
+        byte[] b = new byte[3 * 1024 * 1024];
+        byte[] c = new byte[3 * 1024 * 1024];
+        new Random(2).nextBytes(a);
+        Answer answer = api.upload(a, b, c);
+        assertProblem(answer, 413, "upload-too-large");
+        assertThat(answer.body().path("detail").asString()).contains("max-request-size");
+    }
+
+    @Test
+    void multipartBodyCutOffBeforeItsClosingDelimiter() {
+        byte[] png = TestImages.syntheticPng(10, 300, 300);
+        String head = "--cut\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n";
+        byte[] body = Arrays.copyOf(head.getBytes(StandardCharsets.US_ASCII), head.length() + png.length);
+        System.arraycopy(png, 0, body, head.length(), png.length);
+        // The whole PNG arrived, but no delimiter after it: it might have been longer.
+        assertProblem(api.post("/api/v1/images", "multipart/form-data; boundary=cut", body), 400,
+                "malformed-multipart");
+        assertProblem(api.post("/api/v1/images", "multipart/form-data", body), 400, "malformed-multipart");
+    }
+
+    @Test
+    void bodyCutShortOfItsContentLength() throws IOException {
+        byte[] png = TestImages.syntheticPng(11, 300, 300);
+        for (String contentType : new String[] {"multipart/form-data; boundary=cut", "application/dicom"}) {
+            try (Socket socket = new Socket("localhost", port)) {
+                socket.setSoTimeout(30_000);
+                OutputStream out = socket.getOutputStream();
+                out.write(("POST /api/v1/images HTTP/1.1\r\nHost: localhost\r\nContent-Type: " + contentType
+                        + "\r\nContent-Length: " + (10 * png.length) + "\r\nAuthorization: "
+                        + TestSecurity.allRoles().getFirst("Authorization") + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.write(png);
+                out.flush();
+                socket.shutdownOutput(); // the client stops sending nine tenths short
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(answer).as(contentType).startsWith("HTTP/1.1 400")
+                        .contains("application/problem+json").contains("urn:chestlens:problem:unreadable-request")
+                        .contains("\"instance\":\"/api/v1/images\"");
+            }
+        }
     }
 
     @Test

@@ -60,8 +60,8 @@ class HostileDicomServiceTest {
     @Test
     void hostileFilesGet4xxAndTheServiceWithOneGigabyteOfHeapStaysUp(@TempDir Path logs) throws Exception {
         Path log = logs.resolve("service.log");
-        try (ServiceProcess service = new ServiceProcess(log, "--spring.servlet.multipart.max-file-size=64MB",
-                "--spring.servlet.multipart.max-request-size=64MB")) {
+        try (ServiceProcess service = new ServiceProcess(log, "--chestlens.ingest.max-file-size=64MB",
+                "--chestlens.ingest.max-request-size=64MB")) {
             long t0 = System.nanoTime();
             // the deflate bomb takes seconds to make: make the files while the service starts
             CompletableFuture<Map<String, byte[]>> files = CompletableFuture.supplyAsync(

@@ -1,0 +1,149 @@
+package org.chestlens.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Random;
+
+import org.chestlens.platform.ApiProblem;
+import org.junit.jupiter.api.Test;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpOutputMessage;
+import org.springframework.http.MediaType;
+import org.springframework.http.converter.FormHttpMessageConverter;
+import org.springframework.util.LinkedMultiValueMap;
+import org.springframework.util.MultiValueMap;
+
+class FormDataBodyTest {
+
+    private static final String BOUNDARY = "q1w2e3r4";
+
+    @Test
+    void partsOfABodyAsSpringsClientEncodesIt() throws IOException {
+        byte[] dicom = new byte[300_000];
+        new Random(3).nextBytes(dicom);
+        // Near-delimiters inside the content: only a whole CRLF--boundary ends a part.
+        byte[] nearMiss = ("\r\n--" + BOUNDARY.substring(0, 7) + "x\r\n--\r\n").getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(nearMiss, 0, dicom, 1000, nearMiss.length);
+        byte[] png = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+        MultiValueMap<String, Object> form = new LinkedMultiValueMap<>();
+        form.add("file", file(dicom, "chest.dcm", MediaType.parseMediaType("application/dicom")));
+        form.add("subject", "Patient/ünï");
+        form.add("file", file(png, "chest.png", MediaType.IMAGE_PNG));
+
+        Encoded encoded = encode(form);
+        List<FormDataBody.Part> parts = FormDataBody.parse(encoded.body(), encoded.body().length,
+                FormDataBody.boundaryOf(encoded.contentType()));
+
+        // A MultiValueMap keeps the values of one name together.
+        assertThat(parts).extracting(FormDataBody.Part::name).containsExactly("file", "file", "subject");
+        assertThat(parts.get(0).content()).isEqualTo(dicom);
+        assertThat(parts.get(0).filename()).isEqualTo("chest.dcm");
+        assertThat(parts.get(0).contentType()).isEqualTo(MediaType.parseMediaType("application/dicom"));
+        assertThat(parts.get(1).content()).isEqualTo(png);
+        assertThat(parts.get(2).text()).isEqualTo("Patient/ünï");
+        assertThat(parts.get(2).filename()).isNull();
+    }
+
+    @Test
+    void preambleEpilogueTransportPaddingAndPartsThatAreNoFormFieldsAreIgnored() {
+        String body = "This is the preamble.\r\n--" + BOUNDARY + "  \t\r\n"
+                + "content-disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n"
+                + "abc\r\n--" + BOUNDARY + "\r\n"
+                + "Content-Type: text/plain\r\n\r\n"
+                + "no disposition\r\n--" + BOUNDARY + "\r\n"
+                + "\r\n"
+                + "no headers at all\r\n--" + BOUNDARY + "--\r\nThis is the epilogue.";
+        List<FormDataBody.Part> parts = parse(body);
+        assertThat(parts).hasSize(1);
+        assertThat(new String(parts.get(0).content(), StandardCharsets.US_ASCII)).isEqualTo("abc");
+    }
+
+    @Test
+    void anEmptyFilePartIsAPartWithNoBytes() {
+        List<FormDataBody.Part> parts = parse("--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"; "
+                + "filename=\"\"\r\n\r\n\r\n--" + BOUNDARY + "--\r\n");
+        assertThat(parts).singleElement().satisfies(part -> assertThat(part.content()).isEmpty());
+    }
+
+    @Test
+    void aBodyCutOffAnywhereBeforeItsClosingDelimiterIsRefused() throws IOException {
+        byte[] file = new byte[2000];
+        new Random(5).nextBytes(file);
+        MultiValueMap<String, Object> form = new LinkedMultiValueMap<>();
+        form.add("file", file(file, "x.dcm", MediaType.APPLICATION_OCTET_STREAM));
+        Encoded encoded = encode(form);
+        String boundary = FormDataBody.boundaryOf(encoded.contentType());
+        int closing = encoded.body().length - ("--" + boundary + "--\r\n").length();
+        for (int length : new int[] {0, 10, 60, 200, 1500, closing - 2, closing + 2}) {
+            assertThatThrownBy(() -> FormDataBody.parse(encoded.body(), length, boundary))
+                    .as("cut at %d of %d bytes", length, encoded.body().length)
+                    .isInstanceOfSatisfying(ApiProblem.class, problem -> {
+                        assertThat(problem.getStatusCode().value()).isEqualTo(400);
+                        assertThat(problem.getBody().getType().toString())
+                                .isEqualTo("urn:chestlens:problem:malformed-multipart");
+                    });
+        }
+        assertThat(FormDataBody.parse(encoded.body(), encoded.body().length, boundary)).hasSize(1);
+    }
+
+    @Test
+    void headersWithoutAnEndAreRefusedAfterTheLimit() {
+        String endless = "--" + BOUNDARY + "\r\nContent-Disposition: form-data; name=\"file\"\r\nX: "
+                + "y".repeat(FormDataBody.MAX_HEADER_BYTES) + "\r\n\r\nabc\r\n--" + BOUNDARY + "--";
+        assertThatThrownBy(() -> parse(endless)).isInstanceOf(ApiProblem.class).hasMessageContaining("headers");
+    }
+
+    @Test
+    void boundaryComesFromTheContentTypeQuotedOrNot() {
+        assertThat(FormDataBody.boundaryOf("multipart/form-data; boundary=abc")).isEqualTo("abc");
+        assertThat(FormDataBody.boundaryOf("multipart/form-data; boundary=\"a b:c\"")).isEqualTo("a b:c");
+        for (String bad : new String[] {"multipart/form-data", "multipart/form-data; boundary=\"\"", "x",
+                "multipart/form-data; boundary=" + "b".repeat(71)}) {
+            assertThatThrownBy(() -> FormDataBody.boundaryOf(bad)).as(bad).isInstanceOf(ApiProblem.class);
+        }
+    }
+
+    private static List<FormDataBody.Part> parse(String body) {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return FormDataBody.parse(bytes, bytes.length, BOUNDARY);
+    }
+
+    private static HttpEntity<ByteArrayResource> file(byte[] bytes, String name, MediaType type) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(type);
+        return new HttpEntity<>(new ByteArrayResource(bytes) {
+            @Override
+            public String getFilename() {
+                return name;
+            }
+        }, headers);
+    }
+
+    private record Encoded(String contentType, byte[] body) {
+    }
+
+    /** What Spring's RestClient sends for a multipart form: the client most integrations are tested with. */
+    private static Encoded encode(MultiValueMap<String, Object> form) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        HttpHeaders headers = new HttpHeaders();
+        new FormHttpMessageConverter().write(form, MediaType.MULTIPART_FORM_DATA, new HttpOutputMessage() {
+            @Override
+            public java.io.OutputStream getBody() {
+                return out;
+            }
+
+            @Override
+            public HttpHeaders getHeaders() {
+                return headers;
+            }
+        });
+        return new Encoded(headers.getContentType().toString(), out.toByteArray());
+    }
+}
