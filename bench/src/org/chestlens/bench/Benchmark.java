@@ -23,6 +23,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 
 import org.chestlens.ServiceProcess;
@@ -60,6 +62,9 @@ public final class Benchmark {
     static final int RAW_IMAGES_BETWEEN = 48;
 
     private static final String BOUNDARY = "chestlensbenchboundary";
+    /** The timings a prediction carries (decode, queue wait, forward), as the service measured them. */
+    private static final Pattern TIMINGS = Pattern.compile(
+            "\"decodeMs\":([0-9.E-]+),\"waitMs\":([0-9.E-]+),\"inferenceMs\":([0-9.E-]+)");
     /** The service trusts the tests' identity provider (ServiceProcess passes its key); this token has every role. */
     private static final String AUTHORIZATION = TestSecurity.allRoles().getFirst("Authorization");
     private static List<byte[]> bodies;
@@ -345,11 +350,16 @@ public final class Benchmark {
             HttpResponse<String> response = http.send(upload(uri, lowLoadBodies.get(i), "wait=60"),
                     HttpResponse.BodyHandlers.ofString());
             double latency = (System.nanoTime() - start) / 1e6;
-            if (i >= 6 && response.statusCode() == 201) {
-                samples.get(dicom ? 1 : 0).add(new double[] {latency, forward, decode});
+            Matcher timings = TIMINGS.matcher(response.body());
+            if (i >= 6 && response.statusCode() == 201 && timings.find()) {
+                double serviceDecode = Double.parseDouble(timings.group(1));
+                double serviceForward = Double.parseDouble(timings.group(3));
+                samples.get(dicom ? 1 : 0).add(new double[] {latency, forward, decode, serviceForward,
+                        latency - serviceDecode - serviceForward});
             }
         }
         double worst = Double.NEGATIVE_INFINITY;
+        double worstByService = Double.NEGATIVE_INFINITY;
         String[] kinds = {"PNG", "DICOM"};
         for (int k = 0; k < 2; k++) {
             List<double[]> kind = samples.get(k);
@@ -361,7 +371,17 @@ public final class Benchmark {
                             + "p95 %.1f ms%n", kinds[k], kind.size(), pct(kind.stream().map(v -> v[0]).sorted().toList(), 50),
                     pct(kind.stream().map(v -> v[1]).sorted().toList(), 50),
                     pct(kind.stream().map(v -> v[2]).sorted().toList(), 50), overhead, pct(overheads, 95));
+            // The service's own account of each upload: the forward that scored this very image
+            // (on this virtual machine a batch-1 forward varies by a hundred ms and more from one
+            // run to the next, so the forward measured here before the upload can be far off it).
+            double byService = pct(kind.stream().map(v -> v[4]).sorted().toList(), 50);
+            worstByService = Math.max(worstByService, byService);
+            System.out.printf("  by the service's own timings of each upload: p50 forward %.1f ms; p50 of latency - "
+                            + "its forward and decode %.1f ms (queue wait, hashing, HTTP, multipart, database, "
+                            + "hand-offs)%n", pct(kind.stream().map(v -> v[3]).sorted().toList(), 50), byService);
         }
+        System.out.printf("RESULT low-load p50 of (latency - the service's forward and decode of that upload), the "
+                + "worse of PNG and DICOM: %.1f ms (goal: at most 50 ms)%n", worstByService);
         return worst;
     }
 
