@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 
@@ -49,6 +50,41 @@ class FormDataBodyTest {
         assertThat(parts.get(1).content()).isEqualTo(png);
         assertThat(parts.get(2).text()).isEqualTo("Patient/ünï");
         assertThat(parts.get(2).filename()).isNull();
+    }
+
+    @Test
+    void randomFilesFullOfNearDelimitersComeBackByteForByte() {
+        Random random = new Random(11);
+        for (int round = 0; round < 200; round++) {
+            String boundary = "b" + Long.toString(random.nextLong() & Long.MAX_VALUE, 36).substring(0, 1 + random.nextInt(12));
+            byte[] delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.US_ASCII);
+            byte[][] files = new byte[1 + random.nextInt(3)][];
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            for (int f = 0; f < files.length; f++) {
+                files[f] = new byte[random.nextInt(5000)];
+                random.nextBytes(files[f]);
+                // Plant prefixes of the delimiter (never the whole of it) all over the file.
+                for (int plant = 0; plant < files[f].length / 100; plant++) {
+                    int length = 1 + random.nextInt(delimiter.length - 1);
+                    int at = random.nextInt(Math.max(1, files[f].length - length));
+                    if (at + length <= files[f].length) {
+                        System.arraycopy(delimiter, 0, files[f], at, length);
+                    }
+                }
+                breakWholeDelimiters(files[f], delimiter);
+                body.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                body.writeBytes(files[f]);
+                body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            body.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] bytes = body.toByteArray();
+            List<FormDataBody.Part> parts = FormDataBody.parse(bytes, bytes.length, boundary);
+            assertThat(parts).as("round %d", round).hasSize(files.length);
+            for (int f = 0; f < files.length; f++) {
+                assertThat(parts.get(f).content()).as("round %d, file %d", round, f).isEqualTo(files[f]);
+            }
+        }
     }
 
     @Test
@@ -107,6 +143,15 @@ class FormDataBodyTest {
         for (String bad : new String[] {"multipart/form-data", "multipart/form-data; boundary=\"\"", "x",
                 "multipart/form-data; boundary=" + "b".repeat(71)}) {
             assertThatThrownBy(() -> FormDataBody.boundaryOf(bad)).as(bad).isInstanceOf(ApiProblem.class);
+        }
+    }
+
+    /** A plant next to a random byte that happens to complete it is a whole delimiter: not a file's byte. */
+    private static void breakWholeDelimiters(byte[] file, byte[] delimiter) {
+        for (int i = 0; i + delimiter.length <= file.length; i++) {
+            if (Arrays.equals(file, i, i + delimiter.length, delimiter, 0, delimiter.length)) {
+                file[i + delimiter.length - 1] ^= 0x7f;
+            }
         }
     }
 
