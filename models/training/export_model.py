@@ -9,7 +9,7 @@ A model package is a folder that the Java service loads as a unit:
     <out>/reference/          parity fixtures: synthetic PNGs, the exact model input the reference
                               pre-processing produces for each, and the fold logits for that input
 
-The Java service re-implements InnerEye's pre-processing (docs: /work/shared/design/INNEREYE.md
+The Java service re-implements InnerEye's pre-processing (docs: docs/innereye.md
 section 3). The reference fixtures are what keeps that re-implementation honest, so the Python
 pre-processing below deliberately reuses the very library calls InnerEye makes (PIL + torchvision
 transforms on a tensor) instead of a hand-written equivalent.
@@ -41,7 +41,7 @@ from torch import nn
 from torchvision import transforms
 
 # ---------------------------------------------------------------------------------------------
-# Constants of the contract (INNEREYE.md sections 1-3). The Java side reads them from model.json;
+# Constants of the contract (docs/innereye.md sections 1-3). The Java side reads them from model.json;
 # they are repeated here only because this script is what writes model.json.
 # ---------------------------------------------------------------------------------------------
 
@@ -115,7 +115,7 @@ def trace(model: nn.Module) -> torch.jit.ScriptModule:
 # ---------------------------------------------------------------------------------------------
 
 def load_png_grey(path: Path) -> np.ndarray:
-    """A PNG's grey values as float64 (INNEREYE.md 3.1, PNG branch)."""
+    """A PNG's grey values as float64 (docs/innereye.md 3.1, PNG branch)."""
     with Image.open(path) as im:
         im.load()
         if im.mode not in GREY_MODES:
@@ -331,7 +331,7 @@ def write_reference_pngs(folder: Path) -> list:
 
 
 # ---------------------------------------------------------------------------------------------
-# Output formulations (INNEREYE.md section 2)
+# Output formulations (docs/innereye.md section 2)
 # ---------------------------------------------------------------------------------------------
 
 def class_probabilities(logits: np.ndarray, formulation: str) -> np.ndarray:

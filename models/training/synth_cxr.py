@@ -3,7 +3,7 @@
 
 NOT PATIENT DATA. Every image is drawn from formulas by numpy: thorax outline, two lung fields,
 mediastinum, spine, heart, ribs, clavicles, diaphragm domes, vessels, soft tissue, detector noise and
-contrast. Four classes (INNEREYE.md section 1) with distinct but partly overlapping patterns:
+contrast. Four classes (docs/innereye.md section 1) with distinct but partly overlapping patterns:
 
     CVX0 normal        clear lungs (women: breast shadows at the bases; some a calcified granuloma)
     CVX1 classic       bilateral, peripheral, lower-zone hazy (ground-glass) opacities

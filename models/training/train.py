@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train and evaluate InnerEye's COVID-19 chest X-ray classifier on synthetic radiographs, on a CPU.
 
-The recipe of INNEREYE.md section 6, scaled to a 2-core machine: DenseNet-121 features -> adaptive
+The recipe of docs/innereye.md section 6, scaled to a 2-core machine: DenseNet-121 features -> adaptive
 average pool of norm5's output (no final ReLU) -> dropout 0.2 -> linear 1024 -> 4 (the module is
 `CovidClassifier` from export_model.py, so state_dicts load there unchanged); cross-entropy, Adam,
 learning rate 1e-4 constant, from scratch; folds by patient (GroupKFold's greedy rule, implemented
@@ -26,7 +26,7 @@ Usage (run with Debian's /usr/bin/python3; see build_demo_model.sh):
     train.py --evaluate                                   # test set: per fold, ensemble, ICU subgroup
     train.py --predict models/training/fixtures           # expected probabilities for fixture images
     train.py --benchmark 4                                # time 4 training steps, then exit
-    train.py --self-test                                  # metric code against INNEREYE.md golden vectors
+    train.py --self-test                                  # metric code against docs/innereye.md golden vectors
 """
 
 import argparse
@@ -79,7 +79,7 @@ def read_dataset(folder: Path):
 
 
 def load_grey(folder: Path, row) -> np.ndarray:
-    """Float64 grey values of an image, INNEREYE.md 3.1 (PNG as is; DICOM stored values, MONOCHROME1
+    """Float64 grey values of an image, docs/innereye.md 3.1 (PNG as is; DICOM stored values, MONOCHROME1
     inverted, no rescale, no VOI). Prefers the 16-bit PNG when metadata names one."""
     rel = row.get("png16_path") or row["filepath"]
     path = folder / rel
@@ -188,7 +188,7 @@ def batch3(xs):
 
 
 # ---------------------------------------------------------------------------------------------
-# metrics (INNEREYE.md section 4)
+# metrics (docs/innereye.md section 4)
 # ---------------------------------------------------------------------------------------------
 
 def subtask_scores(p: np.ndarray):
@@ -261,7 +261,7 @@ def metrics(p: np.ndarray, y: np.ndarray):
 
 
 def self_test():
-    """INNEREYE.md section 4 golden vectors."""
+    """docs/innereye.md section 4 golden vectors."""
     p = np.array([[0.7, 0.1, 0.1, 0.1], [0.1, 0.7, 0.1, 0.1], [0.7, 0.1, 0.1, 0.1],
                   [0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 0.0]])
     y = np.array([0, 1, 2, 3, 2, 1])
@@ -277,7 +277,7 @@ def self_test():
     s = subtask_scores(np.array([[0.1, 0.2, 0.3, 0.4]]))
     assert abs(s["CVX03vs12"][0] - 0.5) < 1e-12 and abs(s["CVX0vs3"][0] - 0.8) < 1e-12
     assert abs(s["CVX1vs2"][0] - 0.6) < 1e-12
-    print("self-test passed (INNEREYE.md golden vectors, AUROC, sub-task scores)")
+    print("self-test passed (docs/innereye.md golden vectors, AUROC, sub-task scores)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -479,7 +479,7 @@ def evaluate(args):
     (args.runs / "metrics.md").write_text(
         f"Held-out synthetic test set `{args.eval_dir.name}`: {len(rows)} images of {doc['n_patients']} "
         f"patients ({int(icu.sum())} ICU portable AP films), never used in training. Sub-task accuracy: "
-        "score > 0.5 on the sub-task's own subset (INNEREYE.md section 4); AUROC by Mann-Whitney.\n\n"
+        "score > 0.5 on the sub-task's own subset (docs/innereye.md section 4); AUROC by Mann-Whitney.\n\n"
         + md + "\n\nEnsemble confusion matrix (rows true CVX0..CVX3, columns predicted):\n\n"
         + "\n".join("    " + " ".join(f"{v:4d}" for v in r) for r in cm) + "\n"
         + ("\nCross-validation, each fold on its own validation patients of the training pool (last "
