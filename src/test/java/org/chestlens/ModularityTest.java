@@ -12,6 +12,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.springframework.modulith.core.ApplicationModules;
 import org.springframework.modulith.docs.Documenter;
+import org.springframework.modulith.docs.Documenter.DiagramOptions;
+import org.springframework.modulith.docs.Documenter.DiagramOptions.DiagramStyle;
 
 /**
  * The feature modules and their allowed dependencies are declared in each module's {@code package-info.java};
@@ -22,6 +24,8 @@ class ModularityTest {
 
     private static final ApplicationModules MODULES = ApplicationModules.of(ChestlensApplication.class);
     private static final Path COMMITTED = Path.of("docs/modules");
+    /** Plain UML rather than C4, so the diagrams render with any PlantUML (Debian's has no C4 library). */
+    private static final DiagramOptions UML = DiagramOptions.defaults().withStyle(DiagramStyle.UML);
 
     @Test
     void modulesDependOnlyOnWhatTheyDeclare() {
@@ -33,8 +37,8 @@ class ModularityTest {
     void committedModuleDocumentationIsCurrent() throws IOException {
         Path generated = Path.of("target/modulith-docs");
         new Documenter(MODULES, Documenter.Options.defaults().withOutputFolder(generated.toString()))
-                .writeModulesAsPlantUml()
-                .writeIndividualModulesAsPlantUml()
+                .writeModulesAsPlantUml(UML)
+                .writeIndividualModulesAsPlantUml(UML)
                 .writeModuleCanvases();
         if (Boolean.getBoolean("chestlens.docs.write")) {
             copyReplacing(generated, COMMITTED);
