@@ -14,16 +14,17 @@ ARG MAVEN_PROFILES=""
 ARG RUNTIME_BASE=eclipse-temurin:17-jre-jammy
 
 ############################ build ############################
-# Debian, because PixelMed (the DICOM toolkit) is Debian's libpixelmed-java, a system-scope
-# dependency on /usr/share/java/pixelmed.jar.
+# Debian's OpenJDK 17, the JDK CI builds with. PixelMed (the DICOM toolkit) comes from the
+# in-project Maven repository lib/maven, like every other dependency through ./mvnw.
 FROM debian:bookworm AS build
 ARG MAVEN_PROFILES
 RUN apt-get update \
- && apt-get install -y --no-install-recommends openjdk-17-jdk-headless libpixelmed-java ca-certificates \
+ && apt-get install -y --no-install-recommends openjdk-17-jdk-headless ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY mvnw pom.xml ./
 COPY .mvn .mvn
+COPY lib/maven lib/maven
 # Dependencies first, so a source change does not download them again.
 RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -ntp ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} dependency:go-offline

@@ -16,17 +16,20 @@ import org.springframework.validation.annotation.Validated;
  * @param modelPaths model package folders to load at start-up
  * @param defaultModel id of the model that scores uploads; the first package when unset
  * @param device where the ensemble runs: auto (GPU when DJL sees one), cpu or gpu
- * @param djlCacheDir where DJL unpacks the PyTorch natives; keep it on a persistent volume
+ * @param djlCacheDir where DJL unpacks the PyTorch natives (DJL's own, ~/.djl.ai, when unset); keep it on a
+ *                    persistent volume
  * @param maxBatchSize most images in one forward pass
- * @param maxBatchDelay longest the first waiting image waits for the batch to fill
+ * @param maxBatchDelay longest the first waiting image waits for the batch to fill (only while further
+ *                      uploads are being committed; an idle service runs a lone image at once)
  * @param queueCapacity most images accepted but not yet scored, per model; beyond it uploads get 429
- * @param lease how long a replica holds a job before others may claim it; renewed while held
+ * @param lease how long a replica holds a job before others may claim it; renewed every third of it while held
  * @param recoveryInterval how often the database is checked for jobs whose lease expired
  * @param maxAttempts forward attempts per job before it is marked failed
  * @param retryDelay wait before a failed job is tried again
  * @param retainInputs keep the pre-processed input of finished jobs (for audits or re-scoring)
- * @param instanceId this replica's name in job leases; the host name when unset, which stays the same
- *                   across a restart so the replica takes its own unfinished jobs back at once
+ * @param instanceId this replica's name in job leases, different for every replica; the host name when unset,
+ *                   which stays the same across a restart so the replica takes its own unfinished jobs back
+ *                   at once
  */
 @Validated
 @ConfigurationProperties("chestlens.inference")

@@ -17,14 +17,18 @@ import org.springframework.validation.annotation.Validated;
  * @param maxFilesPerRequest most files in one upload request
  * @param maxConcurrentDecodes decodes running at once; each may hold a few hundred MB of pixels
  * @param decodeSlotWait how long an upload waits for a decode slot before it is answered 429
- * @param defaultWait how long an upload without a {@code Prefer} header waits for its results
- *                    before the answer is 202; {@code Prefer: respond-async} answers at once
- * @param maxWait the most a client may ask to wait with {@code Prefer: wait=N}
- * @param maxBodySize largest {@code application/dicom} request body
+ * @param defaultWait how long an upload without a Prefer header waits for its results before the
+ *                    answer is 202; "Prefer: respond-async" answers at once
+ * @param maxWait the most a client may ask to wait with "Prefer: wait=N"
+ * @param maxBodySize largest application/dicom request body, and largest part of a DICOMweb STOW-RS request;
+ *                    counts against max-bytes-in-flight while it is handled
  * @param maxFileSize largest file in a multipart upload
- * @param maxRequestSize largest multipart upload request, all its parts together
+ * @param maxRequestSize largest multipart upload request, all its parts together (held in memory under
+ *                       max-bytes-in-flight, twice its size while its parts are split; send Content-Length,
+ *                       or a chunked body is held to this limit)
  * @param maxBytesInFlight upload bytes held in memory at once, over all requests; beyond it 429
  * @param patientIdKey secret for the HMAC of DICOM Patient IDs; from a secret store, never the repository
+ *                     (when unset, a random key per run, with a warning)
  */
 @Validated
 @ConfigurationProperties("chestlens.ingest")

@@ -36,7 +36,8 @@ class ContainerFilesTest {
                 sources.add(source);
             }
         }
-        assertThat(sources).contains("pom.xml", "mvnw", ".mvn", "src/main", "models/chestlens-demo-densenet121");
+        assertThat(sources).contains("pom.xml", "mvnw", ".mvn", "lib/maven", "src/main",
+                "models/chestlens-demo-densenet121");
         for (String source : sources) {
             assertThat(Path.of(source)).as("COPY source").exists();
             // .dockerignore excludes everything and re-includes the build inputs.
@@ -68,7 +69,9 @@ class ContainerFilesTest {
         }
         assertThat(dockerfile).contains("ARG RUNTIME_BASE=eclipse-temurin:17-jre",
                 "--build-arg RUNTIME_BASE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04");
-        assertThat(stage(dockerfile, "build")).contains("libpixelmed-java", "openjdk-17-jdk-headless", "debian:");
+        // PixelMed comes from the in-project repository (lib/maven), not from an operating system package.
+        assertThat(stage(dockerfile, "build")).contains("openjdk-17-jdk-headless", "COPY lib/maven lib/maven")
+                .doesNotContain("libpixelmed-java", "/usr/share/java");
         // The GPU natives the build selects with -Pcuda are the ones the CUDA base image carries.
         String pom = Files.readString(Path.of("pom.xml"));
         assertThat(pom).contains("<id>cuda</id>", "pytorch-native-cu124");

@@ -18,13 +18,16 @@ import org.springframework.validation.annotation.Validated;
  * @param dispatch whether this replica sends deliveries; every replica writes the outbox regardless
  * @param pollInterval how often the outbox is checked for due deliveries (retries, other replicas'
  *                     events); new events wake the dispatcher at once after their commit
- * @param timeout connect and response timeout of one POST
- * @param maxAttempts attempts per delivery before it is marked failed
+ * @param timeout timeout of one whole attempt: connecting, the answer and its body
+ * @param maxAttempts attempts per delivery before it is marked FAILED
  * @param backoffBase wait before the second attempt
  * @param backoffMax longest wait between attempts
- * @param batchSize most deliveries claimed (and sent concurrently) at once
+ * @param batchSize most deliveries claimed (and sent concurrently) at once, per round
  * @param publicBaseUrl the service's external address (e.g. https://chestlens.hospital.example); when set,
  *                      the links in payloads are absolute, otherwise they are paths
+ * @param allowLoopback whether receivers on the service's own host are allowed; link-local (cloud metadata),
+ *                      wildcard and multicast addresses are always refused, at subscription and before each
+ *                      attempt; private ranges are allowed (receivers live in the hospital network)
  */
 @Validated
 @ConfigurationProperties("chestlens.webhooks")

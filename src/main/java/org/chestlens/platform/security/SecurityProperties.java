@@ -11,12 +11,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * Authentication, authorisation and rate limits ({@code chestlens.security.*}).
  *
  * @param jwt                 the hospital identity provider whose access tokens people and front ends present
- * @param bootstrapAdminKey   an API key the service registers at start-up (as {@code bootstrap-admin}) so
- *                            the first real keys can be created; from a secret store, never the repository
+ * @param bootstrapAdminKey   an API key the service registers at start-up (as bootstrap-admin) so the first
+ *                            real keys can be created; rotated when changed, an admin's revocation stands;
+ *                            from a secret store, never the repository
  * @param bootstrapAdminRoles roles of that key
  * @param openapiPublic       whether Swagger UI and the OpenAPI document may be read without credentials
- * @param metricsPublic       whether {@code /actuator/prometheus} may be scraped without credentials (keep
- *                            it false unless a network policy limits who reaches the port)
+ * @param metricsPublic       whether /actuator/prometheus may be scraped without credentials (keep it false
+ *                            unless a network policy limits who reaches the port; the Helm chart sets it
+ *                            with its ServiceMonitor)
  * @param corsAllowedOrigins  origins of web front ends allowed to call the API from a browser
  * @param rateLimit           requests per caller
  */
@@ -31,14 +33,15 @@ public record SecurityProperties(
         @DefaultValue RateLimit rateLimit) {
 
     /**
-     * @param issuerUri      expected {@code iss}; also where the signing keys are discovered (OpenID
-     *                       configuration) when neither of the next two is set
+     * @param issuerUri      expected iss claim; also where the signing keys are discovered (OpenID
+     *                       configuration) when neither jwk-set-uri nor public-key is set. With none of the
+     *                       three, tokens are refused and API keys still work
      * @param jwkSetUri      the identity provider's JWK set
      * @param publicKey      an RSA public key (PEM or bare base64 X.509) instead of a JWK set
-     * @param audience       when set, tokens must name it in {@code aud}
+     * @param audience       when set, tokens must name it in aud
      * @param rolesClaim     claim holding the roles; a dotted path reaches nested claims
-     *                       ({@code realm_access.roles} for Keycloak, {@code roles} for Azure AD app roles)
-     * @param rolePrefix     stripped from each claimed role before it is matched (e.g. {@code chestlens-})
+     *                       (realm_access.roles for Keycloak, roles for Azure AD app roles)
+     * @param rolePrefix     stripped from each claimed role before it is matched (e.g. chestlens-)
      * @param principalClaim claim naming the person in the audit trail
      */
     public record Jwt(
@@ -60,6 +63,7 @@ public record SecurityProperties(
     }
 
     /**
+     * @param enabled           whether requests are rate-limited at all
      * @param requestsPerMinute requests per minute per API key or person (also the burst a quiet caller may
      *                          send at once); a key may set its own
      * @param idleExpiry        a caller's bucket is forgotten after this long without requests
