@@ -40,7 +40,8 @@ class ErrorAnalysisController {
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.fit")
     @PostMapping
     @ApiResponse(responseCode = "201", description = "Fitted and stored; Location names the run")
-    @Operation(summary = "Fit and store an error-analysis tree", description = "One shallow tree (Azure ML's "
+    @Operation(operationId = "createErrorAnalysis",
+            summary = "Fit and store an error-analysis tree", description = "One shallow tree (Azure ML's "
             + "defaults: depth 3, at least 20 cases per leaf, at most 31 leaves) that predicts 'the model was wrong' "
             + "over the cohort's labelled predictions, with each node's condition, size, errors, error rate and error "
             + "coverage, and an optional heat map over one or two features (numbers in 8 bins).")
@@ -51,14 +52,14 @@ class ErrorAnalysisController {
 
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.features")
     @GetMapping("/features")
-    @Operation(summary = "The features a tree may split on")
+    @Operation(operationId = "listErrorAnalysisFeatures", summary = "The features a tree may split on")
     List<String> features() {
         return Features.names();
     }
 
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.list")
     @GetMapping
-    @Operation(summary = "Stored runs, newest first")
+    @Operation(operationId = "listErrorAnalyses", summary = "Stored runs, newest first")
     ErrorAnalysisPage list(@RequestParam(required = false) String modelId,
                            @RequestParam(defaultValue = "20") @Min(1) @Max(100) int limit,
                            @Parameter(description = "nextCursor of the previous page")
@@ -68,14 +69,15 @@ class ErrorAnalysisController {
 
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.read")
     @GetMapping("/{id}")
-    @Operation(summary = "One stored run")
+    @Operation(operationId = "getErrorAnalysis", summary = "One stored run")
     ErrorAnalysisView get(@PathVariable UUID id) {
         return analyses.find(id).orElseThrow(() -> ApiProblem.notFound("Error analysis", id));
     }
 
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.activate")
     @PutMapping("/{id}/active")
-    @Operation(summary = "Make this run the active one of its model version", description = "From then on every "
+    @Operation(operationId = "activateErrorAnalysis",
+            summary = "Make this run the active one of its model version", description = "From then on every "
             + "prediction of that version, new or fetched, carries the reliability of the leaf it falls in.")
     ErrorAnalysisView activate(@PathVariable UUID id) {
         return analyses.activate(id, true);
@@ -83,7 +85,7 @@ class ErrorAnalysisController {
 
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.deactivate")
     @DeleteMapping("/{id}/active")
-    @Operation(summary = "Stop using this run for reliability")
+    @Operation(operationId = "deactivateErrorAnalysis", summary = "Stop using this run for reliability")
     ErrorAnalysisView deactivate(@PathVariable UUID id) {
         return analyses.activate(id, false);
     }

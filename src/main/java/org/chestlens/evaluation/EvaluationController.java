@@ -29,7 +29,8 @@ class EvaluationController {
 
     @RequiresRole(value = Role.ANALYST, action = "evaluation.run")
     @GetMapping("/evaluations")
-    @Operation(summary = "Evaluate a model version over a cohort", description = "InnerEye's metrics (sub-task "
+    @Operation(operationId = "evaluateModel",
+            summary = "Evaluate a model version over a cohort", description = "InnerEye's metrics (sub-task "
             + "accuracies with undefined scores skipped and counted, multiclass accuracy, confusion matrix) plus AUROC "
             + "per sub-task, sensitivity and specificity at 0.5, expected calibration error with its reliability bins "
             + "and seeded bootstrap 95% intervals; the same for each reader; Cohen's kappa between readers and "

@@ -56,7 +56,8 @@ class LabelController {
 
     @RequiresRole(value = {Role.ANNOTATOR, Role.ANALYST}, action = "label.read")
     @GetMapping("/images/{imageId}/labels")
-    @Operation(summary = "An image's reference label, reader labels and the values they replaced")
+    @Operation(operationId = "getImageLabels",
+            summary = "An image's reference label, reader labels and the values they replaced")
     ImageLabels labelsOf(@PathVariable UUID imageId) {
         requireImage(imageId);
         return labels.labelsOf(imageId);
@@ -64,7 +65,8 @@ class LabelController {
 
     @RequiresRole(value = Role.ANNOTATOR, action = "label.write")
     @PutMapping("/images/{imageId}/labels/reference")
-    @Operation(summary = "Set the image's reference label", description = "201 when new, 200 when it replaced a "
+    @Operation(operationId = "setReferenceLabel",
+            summary = "Set the image's reference label", description = "201 when new, 200 when it replaced a "
             + "value (kept in the history)")
     @ApiResponse(responseCode = "201", description = "A new label")
     @ApiResponse(responseCode = "200", description = "Replaced an earlier value, which stays in the history")
@@ -74,7 +76,8 @@ class LabelController {
 
     @RequiresRole(value = Role.ANNOTATOR, action = "label.write")
     @PutMapping("/images/{imageId}/labels/readers/{readerId}")
-    @Operation(summary = "Set one reader's label for the image", description = "201 when new, 200 when the reader "
+    @Operation(operationId = "setReaderLabel",
+            summary = "Set one reader's label for the image", description = "201 when new, 200 when the reader "
             + "relabelled the image (the previous value is kept in the history)")
     @ApiResponse(responseCode = "201", description = "A new label")
     @ApiResponse(responseCode = "200", description = "Replaced an earlier value, which stays in the history")
@@ -86,7 +89,8 @@ class LabelController {
 
     @RequiresRole(value = Role.ANNOTATOR, action = "label.import")
     @PostMapping(path = "/labels", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Store many labels at once", description = "All or nothing: one unknown image (404) or bad "
+    @Operation(operationId = "importLabels",
+            summary = "Store many labels at once", description = "All or nothing: one unknown image (404) or bad "
             + "class (400) stores none. Images are named by chestlens image id or DICOM SOP Instance UID.")
     BatchResult postJson(@Valid @RequestBody LabelBatch batch) {
         return store(batch.labels().stream().map(e -> new Pending(e.image(), e.reader(), e.value())).toList());
@@ -94,7 +98,8 @@ class LabelController {
 
     @RequiresRole(value = Role.ANNOTATOR, action = "label.import")
     @PostMapping(path = "/labels", consumes = "text/csv")
-    @Operation(summary = "Store labels from InnerEye's dataset.csv", description = "Columns series (chestlens image "
+    @Operation(operationId = "importLabels",
+            summary = "Store labels from InnerEye's dataset.csv", description = "Columns series (chestlens image "
             + "id or DICOM SOP Instance UID) and final_label (0-3); subject, filepath and other columns are ignored. "
             + "Reference labels unless reader is given. All or nothing.")
     BatchResult postCsv(@RequestBody String csv,

@@ -25,7 +25,8 @@ class ModelController {
 
     @RequiresRole(value = {Role.READER, Role.ANALYST, Role.ADMIN}, action = "model.list")
     @GetMapping
-    @Operation(summary = "List the loaded models", description = "Identity, version, fold checksums, intended "
+    @Operation(operationId = "listModels",
+            summary = "List the loaded models", description = "Identity, version, fold checksums, intended "
             + "use and limits of every loaded model package. trained=false marks a model with random weights.")
     List<ModelInfo> list() {
         return inference.models();
@@ -33,7 +34,7 @@ class ModelController {
 
     @RequiresRole(value = {Role.READER, Role.ANALYST, Role.ADMIN}, action = "model.read")
     @GetMapping("/{id}")
-    @Operation(summary = "One loaded model")
+    @Operation(operationId = "getModel", summary = "One loaded model")
     ModelInfo get(@PathVariable String id) {
         return inference.model(id).orElseThrow(() -> ApiProblem.notFound("Model", id));
     }

@@ -55,7 +55,8 @@ class ImageUploadController {
 
     @RequiresRole(value = Role.SUBMITTER, action = "image.upload")
     @PostMapping(consumes = MediaType.MULTIPART_FORM_DATA_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Upload one or more chest radiographs (PNG or DICOM) for scoring",
+    @Operation(operationId = "uploadImages",
+            summary = "Upload one or more chest radiographs (PNG or DICOM) for scoring",
             description = """
                     Each part named 'file' is one image, PNG or DICOM Part 10 (recognised by content, not by \
                     name). All files are validated and the images and their \
@@ -137,7 +138,7 @@ class ImageUploadController {
 
     @RequiresRole(value = Role.SUBMITTER, action = "image.upload")
     @PostMapping(consumes = "application/dicom", produces = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Upload one DICOM Part 10 file as the request body",
+    @Operation(operationId = "uploadImages", summary = "Upload one DICOM Part 10 file as the request body",
             description = "The same as the multipart upload, for clients that send a single application/dicom body.")
     @ApiResponse(responseCode = "200", description = "Already stored and scored")
     @ApiResponse(responseCode = "201", description = "Stored and scored")

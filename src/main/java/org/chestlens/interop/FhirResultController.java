@@ -34,7 +34,7 @@ class FhirResultController {
     // should not get a 406. The answer always says application/fhir+json.
     @RequiresRole(value = Role.READER, action = "prediction.read-fhir")
     @GetMapping(value = "/api/v1/predictions/{id}/fhir", produces = {FHIR_JSON, MediaType.APPLICATION_JSON_VALUE})
-    @Operation(operationId = "predictionFhirBundle", summary = "A prediction as a FHIR R4 Bundle (collection)",
+    @Operation(operationId = "getPredictionFhirBundle", summary = "A prediction as a FHIR R4 Bundle (collection)",
             description = """
                     A preliminary DiagnosticReport (category RAD, LOINC 36554-4 XR Chest Single view) whose \
                     conclusion says what the model found in words, one Observation per class probability \

@@ -52,7 +52,8 @@ class StowRsController {
 
     @RequiresRole(value = Role.SUBMITTER, action = "image.upload")
     @PostMapping(path = "/studies", consumes = MULTIPART_RELATED, produces = DICOM_JSON)
-    @Operation(summary = "Store instances (STOW-RS)", description = STORE_DESCRIPTION, requestBody = @RequestBody(
+    @Operation(operationId = "storeInstances",
+            summary = "Store instances (STOW-RS)", description = STORE_DESCRIPTION, requestBody = @RequestBody(
             required = true, content = @Content(mediaType = MULTIPART_RELATED, schema = @Schema(type = "string",
             format = "binary", description = BODY))))
     @ApiResponse(responseCode = "200", description = "Every instance was stored",
@@ -71,7 +72,8 @@ class StowRsController {
 
     @RequiresRole(value = Role.SUBMITTER, action = "image.upload")
     @PostMapping(path = "/studies/{study}", consumes = MULTIPART_RELATED, produces = DICOM_JSON)
-    @Operation(summary = "Store instances of one study (STOW-RS)", description = STORE_DESCRIPTION
+    @Operation(operationId = "storeStudyInstances",
+            summary = "Store instances of one study (STOW-RS)", description = STORE_DESCRIPTION
             + " Instances of another study are not stored (Failure Reason 0xA901).", requestBody = @RequestBody(
             required = true, content = @Content(mediaType = MULTIPART_RELATED, schema = @Schema(type = "string",
             format = "binary", description = BODY))))

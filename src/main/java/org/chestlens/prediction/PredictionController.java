@@ -35,7 +35,7 @@ class PredictionController {
 
     @RequiresRole(value = {Role.SUBMITTER, Role.READER}, action = "image.read")
     @GetMapping("/images/{id}")
-    @Operation(summary = "An uploaded image's metadata and its predictions")
+    @Operation(operationId = "getImage", summary = "An uploaded image's metadata and its predictions")
     ImageView image(@PathVariable UUID id) {
         ImageView image = store.image(id).orElseThrow(() -> ApiProblem.notFound("Image", id));
         image.predictions().forEach(p -> AuditedResources.add(p.id()));
@@ -44,7 +44,7 @@ class PredictionController {
 
     @RequiresRole(value = Role.READER, action = "prediction.read")
     @GetMapping("/predictions/{id}")
-    @Operation(summary = "One prediction")
+    @Operation(operationId = "getPrediction", summary = "One prediction")
     PredictionView prediction(@PathVariable UUID id) {
         PredictionView prediction = store.prediction(id).orElseThrow(() -> ApiProblem.notFound("Prediction", id));
         AuditedResources.add(prediction.imageId());
@@ -53,7 +53,7 @@ class PredictionController {
 
     @RequiresRole(value = Role.READER, action = "prediction.list")
     @GetMapping("/predictions")
-    @Operation(summary = "Search predictions, newest first, with cursor pagination")
+    @Operation(operationId = "searchPredictions", summary = "Search predictions, newest first, with cursor pagination")
     PredictionPage search(
             @Parameter(description = "Only predictions of this class") @RequestParam(required = false) ChestClass predictedClass,
             @Parameter(description = "Class whose probability minProbability/maxProbability bound; the predicted class when omitted")

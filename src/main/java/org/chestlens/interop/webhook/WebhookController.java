@@ -42,7 +42,7 @@ class WebhookController {
 
     @RequiresRole(value = Role.ADMIN, action = "webhook.create")
     @PostMapping(consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(operationId = "subscribeWebhook", summary = "Subscribe a URL to events",
+    @Operation(operationId = "createWebhookSubscription", summary = "Subscribe a URL to events",
             description = "201 with the subscription and its signing secret, which is never shown again. Each event "
             + "is POSTed with the headers webhook-id, webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>).")
     @ApiResponse(responseCode = "201", description = "Subscribed; the body holds the secret, this once")
@@ -57,7 +57,7 @@ class WebhookController {
 
     @RequiresRole(value = Role.ADMIN, action = "webhook.list")
     @GetMapping
-    @Operation(operationId = "listWebhooks", summary = "All subscriptions (without their secrets)")
+    @Operation(operationId = "listWebhookSubscriptions", summary = "All subscriptions (without their secrets)")
     WebhookPages.Subscriptions list(@RequestParam(defaultValue = "100") @Min(1) @Max(500) int limit,
                                     @Parameter(description = "nextCursor of the previous page")
                                     @RequestParam(required = false) String cursor) {
@@ -66,14 +66,15 @@ class WebhookController {
 
     @RequiresRole(value = Role.ADMIN, action = "webhook.read")
     @GetMapping("/{id}")
-    @Operation(operationId = "getWebhook", summary = "One subscription (without its secret)")
+    @Operation(operationId = "getWebhookSubscription", summary = "One subscription (without its secret)")
     WebhookSubscriptionView get(@PathVariable UUID id) {
         return subscriptions.get(id);
     }
 
     @RequiresRole(value = Role.ADMIN, action = "webhook.update")
     @PatchMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(operationId = "updateWebhook", summary = "Pause or resume a subscription, or change its description",
+    @Operation(operationId = "updateWebhookSubscription",
+            summary = "Pause or resume a subscription, or change its description",
             description = "A paused subscription gets no new events; its pending deliveries wait until it is resumed.")
     WebhookSubscriptionView update(@PathVariable UUID id,
                                    @RequestBody(required = false) WebhookSubscriptionPatch patch) {
@@ -82,7 +83,7 @@ class WebhookController {
 
     @RequiresRole(value = Role.ADMIN, action = "webhook.delete")
     @DeleteMapping("/{id}")
-    @Operation(operationId = "deleteWebhook", summary = "Unsubscribe",
+    @Operation(operationId = "deleteWebhookSubscription", summary = "Unsubscribe",
             description = "Removes the subscription, its pending deliveries and their log")
     @ApiResponse(responseCode = "204", description = "Removed")
     ResponseEntity<Void> delete(@PathVariable UUID id) {
@@ -92,7 +93,8 @@ class WebhookController {
 
     @RequiresRole(value = Role.ADMIN, action = "webhook.deliveries")
     @GetMapping("/{id}/deliveries")
-    @Operation(operationId = "webhookDeliveries", summary = "The subscription's deliveries, newest first, each with "
+    @Operation(operationId = "listWebhookDeliveries",
+            summary = "The subscription's deliveries, newest first, each with "
             + "every attempt (status code, error, duration)")
     WebhookPages.Deliveries deliveries(
             @PathVariable UUID id,

@@ -74,7 +74,7 @@ class ApiKeyController {
             KeyView apiKey) {
     }
 
-    @Operation(summary = "Create an API key (shown once)")
+    @Operation(operationId = "createApiKey", summary = "Create an API key (shown once)")
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "201",
             description = "Created; the key itself is in this answer only")
     @PostMapping
@@ -107,7 +107,7 @@ class ApiKeyController {
                 String nextCursor) {
     }
 
-    @Operation(summary = "List API keys, oldest first (never their secrets)")
+    @Operation(operationId = "listApiKeys", summary = "List API keys, oldest first (never their secrets)")
     @GetMapping
     @RequiresRole(value = Role.ADMIN, action = "api-key.list")
     Page list(@RequestParam(defaultValue = "100") @Min(1) @Max(500) int limit,
@@ -117,14 +117,14 @@ class ApiKeyController {
         return new Page(page.items().stream().map(KeyView::of).toList(), page.nextCursor());
     }
 
-    @Operation(summary = "One API key")
+    @Operation(operationId = "getApiKey", summary = "One API key")
     @GetMapping("/{id}")
     @RequiresRole(value = Role.ADMIN, action = "api-key.read")
     KeyView one(@PathVariable UUID id) {
         return keys.find(id).map(KeyView::of).orElseThrow(() -> ApiProblem.notFound("API key", id));
     }
 
-    @Operation(summary = "Revoke an API key; it stops working at once on every replica")
+    @Operation(operationId = "revokeApiKey", summary = "Revoke an API key; it stops working at once on every replica")
     @DeleteMapping("/{id}")
     @RequiresRole(value = Role.ADMIN, action = "api-key.revoke")
     ResponseEntity<Void> revoke(@PathVariable UUID id, Authentication admin) {

@@ -30,7 +30,7 @@ class AuditController {
                 Long nextCursor) {
     }
 
-    @Operation(summary = "Query the audit trail, newest first")
+    @Operation(operationId = "searchAuditEvents", summary = "Query the audit trail, newest first")
     @GetMapping("/api/v1/audit-events")
     @RequiresRole(value = Role.ADMIN, action = "audit.query")
     Page query(@RequestParam(required = false) @Parameter(description = "Subject or API key name") String actor,
