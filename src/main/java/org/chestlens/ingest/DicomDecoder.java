@@ -20,7 +20,6 @@ import com.pixelmed.dicom.OtherByteAttributeMultipleCompressedFrames;
 import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 
-import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.DicomAttributes;
 
 /**
@@ -30,7 +29,7 @@ import org.chestlens.prediction.DicomAttributes;
  * {@code SourceImage}, which mishandles signed pixels and inverts lossy JPEG 2000. Only the first
  * frame is decompressed, so a long multi-frame file costs no more than one frame.
  *
- * <p>Every failure is an {@link ApiProblem} with a 4xx status: {@link DicomPreCheck} rejects what
+ * <p>Every failure is an {@link UploadRejectedException}: {@link DicomPreCheck} rejects what
  * would make PixelMed allocate more than the file holds, and whatever PixelMed or a codec still
  * throws (checked or unchecked, or an OutOfMemoryError or StackOverflowError) becomes 422.
  */
@@ -102,8 +101,8 @@ final class DicomDecoder {
             DicomAttributes metadata = metadata(list, layout);
             return new DecodedDicom(image, header.signed(), metadata, text(list, TagFromName.PatientID),
                     warnings(metadata, header));
-        } catch (ApiProblem problem) {
-            throw problem;
+        } catch (UploadRejectedException rejection) {
+            throw rejection;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             // PixelMed and the ImageIO codecs throw whatever they like on damaged data; none of it is
             // the server's fault, and none of it may reach the client raw.

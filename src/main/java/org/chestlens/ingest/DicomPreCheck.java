@@ -10,8 +10,6 @@ import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.DicomDictionary;
 import com.pixelmed.dicom.ValueRepresentation;
 
-import org.chestlens.platform.ApiProblem;
-
 /**
  * Walks a DICOM Part 10 file before PixelMed sees it. PixelMed allocates whatever a length field
  * declares (a 10 MB file declaring 2 GB of pixel data ends in OutOfMemoryError), inflates deflated
@@ -607,12 +605,12 @@ final class DicomPreCheck {
         }
     }
 
-    private static ApiProblem truncated(String part, int tag) {
+    private static UploadRejectedException truncated(String part, int tag) {
         return UploadRejected.corrupt(part, "the data set ends inside "
                 + (tag == 0 ? "an element header" : "element " + hex(tag)) + " (truncated file)");
     }
 
-    private static ApiProblem beyondFile(String part, int tag, long length) {
+    private static UploadRejectedException beyondFile(String part, int tag, long length) {
         return UploadRejected.corrupt(part, "element " + hex(tag) + " declares " + length
                 + " bytes but the file ends sooner (truncated file or damaged length)");
     }

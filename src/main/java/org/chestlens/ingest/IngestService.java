@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -19,7 +18,6 @@ import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.ModelInput;
 import org.chestlens.inference.QueueFullException;
-import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
@@ -29,7 +27,6 @@ import org.chestlens.prediction.PredictionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -157,10 +154,7 @@ public class IngestService {
             List<UUID> otherSubject = jobs.fillSubjectReference(List.of(imageIds), subjectReference);
             if (!otherSubject.isEmpty()) {
                 // Never echo either reference: they identify patients.
-                throw new ApiProblem(HttpStatus.CONFLICT, "subject-conflict", "Image stored with another subject",
-                        otherSubject.size() + " of the images is already stored with a different subject; its "
-                                + "results keep naming that subject. Check the patient, or upload without 'subject'.",
-                        Map.of("images", otherSubject), null);
+                throw UploadRejected.subjectConflict(otherSubject);
             }
         }
         awaitAll(outcomes, deadline);
