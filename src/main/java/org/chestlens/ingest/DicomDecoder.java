@@ -86,14 +86,14 @@ final class DicomDecoder {
     }
 
     static boolean isDicom(byte[] bytes) {
-        return DicomPreCheck.isPart10(bytes);
+        return DicomMetaHeader.isPart10(bytes);
     }
 
     static DecodedDicom decode(byte[] bytes, String label, long maxPixels) {
         try {
             DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, label, maxPixels);
             AttributeList list = read(layout);
-            DicomPreCheck.ImageHeader header = layout.header();
+            DicomImageHeader header = layout.header();
             checkSameHeader(list, header, label);
             int[] samples = storedValues(firstFrameRaw(list, layout, label), header);
             GreyImage image = new GreyImage(samples, header.columns(), header.rows(), header.bitsStored(),
@@ -119,8 +119,8 @@ final class DicomDecoder {
      * only the file meta UIDs (if any) are known. Pixel Data is not read: PixelMed stops before it.
      */
     static IngestService.InstanceIds identify(byte[] bytes, long maxPixels) {
-        String sopClass = DicomPreCheck.metaString(bytes, 0x00020002);
-        String sopInstance = DicomPreCheck.metaString(bytes, 0x00020003);
+        String sopClass = DicomMetaHeader.string(bytes, 0x00020002);
+        String sopInstance = DicomMetaHeader.string(bytes, 0x00020003);
         try {
             DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, "#", maxPixels);
             AttributeList list = new AttributeList();
@@ -174,7 +174,7 @@ final class DicomDecoder {
     }
 
     /** PixelMed must have read the same header the pre-check checked; anything else is a parse divergence. */
-    private static void checkSameHeader(AttributeList list, DicomPreCheck.ImageHeader header, String label) {
+    private static void checkSameHeader(AttributeList list, DicomImageHeader header, String label) {
         if (integer(list, TagFromName.Rows) != header.rows() || integer(list, TagFromName.Columns) != header.columns()
                 || integer(list, TagFromName.BitsAllocated) != header.bitsAllocated()) {
             throw UploadRejected.corrupt(label, "the image header is ambiguous");
@@ -184,7 +184,7 @@ final class DicomDecoder {
     /** The first frame's sample words as stored, before masking to Bits Stored. */
     private static int[] firstFrameRaw(AttributeList list, DicomPreCheck.Layout layout, String label)
             throws Exception {
-        DicomPreCheck.ImageHeader header = layout.header();
+        DicomImageHeader header = layout.header();
         int count = header.rows() * header.columns();
         Attribute pixelData = list.get(TagFromName.PixelData);
         boolean bigEndian = layout.syntax().encoding().bigEndian();
@@ -231,7 +231,7 @@ final class DicomDecoder {
 
     private static int[] decodeFirstFrame(OtherByteAttributeMultipleCompressedFrames frames,
                                           DicomPreCheck.Layout layout, String label) throws Exception {
-        DicomPreCheck.ImageHeader header = layout.header();
+        DicomImageHeader header = layout.header();
         if (frames.getNumberOfFrames() < 1 || frames.getByteValuesForSelectedFrame(0) == null) {
             throw UploadRejected.corrupt(label, "the first frame is empty");
         }
@@ -272,7 +272,7 @@ final class DicomDecoder {
     }
 
     /** Bits Stored at High Bit, sign-extended when Pixel Representation says signed. */
-    static int[] storedValues(int[] raw, DicomPreCheck.ImageHeader header) {
+    static int[] storedValues(int[] raw, DicomImageHeader header) {
         int bits = header.bitsStored();
         int shift = header.highBit() + 1 - bits;
         int mask = (1 << bits) - 1;
@@ -291,7 +291,7 @@ final class DicomDecoder {
     }
 
     private static DicomAttributes metadata(AttributeList list, DicomPreCheck.Layout layout) {
-        DicomPreCheck.ImageHeader header = layout.header();
+        DicomImageHeader header = layout.header();
         return new DicomAttributes(
                 text(list, TagFromName.Modality),
                 text(list, TagFromName.BodyPartExamined),
@@ -315,7 +315,7 @@ final class DicomDecoder {
                 positive(list, TagFromName.DistanceSourceToDetector));
     }
 
-    private static List<String> warnings(DicomAttributes metadata, DicomPreCheck.ImageHeader header) {
+    private static List<String> warnings(DicomAttributes metadata, DicomImageHeader header) {
         List<String> warnings = new ArrayList<>();
         if (header.frames() > 1) {
             warnings.add("first of " + header.frames() + " frames used");
