@@ -4,7 +4,7 @@ import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -35,9 +35,6 @@ import org.chestlens.prediction.DicomAttributes;
  */
 final class DicomDecoder {
 
-    private static final Set<String> RADIOGRAPHY = Set.of("CR", "DX");
-    private static final String CHEST = "CHEST";
-
     static {
         // Decoding happens in memory; ImageIO's disk cache would only add temp files.
         ImageIO.setUseCache(false);
@@ -53,7 +50,7 @@ final class DicomDecoder {
         }
     }
 
-    private static final java.util.Set<DicomTransferSyntax> LOSSY = java.util.EnumSet.of(
+    private static final Set<DicomTransferSyntax> LOSSY = EnumSet.of(
             DicomTransferSyntax.JPEG_BASELINE, DicomTransferSyntax.JPEG_EXTENDED, DicomTransferSyntax.JPEG_2000);
 
     private DicomDecoder() {
@@ -98,9 +95,9 @@ final class DicomDecoder {
             int[] samples = storedValues(firstFrameRaw(list, layout, label), header);
             GreyImage image = new GreyImage(samples, header.columns(), header.rows(), header.bitsStored(),
                     header.photometricInterpretation());
-            DicomAttributes metadata = metadata(list, layout);
-            return new DecodedDicom(image, header.signed(), metadata, text(list, TagFromName.PatientID),
-                    warnings(metadata, header));
+            DicomAttributes metadata = DicomAttributeReader.metadata(list, layout);
+            return new DecodedDicom(image, header.signed(), metadata, DicomAttributeReader.text(list, TagFromName.PatientID),
+                    DicomAttributeReader.warnings(metadata, header));
         } catch (UploadRejectedException rejection) {
             throw rejection;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
@@ -131,11 +128,11 @@ final class DicomDecoder {
                     layout.dataSetOffset(), layout.dataSetLength()), readAs, false)) {
                 list.read(in, TagFromName.PixelData);
             }
-            String dataSetClass = text(list, TagFromName.SOPClassUID);
-            String dataSetInstance = text(list, TagFromName.SOPInstanceUID);
+            String dataSetClass = DicomAttributeReader.text(list, TagFromName.SOPClassUID);
+            String dataSetInstance = DicomAttributeReader.text(list, TagFromName.SOPInstanceUID);
             return new IngestService.InstanceIds(dataSetClass != null ? dataSetClass : sopClass,
                     dataSetInstance != null ? dataSetInstance : sopInstance,
-                    text(list, TagFromName.StudyInstanceUID), true);
+                    DicomAttributeReader.text(list, TagFromName.StudyInstanceUID), true);
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             return new IngestService.InstanceIds(sopClass, sopInstance, null, false);
         }
@@ -290,86 +287,7 @@ final class DicomDecoder {
         }
     }
 
-    private static DicomAttributes metadata(AttributeList list, DicomPreCheck.Layout layout) {
-        DicomImageHeader header = layout.header();
-        return new DicomAttributes(
-                text(list, TagFromName.Modality),
-                text(list, TagFromName.BodyPartExamined),
-                text(list, TagFromName.ViewPosition),
-                text(list, TagFromName.PatientSex),
-                text(list, TagFromName.PatientAge),
-                text(list, TagFromName.Manufacturer),
-                text(list, TagFromName.ManufacturerModelName),
-                text(list, TagFromName.InstitutionName),
-                text(list, TagFromName.StationName),
-                text(list, TagFromName.StudyInstanceUID),
-                text(list, TagFromName.SeriesInstanceUID),
-                text(list, TagFromName.SOPInstanceUID),
-                text(list, TagFromName.AccessionNumber),
-                text(list, TagFromName.StudyDate),
-                header.photometricInterpretation(),
-                header.bitsStored(),
-                pixelSpacing(list),
-                layout.syntax().uid(),
-                positive(list, new AttributeTag(0x0018, 0x0060)),  // KVP: no constant in PixelMed's TagFromName
-                positive(list, TagFromName.DistanceSourceToDetector));
-    }
-
-    private static List<String> warnings(DicomAttributes metadata, DicomImageHeader header) {
-        List<String> warnings = new ArrayList<>();
-        if (header.frames() > 1) {
-            warnings.add("first of " + header.frames() + " frames used");
-        }
-        if (metadata.modality() == null) {
-            warnings.add("Modality missing; expected CR or DX");
-        } else if (!RADIOGRAPHY.contains(metadata.modality())) {
-            warnings.add("Modality is " + metadata.modality() + ", not CR or DX");
-        }
-        if (metadata.bodyPartExamined() == null) {
-            warnings.add("BodyPartExamined missing; expected CHEST");
-        } else if (!CHEST.equals(metadata.bodyPartExamined())) {
-            warnings.add("BodyPartExamined is " + metadata.bodyPartExamined() + ", not CHEST");
-        }
-        return warnings;
-    }
-
-    private static String text(AttributeList list, AttributeTag tag) {
-        try {
-            String value = Attribute.getSingleStringValueOrNull(list, tag);
-            if (value == null) {
-                return null;
-            }
-            // Control characters (a NUL above all, which PostgreSQL text refuses) are never meaningful here.
-            value = value.replaceAll("\\p{Cntrl}", "").trim();
-            return value.isEmpty() ? null : value;
-        } catch (RuntimeException e) {
-            return null; // a damaged optional attribute is dropped, not fatal
-        }
-    }
-
     private static int integer(AttributeList list, AttributeTag tag) {
         return Attribute.getSingleIntegerValueOrDefault(list, tag, -1);
-    }
-
-    /** A positive, finite decimal attribute, else null (absent, empty or damaged). */
-    private static Double positive(AttributeList list, AttributeTag tag) {
-        try {
-            double value = Attribute.getSingleDoubleValueOrDefault(list, tag, Double.NaN);
-            return Double.isFinite(value) && value > 0 ? value : null;
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static List<Double> pixelSpacing(AttributeList list) {
-        try {
-            double[] values = Attribute.getDoubleValues(list, TagFromName.PixelSpacing);
-            if (values == null || values.length != 2 || !(values[0] > 0) || !(values[1] > 0)) {
-                return List.of();
-            }
-            return List.of(values[0], values[1]);
-        } catch (RuntimeException e) {
-            return List.of();
-        }
     }
 }
