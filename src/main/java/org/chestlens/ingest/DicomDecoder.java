@@ -96,7 +96,8 @@ final class DicomDecoder {
             GreyImage image = new GreyImage(samples, header.columns(), header.rows(), header.bitsStored(),
                     header.photometricInterpretation());
             DicomAttributes metadata = DicomAttributeReader.metadata(list, layout);
-            return new DecodedDicom(image, header.signed(), metadata, DicomAttributeReader.text(list, TagFromName.PatientID),
+            String patientId = DicomAttributeReader.text(list, TagFromName.PatientID);
+            return new DecodedDicom(image, header.signed(), metadata, patientId,
                     DicomAttributeReader.warnings(metadata, header));
         } catch (UploadRejectedException rejection) {
             throw rejection;
