@@ -100,15 +100,15 @@ record DicomCodestream(int width, int height, int components, int precision, Str
             if ((h[p] & 0xFF) == 0xFF && (h[p + 1] & 0xFF) == 0x4F && (h[p + 2] & 0xFF) == 0xFF
                     && (h[p + 3] & 0xFF) == 0x51) {
                 int s = p + 2;
-                long xsiz = DicomPreCheck.u32(h, s + 6, true);
-                long ysiz = DicomPreCheck.u32(h, s + 10, true);
-                long xosiz = DicomPreCheck.u32(h, s + 14, true);
-                long yosiz = DicomPreCheck.u32(h, s + 18, true);
-                long xtsiz = DicomPreCheck.u32(h, s + 22, true);
-                long ytsiz = DicomPreCheck.u32(h, s + 26, true);
-                long xtosiz = DicomPreCheck.u32(h, s + 30, true);
-                long ytosiz = DicomPreCheck.u32(h, s + 34, true);
-                int csiz = DicomPreCheck.u16(h, s + 38, true);
+                long xsiz = DicomBytes.u32(h, s + 6, true);
+                long ysiz = DicomBytes.u32(h, s + 10, true);
+                long xosiz = DicomBytes.u32(h, s + 14, true);
+                long yosiz = DicomBytes.u32(h, s + 18, true);
+                long xtsiz = DicomBytes.u32(h, s + 22, true);
+                long ytsiz = DicomBytes.u32(h, s + 26, true);
+                long xtosiz = DicomBytes.u32(h, s + 30, true);
+                long ytosiz = DicomBytes.u32(h, s + 34, true);
+                int csiz = DicomBytes.u16(h, s + 38, true);
                 int ssiz = h[s + 40] & 0xFF;
                 if (xsiz <= xosiz || ysiz <= yosiz || xtsiz == 0 || ytsiz == 0 || xtosiz > xosiz
                         || ytosiz > yosiz) {

@@ -4,7 +4,7 @@ import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
-import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 
@@ -20,7 +20,6 @@ import com.pixelmed.dicom.OtherByteAttributeMultipleCompressedFrames;
 import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 
-import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.DicomAttributes;
 
 /**
@@ -30,14 +29,11 @@ import org.chestlens.prediction.DicomAttributes;
  * {@code SourceImage}, which mishandles signed pixels and inverts lossy JPEG 2000. Only the first
  * frame is decompressed, so a long multi-frame file costs no more than one frame.
  *
- * <p>Every failure is an {@link ApiProblem} with a 4xx status: {@link DicomPreCheck} rejects what
+ * <p>Every failure is an {@link UploadRejectedException}: {@link DicomPreCheck} rejects what
  * would make PixelMed allocate more than the file holds, and whatever PixelMed or a codec still
  * throws (checked or unchecked, or an OutOfMemoryError or StackOverflowError) becomes 422.
  */
 final class DicomDecoder {
-
-    private static final Set<String> RADIOGRAPHY = Set.of("CR", "DX");
-    private static final String CHEST = "CHEST";
 
     static {
         // Decoding happens in memory; ImageIO's disk cache would only add temp files.
@@ -54,7 +50,7 @@ final class DicomDecoder {
         }
     }
 
-    private static final java.util.Set<DicomTransferSyntax> LOSSY = java.util.EnumSet.of(
+    private static final Set<DicomTransferSyntax> LOSSY = EnumSet.of(
             DicomTransferSyntax.JPEG_BASELINE, DicomTransferSyntax.JPEG_EXTENDED, DicomTransferSyntax.JPEG_2000);
 
     private DicomDecoder() {
@@ -87,23 +83,24 @@ final class DicomDecoder {
     }
 
     static boolean isDicom(byte[] bytes) {
-        return DicomPreCheck.isPart10(bytes);
+        return DicomMetaHeader.isPart10(bytes);
     }
 
     static DecodedDicom decode(byte[] bytes, String label, long maxPixels) {
         try {
             DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, label, maxPixels);
             AttributeList list = read(layout);
-            DicomPreCheck.ImageHeader header = layout.header();
+            DicomImageHeader header = layout.header();
             checkSameHeader(list, header, label);
             int[] samples = storedValues(firstFrameRaw(list, layout, label), header);
             GreyImage image = new GreyImage(samples, header.columns(), header.rows(), header.bitsStored(),
                     header.photometricInterpretation());
-            DicomAttributes metadata = metadata(list, layout);
-            return new DecodedDicom(image, header.signed(), metadata, text(list, TagFromName.PatientID),
-                    warnings(metadata, header));
-        } catch (ApiProblem problem) {
-            throw problem;
+            DicomAttributes metadata = DicomAttributeReader.metadata(list, layout);
+            String patientId = DicomAttributeReader.text(list, TagFromName.PatientID);
+            return new DecodedDicom(image, header.signed(), metadata, patientId,
+                    DicomAttributeReader.warnings(metadata, header));
+        } catch (UploadRejectedException rejection) {
+            throw rejection;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             // PixelMed and the ImageIO codecs throw whatever they like on damaged data; none of it is
             // the server's fault, and none of it may reach the client raw.
@@ -120,8 +117,8 @@ final class DicomDecoder {
      * only the file meta UIDs (if any) are known. Pixel Data is not read: PixelMed stops before it.
      */
     static IngestService.InstanceIds identify(byte[] bytes, long maxPixels) {
-        String sopClass = DicomPreCheck.metaString(bytes, 0x00020002);
-        String sopInstance = DicomPreCheck.metaString(bytes, 0x00020003);
+        String sopClass = DicomMetaHeader.string(bytes, 0x00020002);
+        String sopInstance = DicomMetaHeader.string(bytes, 0x00020003);
         try {
             DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, "#", maxPixels);
             AttributeList list = new AttributeList();
@@ -132,11 +129,11 @@ final class DicomDecoder {
                     layout.dataSetOffset(), layout.dataSetLength()), readAs, false)) {
                 list.read(in, TagFromName.PixelData);
             }
-            String dataSetClass = text(list, TagFromName.SOPClassUID);
-            String dataSetInstance = text(list, TagFromName.SOPInstanceUID);
+            String dataSetClass = DicomAttributeReader.text(list, TagFromName.SOPClassUID);
+            String dataSetInstance = DicomAttributeReader.text(list, TagFromName.SOPInstanceUID);
             return new IngestService.InstanceIds(dataSetClass != null ? dataSetClass : sopClass,
                     dataSetInstance != null ? dataSetInstance : sopInstance,
-                    text(list, TagFromName.StudyInstanceUID), true);
+                    DicomAttributeReader.text(list, TagFromName.StudyInstanceUID), true);
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {
             return new IngestService.InstanceIds(sopClass, sopInstance, null, false);
         }
@@ -175,7 +172,7 @@ final class DicomDecoder {
     }
 
     /** PixelMed must have read the same header the pre-check checked; anything else is a parse divergence. */
-    private static void checkSameHeader(AttributeList list, DicomPreCheck.ImageHeader header, String label) {
+    private static void checkSameHeader(AttributeList list, DicomImageHeader header, String label) {
         if (integer(list, TagFromName.Rows) != header.rows() || integer(list, TagFromName.Columns) != header.columns()
                 || integer(list, TagFromName.BitsAllocated) != header.bitsAllocated()) {
             throw UploadRejected.corrupt(label, "the image header is ambiguous");
@@ -185,7 +182,7 @@ final class DicomDecoder {
     /** The first frame's sample words as stored, before masking to Bits Stored. */
     private static int[] firstFrameRaw(AttributeList list, DicomPreCheck.Layout layout, String label)
             throws Exception {
-        DicomPreCheck.ImageHeader header = layout.header();
+        DicomImageHeader header = layout.header();
         int count = header.rows() * header.columns();
         Attribute pixelData = list.get(TagFromName.PixelData);
         boolean bigEndian = layout.syntax().encoding().bigEndian();
@@ -232,7 +229,7 @@ final class DicomDecoder {
 
     private static int[] decodeFirstFrame(OtherByteAttributeMultipleCompressedFrames frames,
                                           DicomPreCheck.Layout layout, String label) throws Exception {
-        DicomPreCheck.ImageHeader header = layout.header();
+        DicomImageHeader header = layout.header();
         if (frames.getNumberOfFrames() < 1 || frames.getByteValuesForSelectedFrame(0) == null) {
             throw UploadRejected.corrupt(label, "the first frame is empty");
         }
@@ -273,7 +270,7 @@ final class DicomDecoder {
     }
 
     /** Bits Stored at High Bit, sign-extended when Pixel Representation says signed. */
-    static int[] storedValues(int[] raw, DicomPreCheck.ImageHeader header) {
+    static int[] storedValues(int[] raw, DicomImageHeader header) {
         int bits = header.bitsStored();
         int shift = header.highBit() + 1 - bits;
         int mask = (1 << bits) - 1;
@@ -291,86 +288,7 @@ final class DicomDecoder {
         }
     }
 
-    private static DicomAttributes metadata(AttributeList list, DicomPreCheck.Layout layout) {
-        DicomPreCheck.ImageHeader header = layout.header();
-        return new DicomAttributes(
-                text(list, TagFromName.Modality),
-                text(list, TagFromName.BodyPartExamined),
-                text(list, TagFromName.ViewPosition),
-                text(list, TagFromName.PatientSex),
-                text(list, TagFromName.PatientAge),
-                text(list, TagFromName.Manufacturer),
-                text(list, TagFromName.ManufacturerModelName),
-                text(list, TagFromName.InstitutionName),
-                text(list, TagFromName.StationName),
-                text(list, TagFromName.StudyInstanceUID),
-                text(list, TagFromName.SeriesInstanceUID),
-                text(list, TagFromName.SOPInstanceUID),
-                text(list, TagFromName.AccessionNumber),
-                text(list, TagFromName.StudyDate),
-                header.photometricInterpretation(),
-                header.bitsStored(),
-                pixelSpacing(list),
-                layout.syntax().uid(),
-                positive(list, new AttributeTag(0x0018, 0x0060)),  // KVP: no constant in PixelMed's TagFromName
-                positive(list, TagFromName.DistanceSourceToDetector));
-    }
-
-    private static List<String> warnings(DicomAttributes metadata, DicomPreCheck.ImageHeader header) {
-        List<String> warnings = new ArrayList<>();
-        if (header.frames() > 1) {
-            warnings.add("first of " + header.frames() + " frames used");
-        }
-        if (metadata.modality() == null) {
-            warnings.add("Modality missing; expected CR or DX");
-        } else if (!RADIOGRAPHY.contains(metadata.modality())) {
-            warnings.add("Modality is " + metadata.modality() + ", not CR or DX");
-        }
-        if (metadata.bodyPartExamined() == null) {
-            warnings.add("BodyPartExamined missing; expected CHEST");
-        } else if (!CHEST.equals(metadata.bodyPartExamined())) {
-            warnings.add("BodyPartExamined is " + metadata.bodyPartExamined() + ", not CHEST");
-        }
-        return warnings;
-    }
-
-    private static String text(AttributeList list, AttributeTag tag) {
-        try {
-            String value = Attribute.getSingleStringValueOrNull(list, tag);
-            if (value == null) {
-                return null;
-            }
-            // Control characters (a NUL above all, which PostgreSQL text refuses) are never meaningful here.
-            value = value.replaceAll("\\p{Cntrl}", "").trim();
-            return value.isEmpty() ? null : value;
-        } catch (RuntimeException e) {
-            return null; // a damaged optional attribute is dropped, not fatal
-        }
-    }
-
     private static int integer(AttributeList list, AttributeTag tag) {
         return Attribute.getSingleIntegerValueOrDefault(list, tag, -1);
-    }
-
-    /** A positive, finite decimal attribute, else null (absent, empty or damaged). */
-    private static Double positive(AttributeList list, AttributeTag tag) {
-        try {
-            double value = Attribute.getSingleDoubleValueOrDefault(list, tag, Double.NaN);
-            return Double.isFinite(value) && value > 0 ? value : null;
-        } catch (RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static List<Double> pixelSpacing(AttributeList list) {
-        try {
-            double[] values = Attribute.getDoubleValues(list, TagFromName.PixelSpacing);
-            if (values == null || values.length != 2 || !(values[0] > 0) || !(values[1] > 0)) {
-                return List.of();
-            }
-            return List.of(values[0], values[1]);
-        } catch (RuntimeException e) {
-            return List.of();
-        }
     }
 }

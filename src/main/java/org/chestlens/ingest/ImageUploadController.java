@@ -104,7 +104,7 @@ class ImageUploadController {
         long limit = properties.maxRequestSize().toBytes();
         long declared = request.getContentLengthLong();
         if (declared > limit) {
-            throw tooLarge("The request exceeds chestlens.ingest.max-request-size (" + limit + " bytes).");
+            throw requestTooLarge(limit);
         }
         long size = declared >= 0 ? declared : limit;
         // The parts are copied out of the body, which is then dropped: for that moment the request
@@ -112,7 +112,7 @@ class ImageUploadController {
         try (UploadBudget.Lease lease = budget.acquire(2 * size)) {
             byte[] body = readBody(request.getInputStream(), size);
             if (body.length > limit) {
-                throw tooLarge("The request exceeds chestlens.ingest.max-request-size (" + limit + " bytes).");
+                throw requestTooLarge(limit);
             }
             List<FormDataBody.Part> parts = FormDataBody.parse(body, body.length, boundary);
             List<IngestService.Upload> uploads = new ArrayList<>();
@@ -120,7 +120,8 @@ class ImageUploadController {
             for (FormDataBody.Part part : parts) {
                 if (part.name().equals("file")) {
                     if (part.content().length > properties.maxFileSize().toBytes()) {
-                        throw tooLarge("File #" + (uploads.size() + 1) + " exceeds chestlens.ingest.max-file-size ("
+                        throw UploadRejected.tooLarge("File #" + (uploads.size() + 1)
+                                + " exceeds chestlens.ingest.max-file-size ("
                                 + properties.maxFileSize().toBytes() + " bytes).");
                     }
                     uploads.add(new IngestService.Upload("#" + (uploads.size() + 1), part.content()));
@@ -184,12 +185,12 @@ class ImageUploadController {
         }
     }
 
-    private static ApiProblem bodyTooLarge(long limit) {
-        return tooLarge("The body exceeds chestlens.ingest.max-body-size (" + limit + " bytes).");
+    private static UploadRejectedException requestTooLarge(long limit) {
+        return UploadRejected.tooLarge("The request exceeds chestlens.ingest.max-request-size (" + limit + " bytes).");
     }
 
-    private static ApiProblem tooLarge(String detail) {
-        return new ApiProblem(HttpStatus.CONTENT_TOO_LARGE, "upload-too-large", "Upload too large", detail);
+    private static UploadRejectedException bodyTooLarge(long limit) {
+        return UploadRejected.tooLarge("The body exceeds chestlens.ingest.max-body-size (" + limit + " bytes).");
     }
 
     private ResponseEntity<UploadResult> answer(List<IngestService.Upload> uploads, String prefer,

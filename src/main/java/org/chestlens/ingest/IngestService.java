@@ -6,30 +6,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
-import org.chestlens.inference.ModelInput;
 import org.chestlens.inference.QueueFullException;
-import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
-import org.chestlens.prediction.NewImage;
 import org.chestlens.prediction.PendingImage;
 import org.chestlens.prediction.PredictionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -71,17 +65,15 @@ public class IngestService {
     private final JobStore jobs;
     private final PredictionStore store;
     private final IngestProperties properties;
-    private final Semaphore decodeSlots;
-    private final PatientIdHasher patientIds;
+    private final UploadDecoder decoder;
 
     IngestService(InferenceService inference, JobStore jobs, PredictionStore store, IngestProperties properties,
                   PatientIdHasher patientIds) {
-        this.patientIds = patientIds;
         this.inference = inference;
         this.jobs = jobs;
         this.store = store;
         this.properties = properties;
-        this.decodeSlots = new Semaphore(properties.maxConcurrentDecodes(), true);
+        this.decoder = new UploadDecoder(properties, patientIds);
     }
 
     public Result ingest(List<Upload> uploads, String idempotencyKey, Duration wait) {
@@ -98,75 +90,107 @@ public class IngestService {
             throw UploadRejected.tooManyFiles(uploads.size(), properties.maxFilesPerRequest());
         }
         long deadline = System.nanoTime() + wait.toNanos();
-        if (idempotencyKey != null) {
-            Optional<List<UUID>> earlier = jobs.idempotentImages(idempotencyKey);
-            if (earlier.isPresent()) {
-                return new Result(awaitStored(earlier.get(), deadline), false);
-            }
+        Optional<List<UUID>> earlier = idempotencyKey == null ? Optional.empty()
+                : jobs.idempotentImages(idempotencyKey);
+        if (earlier.isPresent()) {
+            return new Result(awaitStored(earlier.get(), deadline), false);
         }
         ModelInfo model = inference.defaultModel();
+        Plan plan = identifyAndPrepare(uploads, model, subjectReference);
+        Queued queued;
+        try {
+            queued = queue(plan, model, idempotencyKey);
+        } catch (DuplicateKeyException concurrentSameKey) {
+            // Another request with this Idempotency-Key committed first: answer with its images.
+            List<UUID> first = jobs.idempotentImages(idempotencyKey).orElseThrow(() -> concurrentSameKey);
+            return new Result(awaitStored(first, deadline), false);
+        }
+        requireSameSubject(queued.imageIds(), subjectReference);
+        awaitAll(queued.outcomes(), deadline);
+        log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(),
+                queued.outcomes().size(), model.id(), model.version(), uploads.size() - plan.pending().size());
+        return new Result(awaitStored(queued.imageIds(), deadline), !queued.outcomes().isEmpty());
+    }
+
+    /**
+     * What a request needs: {@code known} holds, by upload position, the images already stored
+     * (null where a file is new); {@code pending} the new ones, decoded, at {@code pendingPositions}.
+     */
+    private record Plan(UUID[] known, List<PendingImage> pending, List<Integer> pendingPositions) {
+    }
+
+    /** The request's images in upload order and the outcomes of the jobs it created (none when all were known). */
+    private record Queued(List<UUID> imageIds, List<CompletableFuture<JobStatus>> outcomes) {
+    }
+
+    /**
+     * Validates and decodes every file before anything is stored or queued. Images already stored
+     * (same bytes, or for DICOM the same SOP Instance UID) with a job that has not failed are
+     * answered from the database; a failed one is tried again.
+     */
+    private Plan identifyAndPrepare(List<Upload> uploads, ModelInfo model, String subjectReference) {
         InnerEyePreprocessor preprocessor = new InnerEyePreprocessor(model.preprocessing().resize(),
                 model.preprocessing().centerCrop());
-
-        // Everything is validated and decoded before anything is stored or queued. Images already
-        // stored (same bytes, or for DICOM the same SOP Instance UID) with a job that has not
-        // failed are answered from the database; a failed one is tried again.
-        UUID[] imageIds = new UUID[uploads.size()];
+        UUID[] known = new UUID[uploads.size()];
         List<PendingImage> pending = new ArrayList<>();
         List<Integer> pendingPositions = new ArrayList<>();
         for (int i = 0; i < uploads.size(); i++) {
             Upload upload = uploads.get(i);
-            checkFormat(upload);
+            UploadDecoder.checkFormat(upload);
             String sha256 = sha256(upload.bytes());
-            Optional<UUID> known = withLiveJob(jobs.existingImageId(sha256, null), model);
-            if (known.isEmpty()) {
-                PendingImage prepared = prepare(upload, sha256, preprocessor, subjectReference);
-                if (prepared.image().dicom() != null && prepared.image().dicom().sopInstanceUid() != null) {
-                    known = withLiveJob(jobs.existingImageId(sha256, prepared.image().dicom().sopInstanceUid()),
-                            model);
+            Optional<UUID> stored = withLiveJob(jobs.existingImageId(sha256, null), model);
+            if (stored.isEmpty()) {
+                PendingImage prepared = decoder.prepare(upload, sha256, preprocessor, subjectReference);
+                String sopInstanceUid = prepared.image().dicom() == null ? null
+                        : prepared.image().dicom().sopInstanceUid();
+                if (sopInstanceUid != null) {
+                    stored = withLiveJob(jobs.existingImageId(sha256, sopInstanceUid), model);
                 }
-                if (known.isEmpty()) {
+                if (stored.isEmpty()) {
                     pending.add(prepared);
                     pendingPositions.add(i);
                     continue;
                 }
             }
-            imageIds[i] = known.get();
+            known[i] = stored.get();
         }
+        return new Plan(known, pending, pendingPositions);
+    }
 
-        List<CompletableFuture<JobStatus>> outcomes = List.of();
-        if (!pending.isEmpty()) {
-            InferenceService.Enqueued enqueued;
-            try {
-                enqueued = inference.enqueue(model.id(), pending, idempotencyKey);
-            } catch (QueueFullException full) {
-                throw UploadRejected.queueFull(full.retryAfterSeconds());
-            } catch (DuplicateKeyException concurrentSameKey) {
-                // Another request with this Idempotency-Key committed first: answer with its images.
-                List<UUID> earlier = jobs.idempotentImages(idempotencyKey).orElseThrow(() -> concurrentSameKey);
-                return new Result(awaitStored(earlier, deadline), false);
+    /**
+     * Commits the new images and their jobs, taking room in the inference queue, and hands the jobs
+     * to the batcher; remembers the Idempotency-Key with them, or alone when every image was known.
+     */
+    private Queued queue(Plan plan, ModelInfo model, String idempotencyKey) {
+        UUID[] imageIds = plan.known().clone();
+        if (plan.pending().isEmpty()) {
+            if (idempotencyKey != null) {
+                jobs.rememberIdempotencyKey(idempotencyKey, List.of(imageIds));
             }
-            for (int k = 0; k < pendingPositions.size(); k++) {
-                imageIds[pendingPositions.get(k)] = enqueued.imageIds().get(k);
-            }
-            outcomes = enqueued.outcomes();
-        } else if (idempotencyKey != null) {
-            jobs.rememberIdempotencyKey(idempotencyKey, List.of(imageIds));
+            return new Queued(List.of(imageIds), List.of());
         }
-        if (subjectReference != null) {
-            List<UUID> otherSubject = jobs.fillSubjectReference(List.of(imageIds), subjectReference);
-            if (!otherSubject.isEmpty()) {
-                // Never echo either reference: they identify patients.
-                throw new ApiProblem(HttpStatus.CONFLICT, "subject-conflict", "Image stored with another subject",
-                        otherSubject.size() + " of the images is already stored with a different subject; its "
-                                + "results keep naming that subject. Check the patient, or upload without 'subject'.",
-                        Map.of("images", otherSubject), null);
-            }
+        InferenceService.Enqueued enqueued;
+        try {
+            enqueued = inference.enqueue(model.id(), plan.pending(), idempotencyKey);
+        } catch (QueueFullException full) {
+            throw UploadRejected.queueFull(full.retryAfterSeconds());
         }
-        awaitAll(outcomes, deadline);
-        log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(), outcomes.size(),
-                model.id(), model.version(), uploads.size() - pending.size());
-        return new Result(awaitStored(List.of(imageIds), deadline), !outcomes.isEmpty());
+        for (int k = 0; k < plan.pendingPositions().size(); k++) {
+            imageIds[plan.pendingPositions().get(k)] = enqueued.imageIds().get(k);
+        }
+        return new Queued(List.of(imageIds), enqueued.outcomes());
+    }
+
+    /** Gives images without a subject this one; refuses when one already names another. */
+    private void requireSameSubject(List<UUID> imageIds, String subjectReference) {
+        if (subjectReference == null) {
+            return;
+        }
+        List<UUID> otherSubject = jobs.fillSubjectReference(imageIds, subjectReference);
+        if (!otherSubject.isEmpty()) {
+            // Never echo either reference: they identify patients.
+            throw UploadRejected.subjectConflict(otherSubject);
+        }
     }
 
     /** Whether the bytes are a DICOM Part 10 file (128-byte preamble, then "DICM"); nothing else is checked. */
@@ -220,56 +244,6 @@ public class IngestService {
             images = store.images(ids);
         }
         return images;
-    }
-
-    private static void checkFormat(Upload upload) {
-        if (upload.bytes().length == 0) {
-            throw UploadRejected.emptyFile(upload.label());
-        }
-        if (!PngDecoder.isPng(upload.bytes()) && !DicomDecoder.isDicom(upload.bytes())) {
-            throw UploadRejected.unsupportedFormat(upload.label());
-        }
-    }
-
-    private PendingImage prepare(Upload upload, String sha256, InnerEyePreprocessor preprocessor,
-                                 String subjectReference) {
-        byte[] bytes = upload.bytes();
-        acquireDecodeSlot();
-        try {
-            long start = System.nanoTime();
-            NewImage image;
-            GreyImage grey;
-            if (PngDecoder.isPng(bytes)) {
-                grey = PngDecoder.decode(bytes, upload.label(), properties.maxPixels());
-                image = new NewImage(sha256, "PNG", bytes.length, grey.width(), grey.height(), grey.bitDepth(),
-                        grey.colourType(), List.of());
-            } else {
-                DicomDecoder.DecodedDicom dicom = DicomDecoder.decode(bytes, upload.label(), properties.maxPixels());
-                grey = dicom.innerEyeValues();
-                image = new NewImage(sha256, "DICOM", bytes.length, grey.width(), grey.height(),
-                        dicom.metadata().bitsStored(), "GREY", dicom.warnings(), dicom.metadata(),
-                        patientIds.hash(dicom.patientId()));
-            }
-            ModelInput input = preprocessor.apply(grey);
-            if (input == null) {
-                throw UploadRejected.noContrast(upload.label());
-            }
-            double decodeMillis = (System.nanoTime() - start) / 1e6;
-            return new PendingImage(image.withSubjectReference(subjectReference), input.pixels(), input.height(), input.width(), decodeMillis);
-        } finally {
-            decodeSlots.release();
-        }
-    }
-
-    private void acquireDecodeSlot() {
-        try {
-            if (!decodeSlots.tryAcquire(properties.decodeSlotWait().toMillis(), TimeUnit.MILLISECONDS)) {
-                throw UploadRejected.busy(Math.max(1, properties.decodeSlotWait().toSeconds()));
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw UploadRejected.busy(1);
-        }
     }
 
     static String sha256(byte[] bytes) {

@@ -1,89 +1,101 @@
 package org.chestlens.ingest;
 
+import static org.chestlens.ingest.RejectionReason.BUSY;
+import static org.chestlens.ingest.RejectionReason.CORRUPT_IMAGE;
+import static org.chestlens.ingest.RejectionReason.EMPTY_FILE;
+import static org.chestlens.ingest.RejectionReason.IMAGE_TOO_LARGE;
+import static org.chestlens.ingest.RejectionReason.NOT_GREYSCALE;
+import static org.chestlens.ingest.RejectionReason.NO_CONTRAST;
+import static org.chestlens.ingest.RejectionReason.QUEUE_FULL;
+import static org.chestlens.ingest.RejectionReason.SUBJECT_CONFLICT;
+import static org.chestlens.ingest.RejectionReason.TOO_MANY_FILES;
+import static org.chestlens.ingest.RejectionReason.UNSUPPORTED_FORMAT;
+import static org.chestlens.ingest.RejectionReason.UNSUPPORTED_PIXEL_DATA;
+import static org.chestlens.ingest.RejectionReason.UNSUPPORTED_TRANSFER_SYNTAX;
+import static org.chestlens.ingest.RejectionReason.UPLOAD_TOO_LARGE;
+
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
-import org.chestlens.platform.ApiProblem;
-import org.springframework.http.HttpStatus;
-
-/** Why an uploaded file cannot be scored; each reason has its own status and problem type. */
+/** The rejections of the ingest path, each with the detail a client reads. */
 final class UploadRejected {
 
     private UploadRejected() {
     }
 
-    static ApiProblem emptyFile(String part) {
-        return problem(HttpStatus.BAD_REQUEST, "empty-file", "Empty file", "File " + part + " is empty.", part);
+    static UploadRejectedException emptyFile(String part) {
+        return file(EMPTY_FILE, "File " + part + " is empty.", part);
     }
 
-    static ApiProblem unsupportedFormat(String part) {
-        return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-format", "Unsupported image format",
-                "File " + part + " is neither a PNG image nor a DICOM Part 10 file.", part);
+    static UploadRejectedException unsupportedFormat(String part) {
+        return file(UNSUPPORTED_FORMAT, "File " + part + " is neither a PNG image nor a DICOM Part 10 file.", part);
     }
 
-    static ApiProblem corrupt(String part, String reason) {
-        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-image", "Corrupt image",
-                "File " + part + " cannot be decoded: " + reason, part);
+    static UploadRejectedException corrupt(String part, String reason) {
+        return file(CORRUPT_IMAGE, "File " + part + " cannot be decoded: " + reason, part);
     }
 
-    static ApiProblem tooManyPixels(String part, long width, long height, long maxPixels) {
-        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "image-too-large", "Image too large",
-                "File " + part + " declares " + width + " x " + height + " pixels; at most " + maxPixels
-                        + " pixels are accepted.", part);
+    static UploadRejectedException tooManyPixels(String part, long width, long height, long maxPixels) {
+        return file(IMAGE_TOO_LARGE, "File " + part + " declares " + width + " x " + height + " pixels; at most "
+                + maxPixels + " pixels are accepted.", part);
     }
 
-    static ApiProblem noContrast(String part) {
-        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "no-contrast", "Image has no contrast",
-                "File " + part + " has the same value in every pixel; it cannot be normalised.", part);
+    static UploadRejectedException noContrast(String part) {
+        return file(NO_CONTRAST, "File " + part + " has the same value in every pixel; it cannot be normalised.",
+                part);
     }
 
-    static ApiProblem tooManyFiles(int count, int max) {
-        return new ApiProblem(HttpStatus.BAD_REQUEST, "too-many-files", "Too many files",
-                count + " files in one request; at most " + max + " are accepted.");
+    static UploadRejectedException tooManyFiles(int count, int max) {
+        return new UploadRejectedException(TOO_MANY_FILES,
+                count + " files in one request; at most " + max + " are accepted.", null, Map.of(), null);
     }
 
-    static ApiProblem queueFull(long retryAfterSeconds) {
-        ApiProblem problem = new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "queue-full", "Inference queue full",
-                "The service has as many images waiting as it accepts; retry after " + retryAfterSeconds + " s.",
-                Map.of("retryAfter", retryAfterSeconds), null);
-        problem.getHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
-        return problem;
+    static UploadRejectedException tooLarge(String detail) {
+        return new UploadRejectedException(UPLOAD_TOO_LARGE, detail, null, Map.of(), null);
     }
 
-    static ApiProblem busy(long retryAfterSeconds) {
-        ApiProblem problem = new ApiProblem(HttpStatus.TOO_MANY_REQUESTS, "busy", "Busy",
-                "All decode slots are in use; retry later.", Map.of("retryAfter", retryAfterSeconds), null);
-        problem.getHeaders().set("Retry-After", Long.toString(retryAfterSeconds));
-        return problem;
+    static UploadRejectedException queueFull(long retryAfterSeconds) {
+        return new UploadRejectedException(QUEUE_FULL, "The service has as many images waiting as it accepts; "
+                + "retry after " + retryAfterSeconds + " s.", null, Map.of(), retryAfterSeconds);
     }
 
-    static ApiProblem notDicomPart10(String part) {
-        return problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-format", "Unsupported image format",
-                "File " + part + " is not a DICOM Part 10 file (no 128-byte preamble followed by DICM).", part);
+    static UploadRejectedException busy(long retryAfterSeconds) {
+        return new UploadRejectedException(BUSY, "All decode slots are in use; retry later.", null, Map.of(),
+                retryAfterSeconds);
+    }
+
+    static UploadRejectedException notDicomPart10(String part) {
+        return file(UNSUPPORTED_FORMAT, "File " + part + " is not a DICOM Part 10 file (no 128-byte preamble "
+                + "followed by DICM).", part);
     }
 
     /** DICOM whose pixel data no decoder here reads bit-exactly; the client can re-send it transcoded. */
-    static ApiProblem unsupportedTransferSyntax(String part, String uid, String name) {
+    static UploadRejectedException unsupportedTransferSyntax(String part, String uid, String name) {
         String named = name == null ? uid : name + " (" + uid + ")";
-        return new ApiProblem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported-transfer-syntax",
-                "Unsupported DICOM transfer syntax", "File " + part + " uses the transfer syntax " + named
-                        + ", which this service cannot decode exactly. Send it uncompressed, deflated, as RLE, "
-                        + "JPEG lossless or JPEG 2000.",
-                Map.of("part", part, "transferSyntax", uid), null);
+        return new UploadRejectedException(UNSUPPORTED_TRANSFER_SYNTAX, "File " + part + " uses the transfer syntax "
+                + named + ", which this service cannot decode exactly. Send it uncompressed, deflated, as RLE, "
+                + "JPEG lossless or JPEG 2000.", part, Map.of("transferSyntax", uid), null);
     }
 
-    static ApiProblem notGreyscale(String part, String photometricInterpretation, int samplesPerPixel) {
-        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "not-greyscale", "Not a greyscale radiograph",
-                "File " + part + " has Photometric Interpretation " + photometricInterpretation + " with "
-                        + samplesPerPixel + " sample(s) per pixel; only MONOCHROME1 and MONOCHROME2 images are "
-                        + "scored.", part);
+    static UploadRejectedException notGreyscale(String part, String photometricInterpretation, int samplesPerPixel) {
+        return file(NOT_GREYSCALE, "File " + part + " has Photometric Interpretation " + photometricInterpretation
+                + " with " + samplesPerPixel + " sample(s) per pixel; only MONOCHROME1 and MONOCHROME2 images are "
+                + "scored.", part);
     }
 
-    static ApiProblem unsupportedPixelData(String part, String reason) {
-        return problem(HttpStatus.UNPROCESSABLE_CONTENT, "unsupported-pixel-data", "Unsupported pixel data",
-                "File " + part + " cannot be scored: " + reason, part);
+    static UploadRejectedException unsupportedPixelData(String part, String reason) {
+        return file(UNSUPPORTED_PIXEL_DATA, "File " + part + " cannot be scored: " + reason, part);
     }
 
-    private static ApiProblem problem(HttpStatus status, String slug, String title, String detail, String part) {
-        return new ApiProblem(status, slug, title, detail, Map.of("part", part), null);
+    /** Names the images by id only: either subject reference would identify a patient. */
+    static UploadRejectedException subjectConflict(List<UUID> images) {
+        return new UploadRejectedException(SUBJECT_CONFLICT, images.size() + " of the images is already stored "
+                + "with a different subject; its results keep naming that subject. Check the patient, or upload "
+                + "without 'subject'.", null, Map.of("images", images), null);
+    }
+
+    private static UploadRejectedException file(RejectionReason reason, String detail, String part) {
+        return new UploadRejectedException(reason, detail, part, Map.of(), null);
     }
 }

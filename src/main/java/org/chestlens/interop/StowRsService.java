@@ -12,7 +12,9 @@ import java.util.function.Function;
 import org.apache.commons.fileupload2.core.MultipartInput;
 import org.chestlens.ingest.IngestProperties;
 import org.chestlens.ingest.IngestService;
+import org.chestlens.ingest.RejectionReason;
 import org.chestlens.ingest.UploadBudget;
+import org.chestlens.ingest.UploadRejectedException;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.ImageView;
 import org.slf4j.Logger;
@@ -89,7 +91,7 @@ class StowRsService {
         UploadBudget.Lease lease;
         try {
             lease = budget.acquire(room);
-        } catch (ApiProblem busy) {
+        } catch (UploadRejectedException busy) {
             try (InputStream skipped = input.newInputStream()) {
                 skipped.transferTo(OutputStream.nullOutputStream());
             }
@@ -133,10 +135,10 @@ class StowRsService {
             ImageView image = result.images().get(0);
             response.stored(new StoreInstancesResponse.Stored(ids.sopClassUid(), ids.sopInstanceUid(),
                     retrieveUrl.apply(image.location())));
-        } catch (ApiProblem problem) {
+        } catch (UploadRejectedException rejected) {
             response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
-                    failureReason(problem)));
-            if (problem.getStatusCode().value() == 429) {
+                    failureReason(rejected.reason())));
+            if (rejected.retryAfterSeconds().isPresent()) {
                 response.busy(); // queue full or decoders busy: the same instance may succeed later
             }
         } catch (RuntimeException unexpected) {
@@ -146,16 +148,16 @@ class StowRsService {
         }
     }
 
-    /** The ingest problem types (urn:chestlens:problem:...) as Failure Reason codes. */
-    static int failureReason(ApiProblem problem) {
-        String type = problem.getBody().getType() == null ? "" : problem.getBody().getType().toString();
-        String slug = type.startsWith(ApiProblem.TYPE_PREFIX) ? type.substring(ApiProblem.TYPE_PREFIX.length()) : "";
-        return switch (slug) {
-            case "unsupported-transfer-syntax" -> StoreInstancesResponse.TRANSFER_SYNTAX_NOT_SUPPORTED;
-            case "queue-full", "busy", "image-too-large", "upload-too-large" -> StoreInstancesResponse.OUT_OF_RESOURCES;
-            case "corrupt-image", "unsupported-format", "empty-file" -> StoreInstancesResponse.CANNOT_UNDERSTAND;
+    /** Each ingest rejection as a Failure Reason code; a new reason does not compile until it has one. */
+    static int failureReason(RejectionReason reason) {
+        return switch (reason) {
+            case UNSUPPORTED_TRANSFER_SYNTAX -> StoreInstancesResponse.TRANSFER_SYNTAX_NOT_SUPPORTED;
+            case QUEUE_FULL, BUSY, IMAGE_TOO_LARGE, UPLOAD_TOO_LARGE -> StoreInstancesResponse.OUT_OF_RESOURCES;
+            case CORRUPT_IMAGE, UNSUPPORTED_FORMAT, EMPTY_FILE -> StoreInstancesResponse.CANNOT_UNDERSTAND;
             // Readable DICOM that this service does not score: colour, odd pixel layouts, a flat image.
-            default -> StoreInstancesResponse.PROCESSING_FAILURE;
+            case NOT_GREYSCALE, UNSUPPORTED_PIXEL_DATA, NO_CONTRAST -> StoreInstancesResponse.PROCESSING_FAILURE;
+            // Not reached from STOW-RS, which names no subject and sends one file per upload.
+            case SUBJECT_CONFLICT, TOO_MANY_FILES -> StoreInstancesResponse.PROCESSING_FAILURE;
         };
     }
 

@@ -14,8 +14,9 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
 
 /**
  * Every error leaves the service as problem+json. Spring's handler covers the framework's own
- * exceptions and upload failures are {@link ApiProblem}s; the additions here give bad parameters a
- * stable type and turn anything unexpected into a 500 that logs the stack trace but tells the client
+ * exceptions and {@link ApiProblem}s (a feature's typed failures, such as rejected uploads, have an
+ * advice of their own, ordered before this one); the additions here give bad parameters a stable
+ * type and turn anything unexpected into a 500 that logs the stack trace but tells the client
  * nothing internal.
  */
 @RestControllerAdvice

@@ -51,11 +51,11 @@ class DicomDecoderTest {
         return DicomDecoder.decode(fixture(name), name, MAX_PIXELS);
     }
 
-    /** The problem a call throws; fails when it throws nothing or anything else. */
+    /** The problem a call's rejection is answered with; fails when it throws nothing or anything else. */
     static ApiProblem rejection(ThrowingCallable call) {
-        ApiProblem problem = catchThrowableOfType(call, ApiProblem.class);
-        assertThat(problem).as("an ApiProblem").isNotNull();
-        return problem;
+        UploadRejectedException rejection = catchThrowableOfType(call, UploadRejectedException.class);
+        assertThat(rejection).as("an UploadRejectedException").isNotNull();
+        return UploadRejectionAdvice.problem(rejection);
     }
 
     static String type(ApiProblem problem) {

@@ -89,7 +89,8 @@ class DicomFuzzTest {
             GreyImage image = decoded.image();
             assertThat(image.samples()).as(label).hasSize(image.width() * image.height());
             return "decoded";
-        } catch (ApiProblem problem) {
+        } catch (UploadRejectedException rejection) {
+            ApiProblem problem = UploadRejectionAdvice.problem(rejection);
             int status = problem.getStatusCode().value();
             if (status < 400 || status >= 500) {
                 fail(label + ": status " + status + ": " + problem.getBody().getDetail());

@@ -116,7 +116,7 @@ final class HostileDicom {
     /** The preamble and meta information of a fixture, with its transfer syntax UID replaced. */
     static byte[] metaHeader(String transferSyntaxUid) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(new byte[DicomPreCheck.PREAMBLE_LENGTH]);
+        out.writeBytes(new byte[DicomMetaHeader.PREAMBLE_LENGTH]);
         out.writeBytes("DICM".getBytes(StandardCharsets.US_ASCII));
         String uid = transferSyntaxUid.length() % 2 == 0 ? transferSyntaxUid : transferSyntaxUid + "\0";
         out.writeBytes(element(0x0002, 0x0010, "UI", uid.getBytes(StandardCharsets.US_ASCII)));

@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.Map;
 
+import org.chestlens.ingest.RejectionReason;
 import org.chestlens.platform.ApiProblem;
 import org.junit.jupiter.api.Test;
 
@@ -48,5 +52,20 @@ class StowRsRequestTest {
         StowRsService service = new StowRsService(null, null, null);
         assertThatThrownBy(() -> service.store(new ByteArrayInputStream(new byte[0]), "b", null, l -> l))
                 .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.getStatusCode().value()).isEqualTo(400));
+    }
+
+    @Test
+    void eachIngestRejectionHasAFailureReason() {
+        Map<RejectionReason, Integer> expected = new EnumMap<>(RejectionReason.class);
+        EnumSet.of(RejectionReason.QUEUE_FULL, RejectionReason.BUSY, RejectionReason.IMAGE_TOO_LARGE,
+                RejectionReason.UPLOAD_TOO_LARGE).forEach(r -> expected.put(r, 0xA700));
+        EnumSet.of(RejectionReason.CORRUPT_IMAGE, RejectionReason.UNSUPPORTED_FORMAT, RejectionReason.EMPTY_FILE)
+                .forEach(r -> expected.put(r, 0xC000));
+        expected.put(RejectionReason.UNSUPPORTED_TRANSFER_SYNTAX, 0xC122);
+        EnumSet.of(RejectionReason.NOT_GREYSCALE, RejectionReason.UNSUPPORTED_PIXEL_DATA, RejectionReason.NO_CONTRAST,
+                RejectionReason.SUBJECT_CONFLICT, RejectionReason.TOO_MANY_FILES).forEach(r -> expected.put(r, 0x0110));
+        assertThat(expected.keySet()).isEqualTo(EnumSet.allOf(RejectionReason.class));
+        expected.forEach((reason, code) -> assertThat(StowRsService.failureReason(reason)).as(reason.name())
+                .isEqualTo(code));
     }
 }

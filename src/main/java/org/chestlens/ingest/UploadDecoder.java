@@ -1,0 +1,79 @@
+package org.chestlens.ingest;
+
+import java.util.List;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+import org.chestlens.inference.ModelInput;
+import org.chestlens.prediction.NewImage;
+import org.chestlens.prediction.PendingImage;
+
+/**
+ * Turns one uploaded file into what a scoring job needs: the image's stored description and the
+ * model's input. Decoding is the memory- and CPU-heavy step of an upload, so at most
+ * {@code chestlens.ingest.max-concurrent-decodes} run at once; a request that finds no slot within
+ * {@code decode-slot-wait} is refused as busy rather than queued without bound.
+ */
+final class UploadDecoder {
+
+    private final IngestProperties properties;
+    private final PatientIdHasher patientIds;
+    private final Semaphore decodeSlots;
+
+    UploadDecoder(IngestProperties properties, PatientIdHasher patientIds) {
+        this.properties = properties;
+        this.patientIds = patientIds;
+        this.decodeSlots = new Semaphore(properties.maxConcurrentDecodes(), true);
+    }
+
+    static void checkFormat(IngestService.Upload upload) {
+        if (upload.bytes().length == 0) {
+            throw UploadRejected.emptyFile(upload.label());
+        }
+        if (!PngDecoder.isPng(upload.bytes()) && !DicomDecoder.isDicom(upload.bytes())) {
+            throw UploadRejected.unsupportedFormat(upload.label());
+        }
+    }
+
+    PendingImage prepare(IngestService.Upload upload, String sha256, InnerEyePreprocessor preprocessor,
+                         String subjectReference) {
+        byte[] bytes = upload.bytes();
+        acquireDecodeSlot();
+        try {
+            long start = System.nanoTime();
+            NewImage image;
+            GreyImage grey;
+            if (PngDecoder.isPng(bytes)) {
+                grey = PngDecoder.decode(bytes, upload.label(), properties.maxPixels());
+                image = new NewImage(sha256, "PNG", bytes.length, grey.width(), grey.height(), grey.bitDepth(),
+                        grey.colourType(), List.of());
+            } else {
+                DicomDecoder.DecodedDicom dicom = DicomDecoder.decode(bytes, upload.label(), properties.maxPixels());
+                grey = dicom.innerEyeValues();
+                image = new NewImage(sha256, "DICOM", bytes.length, grey.width(), grey.height(),
+                        dicom.metadata().bitsStored(), "GREY", dicom.warnings(), dicom.metadata(),
+                        patientIds.hash(dicom.patientId()));
+            }
+            ModelInput input = preprocessor.apply(grey);
+            if (input == null) {
+                throw UploadRejected.noContrast(upload.label());
+            }
+            double decodeMillis = (System.nanoTime() - start) / 1e6;
+            return new PendingImage(image.withSubjectReference(subjectReference), input.pixels(), input.height(),
+                    input.width(), decodeMillis);
+        } finally {
+            decodeSlots.release();
+        }
+    }
+
+    private void acquireDecodeSlot() {
+        try {
+            if (!decodeSlots.tryAcquire(properties.decodeSlotWait().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw UploadRejected.busy(Math.max(1, properties.decodeSlotWait().toSeconds()));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw UploadRejected.busy(1);
+        }
+    }
+}
