@@ -122,8 +122,8 @@ class ErrorTreeTest {
         }
         assertThat(ErrorTree.fit(FEATURES, rows, ErrorTree.Parameters.DEFAULTS).nodes()).hasSize(1);
         assertThat(ErrorTree.fit(FEATURES, rows, new ErrorTree.Parameters(3, 20, 31, 0)).nodes()).hasSize(3);
-        assertThat(ErrorTree.significant(67, 22, 400, 21, 2.58)).isTrue();
-        assertThat(ErrorTree.significant(20, 3, 47, 19, 2.58)).isFalse();  // z = 2.0
+        assertThat(ErrorTreeSplits.significant(67, 22, 400, 21, 2.58)).isTrue();
+        assertThat(ErrorTreeSplits.significant(20, 3, 47, 19, 2.58)).isFalse();  // z = 2.0
     }
 
     @Test

@@ -391,7 +391,7 @@ class FhirResultsTest {
             assertThat(o.getValueQuantity().getValue().doubleValue()).as(k.code())
                     .isEqualTo(p.path("probabilities").path(k.code()).asDouble());
             assertThat(o.getInterpretationFirstRep().getCodingFirstRep().getSystem())
-                    .isEqualTo(FhirResultMapper.RANK_SYSTEM);
+                    .isEqualTo(FhirObservations.RANK_SYSTEM);
             assertThat(o.getInterpretationFirstRep().getCodingFirstRep().getCode())
                     .isEqualTo(k == c.expected() ? "most-likely" : "not-most-likely");
         }

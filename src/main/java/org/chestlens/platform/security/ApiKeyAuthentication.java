@@ -1,8 +1,12 @@
 package org.chestlens.platform.security;
 
+import java.time.Instant;
 import java.util.List;
 
 import org.springframework.security.authentication.AbstractAuthenticationToken;
+import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 
 /** An {@code X-API-Key} header: unauthenticated as presented, authenticated once found valid. */
@@ -25,6 +29,23 @@ final class ApiKeyAuthentication extends AbstractAuthenticationToken {
 
     static ApiKeyAuthentication valid(ApiKeys.Key key) {
         return new ApiKeyAuthentication(null, key);
+    }
+
+    /** Authenticates a presented key by looking it up; unknown, expired and revoked keys are bad credentials. */
+    static AuthenticationProvider provider(ApiKeyLookup keys) {
+        return new AuthenticationProvider() {
+            @Override
+            public Authentication authenticate(Authentication authentication) {
+                ApiKeyAuthentication presented = (ApiKeyAuthentication) authentication;
+                return keys.validKey(presented.presentedValue(), Instant.now()).map(ApiKeyAuthentication::valid)
+                        .orElseThrow(() -> new BadCredentialsException("Unknown, expired or revoked API key"));
+            }
+
+            @Override
+            public boolean supports(Class<?> authentication) {
+                return ApiKeyAuthentication.class.isAssignableFrom(authentication);
+            }
+        };
     }
 
     String presentedValue() {

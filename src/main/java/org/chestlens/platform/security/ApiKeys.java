@@ -20,9 +20,6 @@ import java.util.UUID;
 import org.chestlens.platform.KeysetCursor;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.security.authentication.AuthenticationProvider;
-import org.springframework.security.authentication.BadCredentialsException;
-import org.springframework.security.core.Authentication;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -33,7 +30,7 @@ import org.springframework.transaction.annotation.Transactional;
  * next request on every replica: nothing is cached.
  */
 @Component
-class ApiKeys implements AuthenticationProvider {
+class ApiKeys implements ApiKeyLookup {
 
     static final String KEY_PREFIX = "clk_";
 
@@ -117,24 +114,13 @@ class ApiKeys implements AuthenticationProvider {
         return found > 0;
     }
 
-    Optional<Key> validKey(String secret, Instant now) {
+    @Override
+    public Optional<Key> validKey(String secret, Instant now) {
         if (secret == null || !secret.startsWith(KEY_PREFIX) || secret.length() > 200) {
             return Optional.empty();
         }
         return jdbc.query("SELECT * FROM api_key WHERE key_hash = ?", ApiKeys::key, (Object) hash(secret)).stream()
                 .filter(k -> k.usableAt(now)).findFirst();
-    }
-
-    @Override
-    public Authentication authenticate(Authentication authentication) {
-        ApiKeyAuthentication presented = (ApiKeyAuthentication) authentication;
-        return validKey(presented.presentedValue(), Instant.now()).map(ApiKeyAuthentication::valid)
-                .orElseThrow(() -> new BadCredentialsException("Unknown, expired or revoked API key"));
-    }
-
-    @Override
-    public boolean supports(Class<?> authentication) {
-        return ApiKeyAuthentication.class.isAssignableFrom(authentication);
     }
 
     static String newSecret() {

@@ -12,7 +12,6 @@ import java.util.function.Supplier;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -59,7 +58,7 @@ class SecurityConfiguration {
     static final String API_KEY_HEADER = "X-API-Key";
 
     @Bean
-    SecurityFilterChain securityFilterChain(HttpSecurity http, SecurityProperties properties, ApiKeys apiKeys,
+    SecurityFilterChain securityFilterChain(HttpSecurity http, SecurityProperties properties, ApiKeyLookup apiKeys,
                                             EndpointPolicies policies, ProblemResponses problems) throws Exception {
         AuthenticationEntryPoint unauthenticated = entryPoint(problems);
         AccessDeniedHandler forbidden = (request, response, denied) -> {
@@ -69,7 +68,7 @@ class SecurityConfiguration {
                             + policies.match(request).map(m -> " (" + roleList(m) + ")").orElse("") + ".");
         };
 
-        AuthenticationFilter apiKeyFilter = new AuthenticationFilter(new ProviderManager(apiKeys), request -> {
+        AuthenticationFilter apiKeyFilter = new AuthenticationFilter(new ProviderManager(ApiKeyAuthentication.provider(apiKeys)), request -> {
             String presented = request.getHeader(API_KEY_HEADER);
             return presented == null ? null : ApiKeyAuthentication.presented(presented.trim());
         });
@@ -110,14 +109,6 @@ class SecurityConfiguration {
                 .accessDeniedHandler(forbidden)
                 .jwt(jwt -> jwt.decoder(decoder).jwtAuthenticationConverter(new RoleClaims(properties.jwt())))));
         return http.build();
-    }
-
-    /** Around Spring Security's own chain, so refusals are audited too. */
-    @Bean
-    FilterRegistrationBean<AuditFilter> auditFilter(AuditTrail trail, EndpointPolicies policies) {
-        FilterRegistrationBean<AuditFilter> registration = new FilterRegistrationBean<>(new AuditFilter(trail, policies));
-        registration.setOrder(-101); // Spring Security's filter chain runs at -100
-        return registration;
     }
 
     private static String roleList(EndpointPolicies.Match match) {
