@@ -20,7 +20,9 @@ import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.ModelInput;
 import org.chestlens.inference.QueueFullException;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.prediction.IdempotencyKeys;
 import org.chestlens.prediction.ImageView;
+import org.chestlens.prediction.ImageWriter;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.NewImage;
@@ -69,13 +71,17 @@ public class IngestService {
 
     private final InferenceService inference;
     private final JobStore jobs;
+    private final ImageWriter images;
+    private final IdempotencyKeys idempotencyKeys;
     private final PredictionStore store;
     private final IngestProperties properties;
     private final Semaphore decodeSlots;
     private final PatientIdHasher patientIds;
 
-    IngestService(InferenceService inference, JobStore jobs, PredictionStore store, IngestProperties properties,
-                  PatientIdHasher patientIds) {
+    IngestService(InferenceService inference, JobStore jobs, ImageWriter images, IdempotencyKeys idempotencyKeys,
+                  PredictionStore store, IngestProperties properties, PatientIdHasher patientIds) {
+        this.images = images;
+        this.idempotencyKeys = idempotencyKeys;
         this.patientIds = patientIds;
         this.inference = inference;
         this.jobs = jobs;
@@ -99,7 +105,7 @@ public class IngestService {
         }
         long deadline = System.nanoTime() + wait.toNanos();
         if (idempotencyKey != null) {
-            Optional<List<UUID>> earlier = jobs.idempotentImages(idempotencyKey);
+            Optional<List<UUID>> earlier = idempotencyKeys.imagesOf(idempotencyKey);
             if (earlier.isPresent()) {
                 return new Result(awaitStored(earlier.get(), deadline), false);
             }
@@ -118,11 +124,11 @@ public class IngestService {
             Upload upload = uploads.get(i);
             checkFormat(upload);
             String sha256 = sha256(upload.bytes());
-            Optional<UUID> known = withLiveJob(jobs.existingImageId(sha256, null), model);
+            Optional<UUID> known = withLiveJob(images.existingImageId(sha256, null), model);
             if (known.isEmpty()) {
                 PendingImage prepared = prepare(upload, sha256, preprocessor, subjectReference);
                 if (prepared.image().dicom() != null && prepared.image().dicom().sopInstanceUid() != null) {
-                    known = withLiveJob(jobs.existingImageId(sha256, prepared.image().dicom().sopInstanceUid()),
+                    known = withLiveJob(images.existingImageId(sha256, prepared.image().dicom().sopInstanceUid()),
                             model);
                 }
                 if (known.isEmpty()) {
@@ -143,7 +149,7 @@ public class IngestService {
                 throw UploadRejected.queueFull(full.retryAfterSeconds());
             } catch (DuplicateKeyException concurrentSameKey) {
                 // Another request with this Idempotency-Key committed first: answer with its images.
-                List<UUID> earlier = jobs.idempotentImages(idempotencyKey).orElseThrow(() -> concurrentSameKey);
+                List<UUID> earlier = idempotencyKeys.imagesOf(idempotencyKey).orElseThrow(() -> concurrentSameKey);
                 return new Result(awaitStored(earlier, deadline), false);
             }
             for (int k = 0; k < pendingPositions.size(); k++) {
@@ -151,10 +157,10 @@ public class IngestService {
             }
             outcomes = enqueued.outcomes();
         } else if (idempotencyKey != null) {
-            jobs.rememberIdempotencyKey(idempotencyKey, List.of(imageIds));
+            idempotencyKeys.remember(idempotencyKey, List.of(imageIds));
         }
         if (subjectReference != null) {
-            List<UUID> otherSubject = jobs.fillSubjectReference(List.of(imageIds), subjectReference);
+            List<UUID> otherSubject = images.fillSubjectReference(List.of(imageIds), subjectReference);
             if (!otherSubject.isEmpty()) {
                 // Never echo either reference: they identify patients.
                 throw new ApiProblem(HttpStatus.CONFLICT, "subject-conflict", "Image stored with another subject",

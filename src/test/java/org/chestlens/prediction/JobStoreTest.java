@@ -12,17 +12,20 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import org.chestlens.ChestlensIntegrationTest;
+import org.chestlens.StoreTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The durable queue's rules against the real database. The jobs belong to a model version no
- * replica serves, so the running service's own recovery never touches them.
+ * replica serves, so a service running against the same database never touches them.
  */
-@ChestlensIntegrationTest
+@StoreTest
+@Import({JobStore.class, ImageWriter.class, PredictionWriter.class, IdempotencyKeys.class,
+        ModelVersionRegistry.class})
 class JobStoreTest {
 
     @Autowired
