@@ -15,7 +15,10 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Images and their predictions in PostgreSQL: the one place they are written and read. */
+/**
+ * Images and their predictions as clients read them. They are written by {@link ImageWriter} and
+ * {@link PredictionWriter}, inside {@link JobStore}'s transactions.
+ */
 @Service
 public class PredictionStore {
 
