@@ -1,23 +1,33 @@
 package org.chestlens.evaluation;
 
-import java.sql.Timestamp;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.prediction.ModelVersionRegistry;
+import org.chestlens.prediction.ScoredImage;
+import org.chestlens.prediction.ScoredImageFilter;
+import org.chestlens.prediction.ScoredImages;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
-/** The predictions of a cohort that have a reference label, with every error-analysis feature. */
+/**
+ * The predictions of a cohort that have a reference label, with every error-analysis feature: the
+ * labels from this module's store, the predictions and their images through the prediction module.
+ */
 @Component
 class CohortQuery {
 
-    private final JdbcClient jdbc;
+    private final ModelVersionRegistry modelVersions;
+    private final ScoredImages scoredImages;
+    private final LabelStore labels;
 
-    CohortQuery(JdbcClient jdbc) {
-        this.jdbc = jdbc;
+    CohortQuery(ModelVersionRegistry modelVersions, ScoredImages scoredImages, LabelStore labels) {
+        this.modelVersions = modelVersions;
+        this.scoredImages = scoredImages;
+        this.labels = labels;
     }
 
     /** A labelled prediction: its case for the metrics and its feature values in {@link Features} order. */
@@ -29,66 +39,29 @@ class CohortQuery {
         if (c.modelId() == null || c.modelId().isBlank()) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "missing-model", "Model required", "Give modelId.");
         }
-        Optional<String> version = jdbc.sql("""
-                        SELECT version FROM model_version WHERE model_id = :modelId
-                          AND (CAST(:version AS text) IS NULL OR version = :version)
-                        ORDER BY id DESC LIMIT 1""")
-                .param("modelId", c.modelId()).param("version", c.modelVersion()).query(String.class).optional();
-        String v = version.orElseThrow(() -> ApiProblem.notFound("Model", c.modelId()
-                + (c.modelVersion() == null ? "" : " " + c.modelVersion())));
+        String v = modelVersions.registeredVersion(c.modelId(), c.modelVersion())
+                .orElseThrow(() -> ApiProblem.notFound("Model", c.modelId()
+                        + (c.modelVersion() == null ? "" : " " + c.modelVersion())));
         return new Cohort(c.modelId(), v, c.receivedFrom(), c.receivedTo(), c.modality(), c.viewPosition(),
                 c.manufacturer(), c.manufacturerModelName(), c.institutionName(), c.patientSex());
     }
 
-    /** For a resolved cohort. */
+    /** For a resolved cohort, ordered by image id. */
     List<Labelled> labelled(Cohort c) {
-        return jdbc.sql("""
-                        SELECT p.id AS prediction_id, p.image_id, p.model_version_id, l.label, p.predicted_class,
-                               p.p_cvx0, p.p_cvx1, p.p_cvx2, p.p_cvx3, p.score_cvx03vs12, p.score_cvx0vs3,
-                               p.score_cvx1vs2, %s
-                        FROM prediction p
-                        JOIN model_version m ON m.id = p.model_version_id
-                        JOIN image i ON i.id = p.image_id
-                        JOIN image_label l ON l.image_id = p.image_id AND l.reader_id = ''
-                        WHERE m.model_id = :modelId AND m.version = :version
-                          AND (CAST(:receivedFrom AS timestamptz) IS NULL OR i.received_at >= :receivedFrom)
-                          AND (CAST(:receivedTo AS timestamptz) IS NULL OR i.received_at < :receivedTo)
-                          AND (CAST(:modality AS text) IS NULL OR i.modality = :modality)
-                          AND (CAST(:viewPosition AS text) IS NULL OR i.view_position = :viewPosition)
-                          AND (CAST(:manufacturer AS text) IS NULL OR i.manufacturer = :manufacturer)
-                          AND (CAST(:modelName AS text) IS NULL OR i.manufacturer_model_name = :modelName)
-                          AND (CAST(:institution AS text) IS NULL OR i.institution_name = :institution)
-                          AND (CAST(:sex AS text) IS NULL OR i.patient_sex = :sex)
-                        ORDER BY p.image_id""".formatted(Features.SELECT))
-                .param("modelId", c.modelId()).param("version", c.modelVersion())
-                .param("receivedFrom", c.receivedFrom() == null ? null : Timestamp.from(c.receivedFrom()))
-                .param("receivedTo", c.receivedTo() == null ? null : Timestamp.from(c.receivedTo()))
-                .param("modality", c.modality()).param("viewPosition", c.viewPosition())
-                .param("manufacturer", c.manufacturer()).param("modelName", c.manufacturerModelName())
-                .param("institution", c.institutionName()).param("sex", c.patientSex())
-                .query((rs, n) -> new Labelled(rs.getObject("prediction_id", UUID.class), rs.getObject("image_id", UUID.class),
-                            rs.getLong("model_version_id"), new Metrics.Case(rs.getShort("label"),
-                            new double[] {rs.getDouble("p_cvx0"), rs.getDouble("p_cvx1"), rs.getDouble("p_cvx2"),
-                                    rs.getDouble("p_cvx3")},
-                            rs.getShort("predicted_class"), rs.getDouble("score_cvx03vs12"),
-                            (Double) rs.getObject("score_cvx0vs3"), (Double) rs.getObject("score_cvx1vs2")),
-                        features(rs)))
-                .list();
+        Map<UUID, Integer> reference = labels.referenceLabels();
+        return scoredImages.find(new ScoredImageFilter(c.modelId(), c.modelVersion(), reference.keySet(),
+                        c.receivedFrom(), c.receivedTo(), c.modality(), c.viewPosition(), c.manufacturer(),
+                        c.manufacturerModelName(), c.institutionName(), c.patientSex()))
+                .stream()
+                .map(s -> new Labelled(s.predictionId(), s.imageId(), s.modelVersionId(),
+                        new Metrics.Case(reference.get(s.imageId()), s.probabilities(), s.predictedClass().index(),
+                                s.scoreCvx03vs12(), s.scoreCvx0vs3(), s.scoreCvx1vs2()),
+                        Features.valuesOf(s)))
+                .toList();
     }
 
     /** The feature values of one prediction (labelled or not), in {@link Features} order. */
     Optional<Object[]> featuresOf(UUID predictionId) {
-        return jdbc.sql("SELECT %s FROM prediction p JOIN image i ON i.id = p.image_id WHERE p.id = :id"
-                        .formatted(Features.SELECT))
-                .param("id", predictionId)
-                .query((rs, n) -> features(rs)).optional();
-    }
-
-    private static Object[] features(java.sql.ResultSet rs) throws java.sql.SQLException {
-        Object[] features = new Object[Features.values().length];
-        for (Features f : Features.values()) {
-            features[f.ordinal()] = f.read(rs);
-        }
-        return features;
+        return scoredImages.ofPrediction(predictionId).map(Features::valuesOf);
     }
 }

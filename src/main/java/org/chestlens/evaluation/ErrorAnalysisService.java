@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.KeysetCursor;
+import org.chestlens.platform.WhereClause;
+import org.chestlens.prediction.ModelVersionRegistry;
 import org.chestlens.prediction.Reliability;
 import org.chestlens.prediction.ReliabilityProvider;
 import org.springframework.http.HttpStatus;
@@ -34,13 +36,15 @@ class ErrorAnalysisService implements ReliabilityProvider {
 
     private final JdbcClient jdbc;
     private final CohortQuery cohorts;
+    private final ModelVersionRegistry modelVersions;
     private final JsonMapper json;
     /** Stored runs never change, so their trees are cached by id. */
     private final Map<UUID, Stored> trees = new ConcurrentHashMap<>();
 
-    ErrorAnalysisService(JdbcClient jdbc, CohortQuery cohorts, JsonMapper json) {
+    ErrorAnalysisService(JdbcClient jdbc, CohortQuery cohorts, ModelVersionRegistry modelVersions, JsonMapper json) {
         this.jdbc = jdbc;
         this.cohorts = cohorts;
+        this.modelVersions = modelVersions;
         this.json = json;
     }
 
@@ -98,15 +102,13 @@ class ErrorAnalysisService implements ReliabilityProvider {
     /** Newest first, one page after the cursor (null: the first page). */
     @Transactional(readOnly = true)
     public ErrorAnalysisPage list(String modelId, int limit, String cursor) {
-        KeysetCursor after = KeysetCursor.decode(cursor);
-        List<KeysetCursor> rows = jdbc.sql("""
-                        SELECT e.id, e.created_at FROM error_analysis e JOIN model_version m ON m.id = e.model_version_id
-                        WHERE (CAST(:modelId AS text) IS NULL OR m.model_id = :modelId)
-                          AND (CAST(:afterAt AS timestamptz) IS NULL OR (e.created_at, e.id) < (:afterAt, :afterId))
-                        ORDER BY e.created_at DESC, e.id DESC LIMIT :limit""")
-                .param("modelId", modelId).param("limit", limit + 1)
-                .param("afterAt", after == null ? null : java.sql.Timestamp.from(after.createdAt()))
-                .param("afterId", after == null ? null : after.id())
+        WhereClause where = WhereClause.all()
+                .and("model_version_id = ANY(:versionIds)", "versionIds",
+                        modelId == null ? null : modelVersions.idsOf(modelId).toArray(Long[]::new))
+                .after("(created_at, id) <", KeysetCursor.decode(cursor));
+        List<KeysetCursor> rows = jdbc.sql("SELECT id, created_at FROM error_analysis %s ORDER BY created_at DESC, id DESC LIMIT :limit"
+                        .formatted(where))
+                .params(where.params()).param("limit", limit + 1)
                 .query((rs, n) -> new KeysetCursor(rs.getTimestamp("created_at").toInstant(), rs.getObject("id", UUID.class)))
                 .list();
         KeysetCursor.Slice<KeysetCursor> page = KeysetCursor.slice(rows, limit, row -> row);

@@ -1,50 +1,43 @@
 package org.chestlens.evaluation;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/**
- * What error analysis may split on: the stored image attributes and the model's own confidence
- * signals. Each feature reads one column of {@link #SELECT}.
- */
+import org.chestlens.prediction.ScoredImage;
+
+/** What error analysis may split on: the stored image attributes and the model's own confidence signals. */
 enum Features {
-    confidence(true, "p.confidence"),
-    maxFoldSpread(true, "(SELECT max(s) FROM unnest(p.fold_spread) s)"),
-    format(false, "i.format"),
-    width(true, "i.width"),
-    height(true, "i.height"),
-    modality(false, "i.modality"),
-    bodyPartExamined(false, "i.body_part_examined"),
-    viewPosition(false, "i.view_position"),
-    patientSex(false, "i.patient_sex"),
-    patientAgeYears(true, "i.patient_age"),
-    manufacturer(false, "i.manufacturer"),
-    manufacturerModelName(false, "i.manufacturer_model_name"),
-    institutionName(false, "i.institution_name"),
-    stationName(false, "i.station_name"),
-    photometricInterpretation(false, "i.photometric_interpretation"),
-    bitsStored(true, "i.bits_stored"),
-    kvp(true, "i.kvp"),
-    distanceSourceToDetector(true, "i.distance_source_to_detector");
+    confidence(true, ScoredImage::confidence),
+    maxFoldSpread(true, s -> largest(s.foldSpread())),
+    format(false, s -> s.image().format()),
+    width(true, s -> s.image().width()),
+    height(true, s -> s.image().height()),
+    modality(false, s -> s.image().modality()),
+    bodyPartExamined(false, s -> s.image().bodyPartExamined()),
+    viewPosition(false, s -> s.image().viewPosition()),
+    patientSex(false, s -> s.image().patientSex()),
+    patientAgeYears(true, s -> ageInYears(s.image().patientAge())),
+    manufacturer(false, s -> s.image().manufacturer()),
+    manufacturerModelName(false, s -> s.image().manufacturerModelName()),
+    institutionName(false, s -> s.image().institutionName()),
+    stationName(false, s -> s.image().stationName()),
+    photometricInterpretation(false, s -> s.image().photometricInterpretation()),
+    bitsStored(true, s -> s.image().bitsStored()),
+    kvp(true, s -> s.image().kvp()),
+    distanceSourceToDetector(true, s -> s.image().distanceSourceToDetector());
 
     private static final Pattern DICOM_AGE = Pattern.compile("(\\d{1,3})([DWMY])");
 
-    /** The columns of all features, in enum order, for a query over prediction p joined with image i. */
-    static final String SELECT = String.join(", ", Arrays.stream(values())
-            .map(f -> f.column + " AS f_" + f.name().toLowerCase(Locale.ROOT)).toList());
-
     final boolean numeric;
-    private final String column;
+    private final Function<ScoredImage, Object> value;
 
-    Features(boolean numeric, String column) {
+    Features(boolean numeric, Function<ScoredImage, Object> value) {
         this.numeric = numeric;
-        this.column = column;
+        this.value = value;
     }
 
     static Optional<Features> named(String name) {
@@ -55,17 +48,18 @@ enum Features {
         return new ErrorTree.Feature(name(), numeric);
     }
 
-    /** This feature's value in a row of a query that selected {@link #SELECT}: Double, String or null. */
-    Object read(ResultSet rs) throws SQLException {
-        String label = "f_" + name().toLowerCase(Locale.ROOT);
-        if (this == patientAgeYears) {
-            return ageInYears(rs.getString(label));
+    /** Every feature's value for the prediction, in enum order: Double (numeric features), String or null. */
+    static Object[] valuesOf(ScoredImage scored) {
+        Object[] values = new Object[values().length];
+        for (Features f : values()) {
+            Object v = f.value.apply(scored);
+            values[f.ordinal()] = v instanceof Number n ? (Object) n.doubleValue() : v;
         }
-        if (numeric) {
-            double value = rs.getDouble(label);
-            return rs.wasNull() ? null : value;
-        }
-        return rs.getString(label);
+        return values;
+    }
+
+    private static Double largest(double[] values) {
+        return values.length == 0 ? null : Arrays.stream(values).max().getAsDouble();
     }
 
     /** DICOM Patient's Age ("063Y", "011M", "005W", "003D") in years; null when absent or malformed. */

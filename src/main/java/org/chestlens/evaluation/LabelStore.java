@@ -5,7 +5,9 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import org.chestlens.prediction.ChestClass;
@@ -76,6 +78,16 @@ class LabelStore {
                 .param("imageId", imageId).query(LabelStore::label).list();
         Label reference = current.stream().filter(l -> l.reader() == null).findFirst().orElse(null);
         return new ImageLabels(imageId, reference, current.stream().filter(l -> l.reader() != null).toList(), history);
+    }
+
+    /** Every image's reference label (class index). */
+    @Transactional(readOnly = true)
+    public Map<UUID, Integer> referenceLabels() {
+        Map<UUID, Integer> labels = new HashMap<>();
+        jdbc.sql("SELECT image_id, label FROM image_label WHERE reader_id = :reference").param("reference", REFERENCE)
+                .query((rs, n) -> labels.put(rs.getObject("image_id", UUID.class), (int) rs.getShort("label")))
+                .list();
+        return labels;
     }
 
     private static Label label(ResultSet rs, int row) throws SQLException {

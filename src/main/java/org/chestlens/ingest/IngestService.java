@@ -16,7 +16,9 @@ import java.util.concurrent.TimeoutException;
 import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.QueueFullException;
+import org.chestlens.prediction.IdempotencyKeys;
 import org.chestlens.prediction.ImageView;
+import org.chestlens.prediction.ImageWriter;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.PendingImage;
@@ -63,14 +65,18 @@ public class IngestService {
 
     private final InferenceService inference;
     private final JobStore jobs;
+    private final ImageWriter images;
+    private final IdempotencyKeys idempotencyKeys;
     private final PredictionStore store;
     private final IngestProperties properties;
     private final UploadDecoder decoder;
 
-    IngestService(InferenceService inference, JobStore jobs, PredictionStore store, IngestProperties properties,
-                  PatientIdHasher patientIds) {
+    IngestService(InferenceService inference, JobStore jobs, ImageWriter images, IdempotencyKeys idempotencyKeys,
+                  PredictionStore store, IngestProperties properties, PatientIdHasher patientIds) {
         this.inference = inference;
         this.jobs = jobs;
+        this.images = images;
+        this.idempotencyKeys = idempotencyKeys;
         this.store = store;
         this.properties = properties;
         this.decoder = new UploadDecoder(properties, patientIds);
@@ -91,7 +97,7 @@ public class IngestService {
         }
         long deadline = System.nanoTime() + wait.toNanos();
         Optional<List<UUID>> earlier = idempotencyKey == null ? Optional.empty()
-                : jobs.idempotentImages(idempotencyKey);
+                : idempotencyKeys.imagesOf(idempotencyKey);
         if (earlier.isPresent()) {
             return new Result(awaitStored(earlier.get(), deadline), false);
         }
@@ -102,7 +108,7 @@ public class IngestService {
             queued = queue(plan, model, idempotencyKey);
         } catch (DuplicateKeyException concurrentSameKey) {
             // Another request with this Idempotency-Key committed first: answer with its images.
-            List<UUID> first = jobs.idempotentImages(idempotencyKey).orElseThrow(() -> concurrentSameKey);
+            List<UUID> first = idempotencyKeys.imagesOf(idempotencyKey).orElseThrow(() -> concurrentSameKey);
             return new Result(awaitStored(first, deadline), false);
         }
         requireSameSubject(queued.imageIds(), subjectReference);
@@ -138,13 +144,13 @@ public class IngestService {
             Upload upload = uploads.get(i);
             UploadDecoder.checkFormat(upload);
             String sha256 = sha256(upload.bytes());
-            Optional<UUID> stored = withLiveJob(jobs.existingImageId(sha256, null), model);
+            Optional<UUID> stored = withLiveJob(images.existingImageId(sha256, null), model);
             if (stored.isEmpty()) {
                 PendingImage prepared = decoder.prepare(upload, sha256, preprocessor, subjectReference);
                 String sopInstanceUid = prepared.image().dicom() == null ? null
                         : prepared.image().dicom().sopInstanceUid();
                 if (sopInstanceUid != null) {
-                    stored = withLiveJob(jobs.existingImageId(sha256, sopInstanceUid), model);
+                    stored = withLiveJob(images.existingImageId(sha256, sopInstanceUid), model);
                 }
                 if (stored.isEmpty()) {
                     pending.add(prepared);
@@ -165,7 +171,7 @@ public class IngestService {
         UUID[] imageIds = plan.known().clone();
         if (plan.pending().isEmpty()) {
             if (idempotencyKey != null) {
-                jobs.rememberIdempotencyKey(idempotencyKey, List.of(imageIds));
+                idempotencyKeys.remember(idempotencyKey, List.of(imageIds));
             }
             return new Queued(List.of(imageIds), List.of());
         }
@@ -186,7 +192,7 @@ public class IngestService {
         if (subjectReference == null) {
             return;
         }
-        List<UUID> otherSubject = jobs.fillSubjectReference(imageIds, subjectReference);
+        List<UUID> otherSubject = images.fillSubjectReference(imageIds, subjectReference);
         if (!otherSubject.isEmpty()) {
             // Never echo either reference: they identify patients.
             throw UploadRejected.subjectConflict(otherSubject);

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -30,11 +29,18 @@ public class JobStore {
 
     private final JdbcClient jdbc;
     private final ModelVersionRegistry modelVersions;
+    private final ImageWriter images;
+    private final PredictionWriter predictions;
+    private final IdempotencyKeys idempotencyKeys;
     private final ApplicationEventPublisher events;
 
-    JobStore(JdbcClient jdbc, ModelVersionRegistry modelVersions, ApplicationEventPublisher events) {
+    JobStore(JdbcClient jdbc, ModelVersionRegistry modelVersions, ImageWriter images, PredictionWriter predictions,
+             IdempotencyKeys idempotencyKeys, ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.modelVersions = modelVersions;
+        this.images = images;
+        this.predictions = predictions;
+        this.idempotencyKeys = idempotencyKeys;
         this.events = events;
     }
 
@@ -43,9 +49,10 @@ public class JobStore {
     }
 
     /**
-     * Commits images and their jobs in one transaction. An image whose bytes are already stored is
-     * reused; a job is created for it only if it has none for this model version, or its last one
-     * failed (a re-upload retries). Concurrent uploads of the same bytes are safe.
+     * Commits images, their jobs and the request's Idempotency-Key (when given) in one transaction.
+     * An image whose bytes are already stored is reused; a job is created for it only if it has none
+     * for this model version, or its last one failed (a re-upload retries). Concurrent uploads of the
+     * same bytes are safe.
      */
     @Transactional
     public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
@@ -55,8 +62,7 @@ public class JobStore {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         List<Accepted> accepted = new ArrayList<>(pending.size());
         for (PendingImage p : pending) {
-            UUID imageId = insertImage(p.image(), now);
-            UUID jobId = UUID.randomUUID();
+            UUID imageId = images.insert(p.image(), now);
             Optional<UUID> created = jdbc.sql("""
                             INSERT INTO inference_job (id, image_id, model_version_id, status, input, input_height,
                                                        input_width, decode_ms, attempts, owner, lease_until, created_at)
@@ -67,7 +73,7 @@ public class JobStore {
                                     lease_until = EXCLUDED.lease_until, failure_reason = NULL, finished_at = NULL
                                 WHERE inference_job.status = 'FAILED'
                             RETURNING id""")
-                    .param("id", jobId)
+                    .param("id", UUID.randomUUID())
                     .param("imageId", imageId)
                     .param("versionId", versionId)
                     .param("input", toBytes(p.input()))
@@ -83,89 +89,9 @@ public class JobStore {
                     p.input(), p.inputHeight(), p.inputWidth(), p.decodeMillis(), 0, now))));
         }
         if (idempotencyKey != null) {
-            jdbc.sql("INSERT INTO idempotency_key (key, image_ids, created_at) VALUES (:key, :ids, :now)")
-                    .param("key", idempotencyKey)
-                    .param("ids", accepted.stream().map(Accepted::imageId).toArray(UUID[]::new))
-                    .param("now", Timestamp.from(now))
-                    .update();
+            idempotencyKeys.record(idempotencyKey, accepted.stream().map(Accepted::imageId).toList(), now);
         }
         return accepted;
-    }
-
-    private UUID insertImage(NewImage image, Instant now) {
-        DicomAttributes d = image.dicom();
-        Optional<UUID> inserted = jdbc.sql("""
-                        INSERT INTO image (id, sha256, format, size_bytes, width, height, bit_depth, colour_type,
-                            warnings, received_at, modality, body_part_examined, view_position, patient_sex,
-                            patient_age, manufacturer, manufacturer_model_name, institution_name, station_name,
-                            study_instance_uid, series_instance_uid, sop_instance_uid, accession_number, study_date,
-                            photometric_interpretation, bits_stored, pixel_spacing, transfer_syntax_uid,
-                            patient_id_hash, kvp, distance_source_to_detector, subject_reference)
-                        VALUES (:id, :sha256, :format, :size, :width, :height, :bitDepth, :colourType, :warnings, :now,
-                            :modality, :bodyPart, :view, :sex, :age, :manufacturer, :model, :institution, :station,
-                            :study, :series, :sop, :accession, :studyDate, :photometric, :bitsStored, :spacing,
-                            :syntax, :patientIdHash, :kvp, :sid, :subject)
-                        ON CONFLICT DO NOTHING
-                        RETURNING id""")
-                .param("id", UUID.randomUUID())
-                .param("sha256", image.sha256())
-                .param("format", image.format())
-                .param("size", image.sizeBytes())
-                .param("width", image.width())
-                .param("height", image.height())
-                .param("bitDepth", image.bitDepth())
-                .param("colourType", image.colourType())
-                .param("warnings", image.warnings().toArray(String[]::new))
-                .param("now", Timestamp.from(now))
-                .param("modality", d == null ? null : d.modality())
-                .param("bodyPart", d == null ? null : d.bodyPartExamined())
-                .param("view", d == null ? null : d.viewPosition())
-                .param("sex", d == null ? null : d.patientSex())
-                .param("age", d == null ? null : d.patientAge())
-                .param("manufacturer", d == null ? null : d.manufacturer())
-                .param("model", d == null ? null : d.manufacturerModelName())
-                .param("institution", d == null ? null : d.institutionName())
-                .param("station", d == null ? null : d.stationName())
-                .param("study", d == null ? null : d.studyInstanceUid())
-                .param("series", d == null ? null : d.seriesInstanceUid())
-                .param("sop", d == null ? null : d.sopInstanceUid())
-                .param("accession", d == null ? null : d.accessionNumber())
-                .param("studyDate", d == null ? null : d.studyDate())
-                .param("photometric", d == null ? null : d.photometricInterpretation())
-                .param("bitsStored", d == null ? null : d.bitsStored())
-                .param("spacing", d == null || d.pixelSpacing() == null ? null : d.pixelSpacing().toArray(Double[]::new))
-                .param("syntax", d == null ? null : d.transferSyntaxUid())
-                .param("patientIdHash", image.patientIdHash())
-                .param("kvp", d == null ? null : d.kvp())
-                .param("sid", d == null ? null : d.distanceSourceToDetector())
-                .param("subject", image.subjectReference())
-                .query(UUID.class)
-                .optional();
-        return inserted.orElseGet(() -> existingImageId(image.sha256(), d == null ? null : d.sopInstanceUid())
-                .orElseThrow());
-    }
-
-    /** The stored image with these bytes or, for DICOM, this SOP Instance UID. */
-    @Transactional(readOnly = true)
-    public Optional<UUID> existingImageId(String sha256, String sopInstanceUid) {
-        return jdbc.sql("SELECT id FROM image WHERE sha256 = :sha256 OR sop_instance_uid = :sop LIMIT 1")
-                .param("sha256", sha256).param("sop", sopInstanceUid).query(UUID.class).optional();
-    }
-
-    /**
-     * Gives stored images the client's FHIR subject reference where they have none yet (an image
-     * first uploaded without one, e.g. by a PACS router, then again by the EHR with it). A subject
-     * already stored is never replaced.
-     *
-     * @return the images stored with another subject: a radiograph belongs to one patient, so the
-     *         caller refuses the request rather than let a result name the wrong one
-     */
-    @Transactional
-    public List<UUID> fillSubjectReference(List<UUID> imageIds, String subjectReference) {
-        jdbc.sql("UPDATE image SET subject_reference = :subject WHERE id = ANY(:ids) AND subject_reference IS NULL")
-                .param("subject", subjectReference).param("ids", imageIds.toArray(UUID[]::new)).update();
-        return jdbc.sql("SELECT id FROM image WHERE id = ANY(:ids) AND subject_reference <> :subject")
-                .param("subject", subjectReference).param("ids", imageIds.toArray(UUID[]::new)).query(UUID.class).list();
     }
 
     /** The status of an image's job for this model version, if it has one. */
@@ -176,21 +102,6 @@ public class JobStore {
                         WHERE j.image_id = :imageId AND m.model_id = :modelId AND m.version = :version""")
                 .param("imageId", imageId).param("modelId", modelId).param("version", modelVersion)
                 .query(String.class).optional().map(JobStatus::valueOf);
-    }
-
-    /** Remembers an Idempotency-Key whose request created nothing new; the first request's wins. */
-    @Transactional
-    public void rememberIdempotencyKey(String key, List<UUID> imageIds) {
-        jdbc.sql("""
-                        INSERT INTO idempotency_key (key, image_ids, created_at) VALUES (:key, :ids, now())
-                        ON CONFLICT (key) DO NOTHING""")
-                .param("key", key).param("ids", imageIds.toArray(UUID[]::new)).update();
-    }
-
-    @Transactional(readOnly = true)
-    public Optional<List<UUID>> idempotentImages(String key) {
-        return jdbc.sql("SELECT image_ids FROM idempotency_key WHERE key = :key").param("key", key)
-                .query((rs, n) -> List.of((UUID[]) rs.getArray("image_ids").getArray())).optional();
     }
 
     /**
@@ -216,41 +127,7 @@ public class JobStore {
     public void complete(List<JobResult> results, String owner, boolean retainInputs) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         for (JobResult result : results) {
-            NewPrediction p = result.prediction();
-            ModelVersionRegistry.ModelVersionRow version = modelVersions.find(p.modelId(), p.modelVersion())
-                    .orElseThrow();
-            long versionId = version.id();
-            Optional<UUID> stored = jdbc.sql("""
-                            INSERT INTO prediction (id, image_id, model_version_id, predicted_class, p_cvx0, p_cvx1,
-                                p_cvx2, p_cvx3, score_cvx03vs12, score_cvx0vs3, score_cvx1vs2, confidence, fold_spread,
-                                decode_ms, wait_ms, inference_ms, created_at)
-                            VALUES (:id, :imageId, :versionId, :cls, :p0, :p1, :p2, :p3, :s1, :s2, :s3, :confidence,
-                                :spread, :decodeMs, :waitMs, :inferenceMs, :now)
-                            ON CONFLICT (image_id, model_version_id) DO NOTHING
-                            RETURNING id""")
-                    .param("id", UUID.randomUUID())
-                    .param("imageId", result.imageId())
-                    .param("versionId", versionId)
-                    .param("cls", (short) p.predictedClass().index())
-                    .param("p0", p.probabilities()[0])
-                    .param("p1", p.probabilities()[1])
-                    .param("p2", p.probabilities()[2])
-                    .param("p3", p.probabilities()[3])
-                    .param("s1", p.scoreCvx03vs12())
-                    .param("s2", p.scoreCvx0vs3())
-                    .param("s3", p.scoreCvx1vs2())
-                    .param("confidence", p.confidence())
-                    .param("spread", boxed(p.foldSpread()))
-                    .param("decodeMs", p.decodeMillis())
-                    .param("waitMs", p.waitMillis())
-                    .param("inferenceMs", p.inferenceMillis())
-                    .param("now", Timestamp.from(now))
-                    .query(UUID.class)
-                    .optional();
-            stored.ifPresent(predictionId -> events.publishEvent(new PredictionCompleted(predictionId,
-                    result.imageId(), p.modelId(), p.modelVersion(), p.predictedClass(),
-                    Collections.unmodifiableMap(PredictionView.byClass(p.probabilities())), p.confidence(),
-                    PredictionView.noticeFor(version), now)));
+            predictions.store(result.imageId(), result.prediction(), now);
             jdbc.sql("""
                             UPDATE inference_job SET status = 'DONE', finished_at = :now, owner = NULL, finished_by = :owner,
                                 input = CASE WHEN :retain THEN input END
@@ -381,13 +258,5 @@ public class JobStore {
         float[] values = new float[bytes.length / Float.BYTES];
         ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
         return values;
-    }
-
-    private static Double[] boxed(double[] values) {
-        Double[] boxed = new Double[values.length];
-        for (int i = 0; i < values.length; i++) {
-            boxed[i] = values[i];
-        }
-        return boxed;
     }
 }

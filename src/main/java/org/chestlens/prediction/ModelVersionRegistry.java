@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.chestlens.platform.WhereClause;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -76,7 +77,19 @@ public class ModelVersionRegistry {
         return row;
     }
 
-    List<Long> idsOf(String modelId) {
+    /**
+     * The registered version of the model: {@code version} when it is registered, or the newest
+     * registered one when {@code version} is null.
+     */
+    @Transactional(readOnly = true)
+    public Optional<String> registeredVersion(String modelId, String version) {
+        WhereClause where = WhereClause.where("model_id = :modelId").and("version = :version", "version", version);
+        return jdbc.sql("SELECT version FROM model_version %s ORDER BY id DESC LIMIT 1".formatted(where))
+                .params(where.params()).param("modelId", modelId).query(String.class).optional();
+    }
+
+    /** The internal ids of the model's versions, by which other tables refer to them. */
+    public List<Long> idsOf(String modelId) {
         return jdbc.sql("SELECT id FROM model_version WHERE model_id = :modelId")
                 .param("modelId", modelId)
                 .query(Long.class)

@@ -1,6 +1,5 @@
 package org.chestlens.prediction;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -9,22 +8,21 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
-import jakarta.persistence.criteria.Predicate;
-
 import org.chestlens.platform.KeysetCursor;
+import org.chestlens.platform.WhereClause;
 import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.data.domain.PageRequest;
-import org.springframework.data.domain.Sort;
-import org.springframework.data.jpa.domain.Specification;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
-/** Images and their predictions in PostgreSQL: the one place they are written and read. */
+/**
+ * Images and their predictions as clients read them. They are written by {@link ImageWriter} and
+ * {@link PredictionWriter}, inside {@link JobStore}'s transactions.
+ */
 @Service
 public class PredictionStore {
 
-    private static final String[] PROBABILITY_ATTRIBUTES = {"pCvx0", "pCvx1", "pCvx2", "pCvx3"};
+    private static final String[] PROBABILITY_COLUMNS = {"p_cvx0", "p_cvx1", "p_cvx2", "p_cvx3"};
 
     private final ImageRepository images;
     private final PredictionRepository predictions;
@@ -110,47 +108,28 @@ public class PredictionStore {
         return predictions.findById(id).map(this::view);
     }
 
+    /** Newest first, one page after the query's cursor; the probability bounds apply to one class's column. */
     @Transactional(readOnly = true)
     public PredictionPage search(PredictionQuery query) {
-        Specification<PredictionEntity> spec = (root, cq, cb) -> {
-            List<Predicate> where = new ArrayList<>();
-            if (query.predictedClass() != null) {
-                where.add(cb.equal(root.get("predictedClass"), (short) query.predictedClass().index()));
-            }
-            if (query.minProbability() != null || query.maxProbability() != null) {
-                var probability = query.probabilityOf() != null
-                        ? root.<Double>get(PROBABILITY_ATTRIBUTES[query.probabilityOf().index()])
-                        : root.<Double>get("confidence");
-                if (query.minProbability() != null) {
-                    where.add(cb.greaterThanOrEqualTo(probability, query.minProbability()));
-                }
-                if (query.maxProbability() != null) {
-                    where.add(cb.lessThanOrEqualTo(probability, query.maxProbability()));
-                }
-            }
-            if (query.createdFrom() != null) {
-                where.add(cb.greaterThanOrEqualTo(root.get("createdAt"), query.createdFrom()));
-            }
-            if (query.createdTo() != null) {
-                where.add(cb.lessThan(root.get("createdAt"), query.createdTo()));
-            }
-            if (query.modelId() != null) {
-                List<Long> ids = modelVersions.idsOf(query.modelId());
-                where.add(ids.isEmpty() ? cb.disjunction() : root.get("modelVersionId").in(ids));
-            }
-            if (query.cursor() != null) {
-                KeysetCursor after = KeysetCursor.decode(query.cursor());
-                where.add(cb.or(cb.lessThan(root.get("createdAt"), after.createdAt()),
-                        cb.and(cb.equal(root.get("createdAt"), after.createdAt()),
-                                cb.lessThan(root.get("id"), after.id()))));
-            }
-            return cb.and(where.toArray(Predicate[]::new));
-        };
-        Sort newestFirst = Sort.by(Sort.Order.desc("createdAt"), Sort.Order.desc("id"));
-        List<PredictionEntity> rows = predictions.findAll(spec, PageRequest.of(0, query.limit() + 1, newestFirst))
-                .getContent();
-        KeysetCursor.Slice<PredictionEntity> page = KeysetCursor.slice(rows, query.limit(),
-                row -> new KeysetCursor(row.createdAt(), row.id()));
+        String probability = query.probabilityOf() == null ? "confidence"
+                : PROBABILITY_COLUMNS[query.probabilityOf().index()];
+        WhereClause where = WhereClause.all()
+                .and("predicted_class = :predictedClass", "predictedClass",
+                        query.predictedClass() == null ? null : (short) query.predictedClass().index())
+                .and(probability + " >= :minProbability", "minProbability", query.minProbability())
+                .and(probability + " <= :maxProbability", "maxProbability", query.maxProbability())
+                .and("created_at >= :createdFrom", "createdFrom", query.createdFrom())
+                .and("created_at < :createdTo", "createdTo", query.createdTo())
+                .and("model_version_id IN (SELECT id FROM model_version WHERE model_id = :modelId)", "modelId",
+                        query.modelId())
+                .after("(created_at, id) <", KeysetCursor.decode(query.cursor()));
+        List<UUID> ids = jdbc.sql("SELECT id FROM prediction %s ORDER BY created_at DESC, id DESC LIMIT :limit".formatted(where))
+                .params(where.params()).param("limit", query.limit() + 1)
+                .query(UUID.class).list();
+        Map<UUID, PredictionEntity> rows = new HashMap<>();
+        predictions.findAllById(ids).forEach(row -> rows.put(row.id(), row));
+        KeysetCursor.Slice<PredictionEntity> page = KeysetCursor.slice(ids.stream().map(rows::get).toList(),
+                query.limit(), row -> new KeysetCursor(row.createdAt(), row.id()));
         return new PredictionPage(page.items().stream().map(this::view).toList(), page.nextCursor());
     }
 

@@ -1,6 +1,7 @@
 package org.chestlens.prediction;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.List;
@@ -12,17 +13,21 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
-import org.chestlens.ChestlensIntegrationTest;
+import org.chestlens.StoreTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.annotation.Import;
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
  * The durable queue's rules against the real database. The jobs belong to a model version no
- * replica serves, so the running service's own recovery never touches them.
+ * replica serves, so a service running against the same database never touches them.
  */
-@ChestlensIntegrationTest
+@StoreTest
+@Import({JobStore.class, ImageWriter.class, PredictionWriter.class, IdempotencyKeys.class,
+        ModelVersionRegistry.class})
 class JobStoreTest {
 
     @Autowired
@@ -31,6 +36,10 @@ class JobStoreTest {
     ModelVersionRegistry modelVersions;
     @Autowired
     JdbcClient jdbc;
+    @Autowired
+    ImageWriter images;
+    @Autowired
+    IdempotencyKeys idempotencyKeys;
 
     String modelId;
 
@@ -130,6 +139,36 @@ class JobStoreTest {
         assertThat(second.get(0).imageId()).isEqualTo(first.get(0).imageId());
         assertThat(first.get(0).job()).isPresent();
         assertThat(second.get(0).job()).isEmpty();
+    }
+
+    @Test
+    void anUploadWhoseIdempotencyKeyLostTheRaceCommitsNothing() {
+        String key = "jobstore-test-" + UUID.randomUUID();
+        idempotencyKeys.remember(key, List.of(UUID.randomUUID()));
+        PendingImage image = pending();
+
+        assertThatThrownBy(() -> jobs.accept(List.of(image), modelId, "1", "owner-of-test", Duration.ofMinutes(1), key))
+                .isInstanceOf(DuplicateKeyException.class);
+        assertThat(images.existingImageId(image.image().sha256(), null)).as("the image rolled back with the job")
+                .isEmpty();
+    }
+
+    @Test
+    void anUploadCommitsItsKeyWithItsImages() {
+        String key = "jobstore-test-" + UUID.randomUUID();
+        List<JobStore.Accepted> accepted = jobs.accept(List.of(pending(), pending()), modelId, "1", "owner-of-test",
+                Duration.ofMinutes(1), key);
+
+        assertThat(idempotencyKeys.imagesOf(key)).contains(accepted.stream().map(JobStore.Accepted::imageId).toList());
+    }
+
+    @Test
+    void renewingKeepsAHeldLeaseFromExpiring() {
+        UUID job = accept(1, Duration.ZERO).get(0).job().orElseThrow().jobId();
+
+        assertThat(jobs.renewLeases(List.of(job), "owner-of-test", Duration.ofMinutes(5))).isEqualTo(1);
+        assertThat(jobs.claimExpired("other", modelId, "1", 10, Duration.ofMinutes(1))).isEmpty();
+        assertThat(jobs.renewLeases(List.of(job), "not-the-owner", Duration.ofMinutes(5))).isZero();
     }
 
     private List<JobStore.Accepted> accept(int count, Duration lease) {

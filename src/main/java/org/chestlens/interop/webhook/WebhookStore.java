@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.chestlens.platform.KeysetCursor;
+import org.chestlens.platform.WhereClause;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
 import org.springframework.transaction.annotation.Propagation;
@@ -45,12 +46,11 @@ class WebhookStore {
     @Transactional(readOnly = true)
     /** Oldest first after the cursor; {@code limit + 1} rows tell whether another page follows. */
     List<WebhookSubscriptionView> list(int limit, KeysetCursor after) {
+        WhereClause where = WhereClause.all().after("(created_at, id) >", after);
         return jdbc.sql("""
                         SELECT id, url, event_types, description, active, created_at FROM webhook_subscription
-                        WHERE CAST(:afterAt AS timestamptz) IS NULL OR (created_at, id) > (:afterAt, :afterId)
-                        ORDER BY created_at, id LIMIT :limit""")
-                .param("afterAt", after == null ? null : java.sql.Timestamp.from(after.createdAt()))
-                .param("afterId", after == null ? null : after.id()).param("limit", limit + 1)
+                        %s ORDER BY created_at, id LIMIT :limit""".formatted(where))
+                .params(where.params()).param("limit", limit + 1)
                 .query(WebhookStore::subscription).list();
     }
 
@@ -183,16 +183,13 @@ class WebhookStore {
         record Row(UUID id, UUID eventId, String type, String status, int attempts, Instant nextAttemptAt,
                    Instant createdAt, Instant finishedAt) {
         }
+        WhereClause where = WhereClause.where("d.subscription_id = :id").after("(d.created_at, d.id) <", after);
         List<Row> rows = jdbc.sql("""
                         SELECT d.id, d.event_id, e.type, d.status, d.attempts, d.next_attempt_at, d.created_at,
                                d.finished_at
                         FROM webhook_delivery d JOIN webhook_event e ON e.id = d.event_id
-                        WHERE d.subscription_id = :id
-                          AND (CAST(:afterAt AS timestamptz) IS NULL OR (d.created_at, d.id) < (:afterAt, :afterId))
-                        ORDER BY d.created_at DESC, d.id DESC LIMIT :limit""")
-                .param("id", subscriptionId).param("limit", limit + 1)
-                .param("afterAt", after == null ? null : java.sql.Timestamp.from(after.createdAt()))
-                .param("afterId", after == null ? null : after.id())
+                        %s ORDER BY d.created_at DESC, d.id DESC LIMIT :limit""".formatted(where))
+                .params(where.params()).param("id", subscriptionId).param("limit", limit + 1)
                 .query((rs, n) -> new Row(rs.getObject("id", UUID.class), rs.getObject("event_id", UUID.class),
                         rs.getString("type"), rs.getString("status"), rs.getInt("attempts"),
                         "PENDING".equals(rs.getString("status")) ? instant(rs, "next_attempt_at") : null,

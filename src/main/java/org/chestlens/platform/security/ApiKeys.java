@@ -18,8 +18,9 @@ import java.util.Set;
 import java.util.UUID;
 
 import org.chestlens.platform.KeysetCursor;
+import org.chestlens.platform.WhereClause;
 import org.springframework.dao.DuplicateKeyException;
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
 
@@ -51,9 +52,9 @@ class ApiKeys implements ApiKeyLookup {
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiKeys.class);
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
 
-    ApiKeys(JdbcTemplate jdbc) {
+    ApiKeys(JdbcClient jdbc) {
         this.jdbc = jdbc;
     }
 
@@ -61,10 +62,15 @@ class ApiKeys implements ApiKeyLookup {
         String secret = newSecret();
         UUID id = UUID.randomUUID();
         try {
-            jdbc.update("INSERT INTO api_key (id, name, key_hash, key_prefix, roles, rate_limit_per_minute, created_by, "
-                            + "expires_at) VALUES (?, ?, ?, ?, ?::text[], ?, ?, ?)",
-                    id, name, hash(secret), displayPrefix(secret), roleArray(roles), rateLimitPerMinute, createdBy,
-                    expiresAt == null ? null : Timestamp.from(expiresAt));
+            jdbc.sql("""
+                            INSERT INTO api_key (id, name, key_hash, key_prefix, roles, rate_limit_per_minute, created_by,
+                                                 expires_at)
+                            VALUES (:id, :name, :hash, :prefix, :roles, :rateLimit, :createdBy, :expiresAt)""")
+                    .param("id", id).param("name", name).param("hash", hash(secret))
+                    .param("prefix", displayPrefix(secret)).param("roles", roleArray(roles))
+                    .param("rateLimit", rateLimitPerMinute).param("createdBy", createdBy)
+                    .param("expiresAt", expiresAt == null ? null : Timestamp.from(expiresAt))
+                    .update();
         } catch (DuplicateKeyException e) {
             throw new KeyNameTaken(name);
         }
@@ -78,39 +84,49 @@ class ApiKeys implements ApiKeyLookup {
     @Transactional
     void register(String name, String secret, Set<Role> roles, String createdBy) {
         byte[] hash = hash(secret);
-        List<byte[]> stored = jdbc.query("SELECT key_hash FROM api_key WHERE name = ? FOR UPDATE",
-                (rs, i) -> rs.getBytes(1), name);
+        Optional<byte[]> stored = jdbc.sql("SELECT key_hash FROM api_key WHERE name = :name FOR UPDATE")
+                .param("name", name).query((rs, i) -> rs.getBytes(1)).optional();
         if (stored.isEmpty()) {
-            jdbc.update("INSERT INTO api_key (id, name, key_hash, key_prefix, roles, created_by) "
-                    + "VALUES (?, ?, ?, ?, ?::text[], ?)", UUID.randomUUID(), name, hash, displayPrefix(secret),
-                    roleArray(roles), createdBy);
-        } else if (!Arrays.equals(stored.get(0), hash)) {
+            jdbc.sql("""
+                            INSERT INTO api_key (id, name, key_hash, key_prefix, roles, created_by)
+                            VALUES (:id, :name, :hash, :prefix, :roles, :createdBy)""")
+                    .param("id", UUID.randomUUID()).param("name", name).param("hash", hash)
+                    .param("prefix", displayPrefix(secret)).param("roles", roleArray(roles))
+                    .param("createdBy", createdBy)
+                    .update();
+        } else if (!Arrays.equals(stored.get(), hash)) {
             log.warn("API key '{}' replaced from configuration (rotation): the new secret is in force, an earlier "
                     + "revocation of this name is lifted", name);
-            jdbc.update("UPDATE api_key SET key_hash = ?, key_prefix = ?, roles = ?::text[], revoked_at = NULL, "
-                    + "revoked_by = NULL WHERE name = ?", hash, displayPrefix(secret), roleArray(roles), name);
+            jdbc.sql("""
+                            UPDATE api_key SET key_hash = :hash, key_prefix = :prefix, roles = :roles, revoked_at = NULL,
+                                revoked_by = NULL
+                            WHERE name = :name""")
+                    .param("hash", hash).param("prefix", displayPrefix(secret)).param("roles", roleArray(roles))
+                    .param("name", name)
+                    .update();
         } else {
-            jdbc.update("UPDATE api_key SET roles = ?::text[] WHERE name = ?", roleArray(roles), name);
+            jdbc.sql("UPDATE api_key SET roles = :roles WHERE name = :name")
+                    .param("roles", roleArray(roles)).param("name", name).update();
         }
     }
 
     /** Oldest first; {@code limit + 1} rows so the caller knows whether another page follows. */
     List<Key> list(int limit, KeysetCursor after) {
-        if (after == null) {
-            return jdbc.query("SELECT * FROM api_key ORDER BY created_at, id LIMIT ?", ApiKeys::key, limit + 1);
-        }
-        return jdbc.query("SELECT * FROM api_key WHERE (created_at, id) > (?, ?) ORDER BY created_at, id LIMIT ?",
-                ApiKeys::key, Timestamp.from(after.createdAt()), after.id(), limit + 1);
+        WhereClause where = WhereClause.all().after("(created_at, id) >", after);
+        return jdbc.sql("SELECT * FROM api_key %s ORDER BY created_at, id LIMIT :limit".formatted(where))
+                .params(where.params()).param("limit", limit + 1).query(ApiKeys::key).list();
     }
 
     Optional<Key> find(UUID id) {
-        return jdbc.query("SELECT * FROM api_key WHERE id = ?", ApiKeys::key, id).stream().findFirst();
+        return jdbc.sql("SELECT * FROM api_key WHERE id = :id").param("id", id).query(ApiKeys::key).optional();
     }
 
     /** @return false when no such key exists; revoking twice is not an error */
     boolean revoke(UUID id, String revokedBy) {
-        int found = jdbc.update("UPDATE api_key SET revoked_at = coalesce(revoked_at, now()), "
-                + "revoked_by = coalesce(revoked_by, ?) WHERE id = ?", revokedBy, id);
+        int found = jdbc.sql("""
+                        UPDATE api_key SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, :by)
+                        WHERE id = :id""")
+                .param("by", revokedBy).param("id", id).update();
         return found > 0;
     }
 
@@ -119,8 +135,8 @@ class ApiKeys implements ApiKeyLookup {
         if (secret == null || !secret.startsWith(KEY_PREFIX) || secret.length() > 200) {
             return Optional.empty();
         }
-        return jdbc.query("SELECT * FROM api_key WHERE key_hash = ?", ApiKeys::key, (Object) hash(secret)).stream()
-                .filter(k -> k.usableAt(now)).findFirst();
+        return jdbc.sql("SELECT * FROM api_key WHERE key_hash = :hash").param("hash", hash(secret))
+                .query(ApiKeys::key).optional().filter(k -> k.usableAt(now));
     }
 
     static String newSecret() {
@@ -141,8 +157,8 @@ class ApiKeys implements ApiKeyLookup {
         }
     }
 
-    private static String roleArray(Set<Role> roles) {
-        return "{" + String.join(",", roles.stream().sorted().map(Role::wireName).toList()) + "}";
+    private static String[] roleArray(Set<Role> roles) {
+        return roles.stream().sorted().map(Role::wireName).toArray(String[]::new);
     }
 
     private static Key key(ResultSet rs, int row) throws SQLException {

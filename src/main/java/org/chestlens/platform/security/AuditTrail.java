@@ -1,12 +1,11 @@
 package org.chestlens.platform.security;
 
-import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import org.springframework.jdbc.core.JdbcTemplate;
+import org.chestlens.platform.WhereClause;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /** The append-only audit table: one row per API request, written after the answer is known. */
@@ -29,18 +28,24 @@ class AuditTrail {
                  Long before, int limit) {
     }
 
-    private final JdbcTemplate jdbc;
+    private final JdbcClient jdbc;
 
-    AuditTrail(JdbcTemplate jdbc) {
+    AuditTrail(JdbcClient jdbc) {
         this.jdbc = jdbc;
     }
 
     void record(Caller caller, String action, String method, String resource, List<String> resourceIds,
                 String remoteAddress, int status) {
-        jdbc.update("INSERT INTO audit_event (actor, actor_kind, action, http_method, resource, resource_ids, "
-                        + "remote_address, status, outcome) VALUES (?, ?, ?, ?, ?, ?::text[], ?, ?, ?)",
-                caller.name(), caller.kind(), action, method, resource, textArray(resourceIds), remoteAddress, status,
-                outcome(status));
+        jdbc.sql("""
+                        INSERT INTO audit_event (actor, actor_kind, action, http_method, resource, resource_ids,
+                                                 remote_address, status, outcome)
+                        VALUES (:actor, :actorKind, :action, :method, :resource, :resourceIds, :remoteAddress, :status,
+                                :outcome)""")
+                .param("actor", caller.name()).param("actorKind", caller.kind()).param("action", action)
+                .param("method", method).param("resource", resource)
+                .param("resourceIds", resourceIds.toArray(String[]::new)).param("remoteAddress", remoteAddress)
+                .param("status", status).param("outcome", outcome(status))
+                .update();
     }
 
     static String outcome(int status) {
@@ -55,53 +60,21 @@ class AuditTrail {
 
     /** Newest first; {@code before} is the id cursor of the previous page's last row. */
     List<Event> find(Query query) {
-        StringBuilder sql = new StringBuilder("SELECT * FROM audit_event WHERE true");
-        List<Object> args = new ArrayList<>();
-        if (query.actor() != null) {
-            sql.append(" AND actor = ?");
-            args.add(query.actor());
-        }
-        if (query.action() != null) {
-            sql.append(" AND action = ?");
-            args.add(query.action());
-        }
-        if (query.resourceId() != null) {
-            sql.append(" AND resource_ids @> ARRAY[?]::text[]");
-            args.add(query.resourceId());
-        }
-        if (query.outcome() != null) {
-            sql.append(" AND outcome = ?");
-            args.add(query.outcome());
-        }
-        if (query.since() != null) {
-            sql.append(" AND occurred_at >= ?");
-            args.add(Timestamp.from(query.since()));
-        }
-        if (query.until() != null) {
-            sql.append(" AND occurred_at < ?");
-            args.add(Timestamp.from(query.until()));
-        }
-        if (query.before() != null) {
-            sql.append(" AND id < ?");
-            args.add(query.before());
-        }
-        sql.append(" ORDER BY id DESC LIMIT ?");
-        args.add(query.limit());
-        return jdbc.query(sql.toString(), (rs, i) -> new Event(rs.getLong("id"),
-                rs.getTimestamp("occurred_at").toInstant(), rs.getString("actor"), rs.getString("actor_kind"),
-                rs.getString("action"), rs.getString("http_method"), rs.getString("resource"),
-                Arrays.asList((String[]) rs.getArray("resource_ids").getArray()), rs.getString("remote_address"),
-                (Integer) rs.getObject("status"), rs.getString("outcome")), args.toArray());
-    }
-
-    private static String textArray(List<String> values) {
-        StringBuilder array = new StringBuilder("{");
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) {
-                array.append(',');
-            }
-            array.append('"').append(values.get(i).replace("\\", "\\\\").replace("\"", "\\\"")).append('"');
-        }
-        return array.append('}').toString();
+        WhereClause where = WhereClause.all()
+                .and("actor = :actor", "actor", query.actor())
+                .and("action = :action", "action", query.action())
+                .and("resource_ids @> ARRAY[:resourceId]::text[]", "resourceId", query.resourceId())
+                .and("outcome = :outcome", "outcome", query.outcome())
+                .and("occurred_at >= :since", "since", query.since())
+                .and("occurred_at < :until", "until", query.until())
+                .and("id < :before", "before", query.before());
+        return jdbc.sql("SELECT * FROM audit_event %s ORDER BY id DESC LIMIT :limit".formatted(where))
+                .params(where.params()).param("limit", query.limit())
+                .query((rs, i) -> new Event(rs.getLong("id"), rs.getTimestamp("occurred_at").toInstant(),
+                        rs.getString("actor"), rs.getString("actor_kind"), rs.getString("action"),
+                        rs.getString("http_method"), rs.getString("resource"),
+                        Arrays.asList((String[]) rs.getArray("resource_ids").getArray()), rs.getString("remote_address"),
+                        (Integer) rs.getObject("status"), rs.getString("outcome")))
+                .list();
     }
 }

@@ -1,0 +1,76 @@
+package org.chestlens.prediction;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.UUID;
+
+import org.springframework.context.ApplicationEventPublisher;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Propagation;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * Writes prediction rows, one per image and model version, and announces each new one with a
+ * {@link PredictionCompleted} in the same transaction (the webhook outbox writes its event there).
+ */
+@Component
+class PredictionWriter {
+
+    /** A prediction's insert parameters; the statement's named parameters are its components. */
+    private record PredictionRow(UUID id, UUID imageId, long modelVersionId, short predictedClass, double pCvx0,
+                                 double pCvx1, double pCvx2, double pCvx3, double scoreCvx03vs12,
+                                 Double scoreCvx0vs3, Double scoreCvx1vs2, double confidence, Double[] foldSpread,
+                                 double decodeMs, double waitMs, double inferenceMs, Timestamp createdAt) {
+
+        static PredictionRow of(UUID imageId, long modelVersionId, NewPrediction p, Instant createdAt) {
+            double[] probabilities = p.probabilities();
+            return new PredictionRow(UUID.randomUUID(), imageId, modelVersionId, (short) p.predictedClass().index(),
+                    probabilities[0], probabilities[1], probabilities[2], probabilities[3], p.scoreCvx03vs12(),
+                    p.scoreCvx0vs3(), p.scoreCvx1vs2(), p.confidence(), boxed(p.foldSpread()), p.decodeMillis(),
+                    p.waitMillis(), p.inferenceMillis(), Timestamp.from(createdAt));
+        }
+    }
+
+    private final JdbcClient jdbc;
+    private final ModelVersionRegistry modelVersions;
+    private final ApplicationEventPublisher events;
+
+    PredictionWriter(JdbcClient jdbc, ModelVersionRegistry modelVersions, ApplicationEventPublisher events) {
+        this.jdbc = jdbc;
+        this.modelVersions = modelVersions;
+        this.events = events;
+    }
+
+    /** Stores the prediction unless the image has one for this model version already (a job run twice). */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void store(UUID imageId, NewPrediction p, Instant now) {
+        ModelVersionRegistry.ModelVersionRow version = modelVersions.find(p.modelId(), p.modelVersion())
+                .orElseThrow();
+        jdbc.sql("""
+                        INSERT INTO prediction (id, image_id, model_version_id, predicted_class, p_cvx0, p_cvx1,
+                            p_cvx2, p_cvx3, score_cvx03vs12, score_cvx0vs3, score_cvx1vs2, confidence, fold_spread,
+                            decode_ms, wait_ms, inference_ms, created_at)
+                        VALUES (:id, :imageId, :modelVersionId, :predictedClass, :pCvx0, :pCvx1, :pCvx2, :pCvx3,
+                            :scoreCvx03vs12, :scoreCvx0vs3, :scoreCvx1vs2, :confidence, :foldSpread, :decodeMs,
+                            :waitMs, :inferenceMs, :createdAt)
+                        ON CONFLICT (image_id, model_version_id) DO NOTHING
+                        RETURNING id""")
+                .paramSource(PredictionRow.of(imageId, version.id(), p, now))
+                .query(UUID.class)
+                .optional()
+                .ifPresent(predictionId -> events.publishEvent(new PredictionCompleted(predictionId, imageId,
+                        p.modelId(), p.modelVersion(), p.predictedClass(),
+                        Collections.unmodifiableMap(PredictionView.byClass(p.probabilities())), p.confidence(),
+                        PredictionView.noticeFor(version), now)));
+    }
+
+    private static Double[] boxed(double[] values) {
+        Double[] boxed = new Double[values.length];
+        for (int i = 0; i < values.length; i++) {
+            boxed[i] = values[i];
+        }
+        return boxed;
+    }
+}
