@@ -1,7 +1,5 @@
 package org.chestlens.inference;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,21 +11,30 @@ import java.util.concurrent.CompletableFuture;
 
 import ai.djl.Device;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.chestlens.platform.InstanceName;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.ModelVersionRegistry;
 import org.chestlens.prediction.PendingImage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Service;
 
 /**
- * Loads the configured model packages at start-up, warms each up with one forward pass, and runs
- * one micro-batcher per model. Construction finishes only after the warm-up, so the service
- * neither listens nor reports ready before the model can answer.
+ * Loads the configured model packages and runs one micro-batcher per model. The batchers start,
+ * and warm their models up, in a lifecycle phase before the web server's, so the service neither
+ * listens nor reports ready before the model can answer; they stop after the web server has
+ * stopped taking uploads. Models are freed when the bean is destroyed, after every worker stopped.
  */
 @Service
-public class InferenceService implements AutoCloseable {
+public class InferenceService implements SmartLifecycle, AutoCloseable {
+
+    /**
+     * Before the web server ({@code DEFAULT_PHASE - 2048}): started before it listens, stopped after
+     * it has stopped. {@link JobRecovery} runs one phase later, between the batchers and the server.
+     */
+    static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
     private static final Logger log = LoggerFactory.getLogger(InferenceService.class);
 
@@ -38,6 +45,7 @@ public class InferenceService implements AutoCloseable {
     private final String instanceId;
     private final InferenceProperties properties;
     private final JobStore jobs;
+    private volatile boolean running;
 
     public InferenceService(InferenceProperties properties, ModelVersionRegistry modelVersions, JobStore jobs,
                             MeterRegistry meters) {
@@ -46,7 +54,7 @@ public class InferenceService implements AutoCloseable {
         DjlRuntime.configureOffline(properties.djlCacheDir());
         Device device = DjlRuntime.chooseDevice(properties.device());
         this.deviceName = device.toString();
-        this.instanceId = properties.instanceId() != null ? properties.instanceId() : hostName();
+        this.instanceId = properties.instanceId() != null ? properties.instanceId() : InstanceName.hostName();
         try {
             for (Path packageDir : properties.modelPaths()) {
                 ModelManifest manifest = ModelPackageReader.read(packageDir);
@@ -58,12 +66,10 @@ public class InferenceService implements AutoCloseable {
                         manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList(), manifest.notice()));
                 ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize());
                 models.put(manifest.id(), model);
-                long start = System.nanoTime();
-                MicroBatcher batcher = new MicroBatcher(model, jobs, properties, instanceId, meters);
-                batchers.put(manifest.id(), batcher);
-                batcher.awaitWarmUp();
-                log.info("Model {} {} ({} folds) loaded on {}; warmed up in {} ms", manifest.id(), manifest.version(),
-                        manifest.folds().size(), deviceName, (System.nanoTime() - start) / 1_000_000);
+                batchers.put(manifest.id(), new MicroBatcher(model, JobLedger.of(jobs, instanceId, properties),
+                        properties, meters));
+                log.info("Model {} {} ({} folds) loaded on {}", manifest.id(), manifest.version(),
+                        manifest.folds().size(), deviceName);
                 if (!manifest.trained()) {
                     log.warn("Model {} {} is UNTRAINED (random weights): its predictions mean nothing",
                             manifest.id(), manifest.version());
@@ -152,26 +158,37 @@ public class InferenceService implements AutoCloseable {
         return batcher;
     }
 
-    /**
-     * The host name without a DNS lookup (which could hang on an air-gapped network). It is stable
-     * across a process restart on the same host or pod, so a restarted replica takes its own
-     * unfinished jobs back at once instead of waiting for their leases to expire.
-     */
-    private static String hostName() {
-        String fromEnvironment = System.getenv("HOSTNAME");
-        if (fromEnvironment != null && !fromEnvironment.isBlank()) {
-            return fromEnvironment;
-        }
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-        } catch (IOException | RuntimeException e) {
-            return "chestlens";
-        }
+    /** Starts each model's batcher in turn and returns once all are warm. */
+    @Override
+    public void start() {
+        running = true;
+        batchers.forEach((id, batcher) -> {
+            long start = System.nanoTime();
+            batcher.start();
+            log.info("Model {} warmed up in {} ms", id, (System.nanoTime() - start) / 1_000_000);
+        });
     }
 
     @Override
+    public void stop() {
+        batchers.values().forEach(MicroBatcher::stop);
+        running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        return PHASE;
+    }
+
+    /** Frees the models, unless a forward is still running in one. */
+    @Override
     public void close() {
-        batchers.values().forEach(MicroBatcher::close);
+        batchers.values().forEach(MicroBatcher::stop);
         models.forEach((id, model) -> {
             MicroBatcher batcher = batchers.get(id);
             if (batcher != null && batcher.isAlive()) {

@@ -10,19 +10,18 @@ import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.QueuedJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
 
 /**
  * The recovery path of the durable queue (the hot path hands jobs to the batcher directly): at
  * start-up it takes back this instance's unfinished jobs, then periodically claims any job whose
  * lease expired (a crashed replica's, or a failed job due for retry), as far as the queue has
- * room; and it keeps the leases of the jobs this replica holds fresh.
+ * room; and it keeps the leases of the jobs this replica holds fresh. It starts once the batchers
+ * are warm and stops before they do, so a claimed job always finds a running batcher.
  */
 @Component
-class JobRecovery implements DisposableBean {
+class JobRecovery implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(JobRecovery.class);
     /** Most jobs claimed per model and round, so a recovery round never takes all the queue's room. */
@@ -31,11 +30,7 @@ class JobRecovery implements DisposableBean {
     private final InferenceService inference;
     private final JobStore jobs;
     private final InferenceProperties properties;
-    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "job-recovery");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private volatile ScheduledExecutorService scheduler;
 
     JobRecovery(InferenceService inference, JobStore jobs, InferenceProperties properties) {
         this.inference = inference;
@@ -43,8 +38,13 @@ class JobRecovery implements DisposableBean {
         this.properties = properties;
     }
 
-    @EventListener(ApplicationReadyEvent.class)
-    void start() {
+    @Override
+    public void start() {
+        scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "job-recovery");
+            thread.setDaemon(true);
+            return thread;
+        });
         scheduler.execute(() -> recover(true));
         long interval = properties.recoveryInterval().toMillis();
         scheduler.scheduleWithFixedDelay(() -> recover(false), interval, interval, TimeUnit.MILLISECONDS);
@@ -94,7 +94,18 @@ class JobRecovery implements DisposableBean {
     }
 
     @Override
-    public void destroy() {
+    public void stop() {
         scheduler.shutdownNow();
+        scheduler = null;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return scheduler != null;
+    }
+
+    @Override
+    public int getPhase() {
+        return InferenceService.PHASE + 1;
     }
 }

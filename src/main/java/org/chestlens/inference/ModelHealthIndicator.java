@@ -5,8 +5,8 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
 
 /**
- * Reports the served model; it exists only once the model has loaded and passed its warm-up, and
- * it is DOWN if a batcher's worker thread has stopped.
+ * Reports the served model; it is reachable only once the model has passed its warm-up (the
+ * batchers warm up before the web server starts), and it is DOWN if a batcher's worker thread has stopped.
  */
 @Component("model")
 class ModelHealthIndicator implements HealthIndicator {

@@ -1,5 +1,8 @@
 package org.chestlens.inference;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** How a model's raw outputs become the four class probabilities (INNEREYE.md §2). */
@@ -63,6 +66,19 @@ public enum OutputFormulation {
             }
         }
         throw new IllegalArgumentException("Unknown output formulation '" + id + "' (expected softmax4 or sigmoid3)");
+    }
+
+    /** Turns raw fold outputs ({@code [fold][image][output]}) into one ensemble prediction per image. */
+    List<EnsemblePrediction> ensemble(float[][][] outputs, int batchSize, double[] waitMillis, double inferenceMillis) {
+        List<EnsemblePrediction> predictions = new ArrayList<>(batchSize);
+        for (int i = 0; i < batchSize; i++) {
+            double[][] foldProbabilities = new double[outputs.length][];
+            for (int f = 0; f < outputs.length; f++) {
+                foldProbabilities[f] = classProbabilities(outputs[f][i]);
+            }
+            predictions.add(EnsemblePrediction.fromFolds(foldProbabilities, waitMillis[i], inferenceMillis));
+        }
+        return predictions;
     }
 
     static double[] fromBranchProbabilities(double s1, double s2, double s3) {

@@ -72,15 +72,7 @@ final class ServedModel implements AutoCloseable {
 
     /** Turns raw fold outputs into one ensemble prediction per image. */
     List<EnsemblePrediction> ensemble(float[][][] outputs, int batchSize, double[] waitMillis, double inferenceMillis) {
-        List<EnsemblePrediction> predictions = new ArrayList<>(batchSize);
-        for (int i = 0; i < batchSize; i++) {
-            double[][] foldProbabilities = new double[outputs.length][];
-            for (int f = 0; f < outputs.length; f++) {
-                foldProbabilities[f] = formulation.classProbabilities(outputs[f][i]);
-            }
-            predictions.add(EnsemblePrediction.fromFolds(foldProbabilities, waitMillis[i], inferenceMillis));
-        }
-        return predictions;
+        return formulation.ensemble(outputs, batchSize, waitMillis, inferenceMillis);
     }
 
     private void checkShape(float[][] output, int batchSize, String foldFile) {
@@ -93,6 +85,10 @@ final class ServedModel implements AutoCloseable {
 
     ModelManifest manifest() {
         return manifest;
+    }
+
+    OutputFormulation formulation() {
+        return formulation;
     }
 
     @Override

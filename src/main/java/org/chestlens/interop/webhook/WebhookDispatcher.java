@@ -1,8 +1,6 @@
 package org.chestlens.interop.webhook;
 
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,6 +17,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
+import org.chestlens.platform.InstanceName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -43,7 +42,7 @@ class WebhookDispatcher implements SmartLifecycle {
     private final HttpClient http;
     /** Unique per process, so a restarted replica never mistakes a dead process's lease for its own. */
     // Containers often share PID 1 and sometimes a host name: a random part keeps lease owners apart.
-    private final String owner = hostName() + "/" + ProcessHandle.current().pid() + "/"
+    private final String owner = InstanceName.hostName() + "/" + ProcessHandle.current().pid() + "/"
             + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore wakeups = new Semaphore(0);
     private volatile boolean running;
@@ -198,13 +197,5 @@ class WebhookDispatcher implements SmartLifecycle {
 
     private static double elapsedMillis(long startNanos) {
         return (System.nanoTime() - startNanos) / 1e6;
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (UnknownHostException e) {
-            return "unknown-host";
-        }
     }
 }

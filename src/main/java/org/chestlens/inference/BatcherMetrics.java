@@ -1,0 +1,54 @@
+package org.chestlens.inference;
+
+import java.time.Duration;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The meters of one model's batcher, all tagged with the model id. */
+final class BatcherMetrics {
+
+    private final DistributionSummary batchSizes;
+    private final Timer queueWait;
+    private final Timer batchDuration;
+    private final Counter images;
+    private final Counter failures;
+
+    BatcherMetrics(MeterRegistry meters, String modelId, Admission admission) {
+        Gauge.builder("chestlens.inference.queue.depth", admission, Admission::reserved).tag("model", modelId)
+                .description("Images accepted and not yet scored").register(meters);
+        Gauge.builder("chestlens.inference.throughput", admission, Admission::imagesPerSecond).tag("model", modelId)
+                .description("Recent images per second (moving average over batches)").register(meters);
+        FunctionCounter.builder("chestlens.inference.rejections", admission, Admission::rejections)
+                .tag("model", modelId).description("Uploads answered 429 because the queue was full").register(meters);
+        batchSizes = DistributionSummary.builder("chestlens.inference.batch.size").tag("model", modelId)
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(meters);
+        queueWait = Timer.builder("chestlens.inference.queue.wait").tag("model", modelId)
+                .publishPercentileHistogram().register(meters);
+        batchDuration = Timer.builder("chestlens.inference.batch.duration").tag("model", modelId)
+                .description("Forward passes of all folds for one batch").publishPercentileHistogram().register(meters);
+        images = Counter.builder("chestlens.inference.images").tag("model", modelId).register(meters);
+        failures = Counter.builder("chestlens.inference.failures").tag("model", modelId).register(meters);
+    }
+
+    void waited(long nanos) {
+        queueWait.record(Duration.ofNanos(nanos));
+    }
+
+    void scored(int batchSize, long forwardNanos) {
+        batchSizes.record(batchSize);
+        batchDuration.record(Duration.ofNanos(forwardNanos));
+    }
+
+    void written(int count) {
+        images.increment(count);
+    }
+
+    void failed() {
+        failures.increment();
+    }
+}
