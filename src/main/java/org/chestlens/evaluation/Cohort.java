@@ -9,7 +9,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
  * version is given), images received in a time range, and equality filters on stored image metadata.
  */
 @Schema(name = "Cohort")
-public record Cohort(
+record Cohort(
         String modelId,
         @Schema(description = "Model version; the newest registered version of the model when omitted") String modelVersion,
         Instant receivedFrom,

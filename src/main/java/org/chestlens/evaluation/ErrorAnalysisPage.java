@@ -6,7 +6,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** A page of stored error-analysis runs, newest first. */
-public record ErrorAnalysisPage(
+record ErrorAnalysisPage(
         List<ErrorAnalysisView> items,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Opaque cursor of the next page; absent on the last page", nullable = true)

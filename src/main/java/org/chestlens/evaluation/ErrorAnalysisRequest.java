@@ -15,7 +15,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 
 /** An error-analysis run to fit: cohort, features, tree limits (Azure ML's defaults when omitted). */
 @Schema(name = "ErrorAnalysisRequest")
-public record ErrorAnalysisRequest(
+record ErrorAnalysisRequest(
         @NotNull @Valid Cohort cohort,
         @NotEmpty @Size(max = 20) @Schema(description = "Features the tree may split on (see the features endpoint)",
                 example = "[\"distanceSourceToDetector\", \"viewPosition\", \"manufacturer\", \"confidence\"]")

@@ -9,7 +9,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 
 /** A stored error-analysis run. */
 @Schema(name = "ErrorAnalysis")
-public record ErrorAnalysisView(
+record ErrorAnalysisView(
         UUID id,
         Cohort cohort,
         List<String> features,

@@ -7,7 +7,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 
 /** The model against the reference labels over a cohort, each reader likewise, and their agreement. */
 @Schema(name = "EvaluationReport")
-public record EvaluationReport(
+record EvaluationReport(
         Cohort cohort,
         @Schema(description = "Predictions in the cohort that have a reference label") int labelledPredictions,
         Metrics.Report model,

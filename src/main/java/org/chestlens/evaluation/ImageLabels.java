@@ -7,7 +7,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 
 /** All labels of one image, with the values they replaced. */
 @Schema(name = "ImageLabels")
-public record ImageLabels(
+record ImageLabels(
         UUID imageId,
         @Schema(nullable = true) Label reference,
         List<Label> readers,

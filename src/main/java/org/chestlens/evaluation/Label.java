@@ -8,7 +8,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 /** One stored label: the reference label (reader null) or one reader's. */
 @Schema(name = "Label")
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record Label(
+record Label(
         @Schema(description = "The reader's id; absent for the reference label") String reader,
         @Schema(description = "InnerEye class index: 0 CVX0 normal, 1 CVX1 classic/probable COVID-19, "
                 + "2 CVX2 indeterminate, 3 CVX3 non-COVID abnormality", minimum = "0", maximum = "3") int label,

@@ -14,7 +14,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 
 /** Many labels in one request: stored all together or not at all. */
 @Schema(name = "LabelBatch")
-public record LabelBatch(@NotEmpty @Size(max = LabelBatch.MAX_LABELS) List<@Valid @NotNull Entry> labels) {
+record LabelBatch(@NotEmpty @Size(max = LabelBatch.MAX_LABELS) List<@Valid @NotNull Entry> labels) {
 
     static final int MAX_LABELS = 100_000;
 

@@ -14,7 +14,7 @@ import org.chestlens.prediction.ChestClass;
  * @param waitMillis time the image waited for the model
  * @param inferenceMillis time of the forward passes of the batch the image was in
  */
-public record EnsemblePrediction(
+record EnsemblePrediction(
         double[] probabilities,
         ChestClass predictedClass,
         SubTaskScores subTaskScores,

@@ -1,7 +1,7 @@
 package org.chestlens.inference;
 
 /** The model could not score a batch; the images are fine, the service is not. */
-public class InferenceFailedException extends RuntimeException {
+class InferenceFailedException extends RuntimeException {
 
     public InferenceFailedException(String message, Throwable cause) {
         super(message, cause);

@@ -33,7 +33,7 @@ import org.springframework.validation.annotation.Validated;
  */
 @Validated
 @ConfigurationProperties("chestlens.inference")
-public record InferenceProperties(
+record InferenceProperties(
         @NotEmpty @DefaultValue("models/chestlens-demo-densenet121") List<Path> modelPaths,
         String defaultModel,
         @DefaultValue("auto") DeviceChoice device,

@@ -6,7 +6,7 @@ import java.util.List;
  * The {@code model.json} of a model package: what the model is, how to feed it, and its fold files.
  * {@code notice} (optional) is shown with every prediction, e.g. for a demonstration model.
  */
-public record ModelManifest(
+record ModelManifest(
         String id,
         String version,
         boolean trained,

@@ -1,7 +1,7 @@
 package org.chestlens.inference;
 
 /** A model package that must not be served: missing, malformed, or not what its manifest says. */
-public class ModelPackageException extends RuntimeException {
+class ModelPackageException extends RuntimeException {
 
     public ModelPackageException(String message) {
         super(message);

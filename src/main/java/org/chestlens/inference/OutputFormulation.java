@@ -6,7 +6,7 @@ import java.util.List;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 /** How a model's raw outputs become the four class probabilities (INNEREYE.md §2). */
-public enum OutputFormulation {
+enum OutputFormulation {
 
     /** Four logits, softmax, class = argmax. The current InnerEye CovidModel. */
     SOFTMAX4("softmax4", 4) {

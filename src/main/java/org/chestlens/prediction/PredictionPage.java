@@ -7,7 +7,7 @@ import io.swagger.v3.oas.annotations.media.Schema;
 
 /** One page of a prediction listing, newest first; pass {@code nextCursor} back for the next page. */
 @Schema(name = "PredictionPage")
-public record PredictionPage(
+record PredictionPage(
         List<PredictionView> items,
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Opaque cursor of the next page; absent on the last page", nullable = true)

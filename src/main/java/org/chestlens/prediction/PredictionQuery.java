@@ -8,7 +8,7 @@ import java.time.Instant;
  * @param probabilityOf the class whose probability {@code minProbability}/{@code maxProbability}
  *                      bound; the predicted class when unset
  */
-public record PredictionQuery(ChestClass predictedClass, ChestClass probabilityOf, Double minProbability,
+record PredictionQuery(ChestClass predictedClass, ChestClass probabilityOf, Double minProbability,
                               Double maxProbability, Instant createdFrom, Instant createdTo, String modelId,
                               int limit, String cursor) {
 }

@@ -23,7 +23,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param rateLimit           requests per caller
  */
 @ConfigurationProperties("chestlens.security")
-public record SecurityProperties(
+record SecurityProperties(
         @DefaultValue Jwt jwt,
         String bootstrapAdminKey,
         @DefaultValue("admin") Set<Role> bootstrapAdminRoles,
