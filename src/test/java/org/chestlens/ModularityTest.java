@@ -1,15 +1,25 @@
 package org.chestlens;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
+import com.tngtech.archunit.core.domain.Dependency;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
+import org.springframework.modulith.core.ApplicationModule;
 import org.springframework.modulith.core.ApplicationModules;
 import org.springframework.modulith.docs.Documenter;
 import org.springframework.modulith.docs.Documenter.DiagramOptions;
@@ -23,6 +33,7 @@ import org.springframework.modulith.docs.Documenter.DiagramOptions.DiagramStyle;
 class ModularityTest {
 
     private static final ApplicationModules MODULES = ApplicationModules.of(ChestlensApplication.class);
+    private static final String ROOT_PACKAGE = ChestlensApplication.class.getPackageName();
     private static final Path COMMITTED = Path.of("docs/modules");
     /** Plain UML rather than C4, so the diagrams render with any PlantUML (Debian's has no C4 library). */
     private static final DiagramOptions UML = DiagramOptions.defaults().withStyle(DiagramStyle.UML);
@@ -30,6 +41,51 @@ class ModularityTest {
     @Test
     void modulesDependOnlyOnWhatTheyDeclare() {
         MODULES.verify();
+    }
+
+    /** The model runtime stays swappable: DJL is an inference detail, never part of another module's code. */
+    @Test
+    void onlyInferenceTouchesDjl() {
+        noClasses().that().resideOutsideOfPackage("org.chestlens.inference..")
+                .should().dependOnClassesThat().resideInAPackage("ai.djl..")
+                .check(new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                        .importPackages(ROOT_PACKAGE));
+    }
+
+    /**
+     * Tests keep the boundaries of the code they test: a test in module A uses module B only where A's own code
+     * may (A's allowed dependencies) and only through B's exposed types. Root-package helpers and the
+     * process-level tests (durability, deploy) belong to no module and span them all.
+     */
+    @Test
+    void testsUseOtherModulesOnlyThroughTheirApi() {
+        JavaClasses tests = new ClassFileImporter().withImportOption(ImportOption.Predefined.ONLY_INCLUDE_TESTS)
+                .importPackages(ROOT_PACKAGE);
+        List<String> violations = new ArrayList<>();
+        for (JavaClass test : tests) {
+            Optional<ApplicationModule> home = test.getPackageName().equals(ROOT_PACKAGE) ? Optional.empty()
+                    : MODULES.getModuleForPackage(test.getPackageName());
+            if (home.isEmpty()) {
+                continue;
+            }
+            for (Dependency dependency : test.getDirectDependenciesFromSelf()) {
+                // By name: these classes come from another import than the modules' own.
+                String target = dependency.getTargetClass().getBaseComponentType().getName();
+                Optional<ApplicationModule> owner = MODULES.getModuleByType(target);
+                if (owner.isEmpty() || owner.get().equals(home.get())) {
+                    continue;
+                }
+                boolean allowed = home.get().getAllowedDependencies(MODULES).stream().anyMatch(allowedDependency ->
+                        allowedDependency.getTargetModule().equals(owner.get())
+                                && allowedDependency.getTargetNamedInterface().asJavaClasses()
+                                        .anyMatch(exposed -> exposed.getName().equals(target)));
+                if (!allowed) {
+                    violations.add("Module '" + home.get().getIdentifier() + "' (test) depends on non-exposed or "
+                            + "disallowed " + owner.get().getIdentifier() + " type: " + dependency.getDescription());
+                }
+            }
+        }
+        assertThat(violations).isEmpty();
     }
 
     /** Run with {@code -Dchestlens.docs.write=true} to rewrite docs/modules after a change of module structure. */

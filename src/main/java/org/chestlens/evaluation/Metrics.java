@@ -10,7 +10,7 @@ import java.util.function.IntPredicate;
 import java.util.stream.IntStream;
 
 /**
- * Evaluation metrics: InnerEye's exactly (INNEREYE.md §4: sub-task accuracy with score > 0.5 on each
+ * Evaluation metrics: InnerEye's exactly (docs/innereye.md §4: sub-task accuracy with score > 0.5 on each
  * sub-task's own subset, undefined scores skipped and counted; multiclass accuracy; 4x4 confusion
  * matrix), plus what InnerEye lacks: AUROC per sub-task, sensitivity and specificity at 0.5, expected
  * calibration error with its reliability bins, seeded bootstrap 95% intervals, and Cohen's kappa.
@@ -54,7 +54,7 @@ final class Metrics {
                   int bootstrapResamples, long bootstrapSeed) {
     }
 
-    /** The hierarchy's sub-tasks (INNEREYE.md §1): which cases each is evaluated on, and its score. */
+    /** The hierarchy's sub-tasks (docs/innereye.md §1): which cases each is evaluated on, and its score. */
     enum SubTask {
         CVX03vs12(truth -> true, truth -> truth == 1 || truth == 2, Case::cvx03vs12),
         CVX0vs3(truth -> truth == 0 || truth == 3, truth -> truth == 3, Case::cvx0vs3),

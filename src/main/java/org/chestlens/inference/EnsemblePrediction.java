@@ -23,7 +23,7 @@ record EnsemblePrediction(
         double waitMillis,
         double inferenceMillis) {
 
-    /** Averages fold probabilities first, then takes argmax and sub-task scores (INNEREYE.md §2). */
+    /** Averages fold probabilities first, then takes argmax and sub-task scores (docs/innereye.md §2). */
     public static EnsemblePrediction fromFolds(double[][] foldProbabilities, double waitMillis, double inferenceMillis) {
         int classes = foldProbabilities[0].length;
         double[] mean = new double[classes];

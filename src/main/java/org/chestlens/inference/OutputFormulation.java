@@ -5,7 +5,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 
-/** How a model's raw outputs become the four class probabilities (INNEREYE.md §2). */
+/** How a model's raw outputs become the four class probabilities (docs/innereye.md §2). */
 enum OutputFormulation {
 
     /** Four logits, softmax, class = argmax. The current InnerEye CovidModel. */

@@ -68,7 +68,7 @@ final class DicomDecoder {
             warnings = List.copyOf(warnings);
         }
 
-        /** The values InnerEye's pre-processing starts from (INNEREYE.md §3 step 1). */
+        /** The values InnerEye's pre-processing starts from (docs/innereye.md §3 step 1). */
         GreyImage innerEyeValues() {
             return storedValuesForInnerEye(image, metadata.photometricInterpretation(), metadata.bitsStored(),
                     signed);

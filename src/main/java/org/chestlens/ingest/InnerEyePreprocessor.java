@@ -4,11 +4,11 @@ import org.chestlens.inference.ModelInput;
 
 /**
  * InnerEye's pre-processing, reproduced operation by operation so a model trained with InnerEye
- * sees the same tensor here as in its own evaluation (INNEREYE.md §3):
+ * sees the same tensor here as in its own evaluation (docs/innereye.md §3):
  * <ol>
  * <li>min-max the stored values to 0..255 in float64, as numpy does;</li>
  * <li>{@code Image.fromarray(...).convert("L")}: Pillow stores the values as float32 and
- *     <em>truncates</em> them to 8 bits (Pillow 9.4's {@code f2l}; INNEREYE.md says "round", the
+ *     <em>truncates</em> them to 8 bits (Pillow 9.4's {@code f2l}; a description in words says "round", the
  *     code InnerEye runs truncates, and the code is what the model was trained on);</li>
  * <li>{@code ToTensor}: divide by 255 in float32;</li>
  * <li>torchvision {@code Resize(256)} on a tensor: shorter side 256, longer side

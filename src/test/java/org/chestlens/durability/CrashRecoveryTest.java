@@ -26,7 +26,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
- * ARCHITECTURE.md's durability promise, tested the hard way: the service runs as its own process,
+ * The durability promise (docs/architecture.md), tested the hard way: the service runs as its own process,
  * takes a burst of uploads from concurrent clients, is killed with SIGKILL at a random moment, and
  * is started again. Every upload that was acknowledged must end DONE with exactly one prediction.
  * (The shared test context only provides the database connection for the checks.)

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class MetricsTest {
 
-    /** INNEREYE.md §4: InnerEye's own test vectors. */
+    /** docs/innereye.md §4: InnerEye's own test vectors. */
     static final double[][] GOLDEN_P = {
             {0.7, 0.1, 0.1, 0.1}, {0.1, 0.7, 0.1, 0.1}, {0.7, 0.1, 0.1, 0.1},
             {0.0, 1.0, 0.0, 0.0}, {0.0, 0.0, 1.0, 0.0}, {0.0, 1.0, 0.0, 0.0}};

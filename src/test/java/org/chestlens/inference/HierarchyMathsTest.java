@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 import org.chestlens.prediction.ChestClass;
 import org.junit.jupiter.api.Test;
 
-/** INNEREYE.md §2 and §4: the golden vectors from InnerEye's own tests. */
+/** docs/innereye.md §2 and §4: the golden vectors from InnerEye's own tests. */
 class HierarchyMathsTest {
 
     private static final double[][] GOLDEN_PROBABILITIES = {
