@@ -17,6 +17,8 @@ import java.util.List;
  */
 public final class ServiceProcess implements AutoCloseable {
 
+    private static final String MAX_BATCH_SIZE = "--chestlens.inference.max-batch-size=";
+
     private final List<String> arguments;
     private final Path log;
     private final int port;
@@ -33,6 +35,12 @@ public final class ServiceProcess implements AutoCloseable {
                 "--spring.profiles.active=test", "--server.port=" + port));
         arguments.addAll(TestSecurity.arguments());
         arguments.addAll(List.of(extraArguments));
+        // The model warms up at every batch size before readiness (2 x max + 1 forwards per fold): 16 s at
+        // the default 8 on the 2-core CI machine. The process tests are about kills and restarts, not batch
+        // sizes, so they start with 4 unless they name their own (a property given twice becomes a list).
+        if (arguments.stream().noneMatch(argument -> argument.startsWith(MAX_BATCH_SIZE))) {
+            arguments.add(MAX_BATCH_SIZE + "4");
+        }
     }
 
     public int port() {
