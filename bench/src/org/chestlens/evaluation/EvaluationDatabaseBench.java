@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import org.flywaydb.core.Flyway;
 import org.postgresql.ds.PGSimpleDataSource;
+import org.chestlens.prediction.PredictionReads;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -93,7 +94,8 @@ public final class EvaluationDatabaseBench {
             c.commit();
         }
         JdbcClient jdbc = JdbcClient.create(ds);
-        EvaluationService evaluations = new EvaluationService(jdbc, new CohortQuery(jdbc));
+        EvaluationService evaluations = new EvaluationService(jdbc, new CohortQuery(
+                PredictionReads.modelVersions(jdbc), PredictionReads.scoredImages(jdbc), new LabelStore(jdbc)));
         Cohort cohort = new Cohort("bench-model", null, null, null, null, null, null, null, null, null);
         for (int warmUp = 0; warmUp < 3; warmUp++) {
             evaluations.evaluate(cohort, 1000, warmUp);
