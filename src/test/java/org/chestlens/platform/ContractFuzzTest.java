@@ -612,7 +612,8 @@ class ContractFuzzTest {
                     "2147483648", "1.5", "\"\"", "\"" + "x".repeat(100_000) + "\"", "\"\\u0000\"", "\"\\ud800\"",
                     "\"\u00ff\u00fe\"", "\"a\r\nb\"", "[]", "{}", "[null]", "[" + "1,".repeat(10_000) + "1]",
                     "[".repeat(3_000) + "]".repeat(3_000), "\"" + UUID.randomUUID() + "\"", "\"CVX9\"", "\"https://127.0.0.1/\"",
-                    "\"file:///etc/passwd\"", "\"%00\"", "\"2026-13-01T00:00:00Z\"", "NaN", "\"prediction.completed\"",
+                    "\"file:///etc/passwd\"", "\"%00\"", "\"2026-13-01T00:00:00Z\"", "\"-999999999-01-01T00:00:00Z\"",
+                    "\"+999999999-12-31T23:59:59Z\"", "\"0000-01-01T00:00:00Z\"", "-9223372036854775808", "NaN", "\"prediction.completed\"",
                     "[\"" + "e".repeat(300) + "\"]", "\"" + "\u00e9".repeat(70) + "\"", "01", "+1", ".5"));
             // The Latin-1 characters above go out as invalid UTF-8 bytes on purpose.
             return copy.toString().replace(marker, value).getBytes(StandardCharsets.ISO_8859_1);
