@@ -84,6 +84,10 @@ class HostileRequestTest {
                 new Case("NUL in a repeated text parameter",
                         get("/api/v1/evaluations?modelId=fuzz-model&modelVersion=&modelVersion=a%00b"), 400,
                         "invalid-parameter"),
+                new Case("API key expiring beyond any timestamp",
+                        send("POST", "/api/v1/api-keys", Map.of("Content-Type", "application/json"),
+                                "{\"name\":\"hostile-" + image + "\",\"roles\":[\"reader\"],"
+                                        + "\"expiresAt\":\"+999999999-12-31T23:59:59Z\"}"), 400, "invalid-parameter"),
                 new Case("Accept header that cannot be parsed",
                         send("GET", "/api/v1/webhooks/" + image, Map.of("Accept", "*/*;q=abc"), null), 404, "not-found"));
     }
