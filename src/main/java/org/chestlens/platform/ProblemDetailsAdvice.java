@@ -43,17 +43,13 @@ import org.springframework.web.servlet.resource.NoResourceFoundException;
 @RestControllerAdvice
 class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
-    static final String INVALID_PARAMETER = "invalid-parameter";
+    private static final String INVALID_PARAMETER = "invalid-parameter";
 
     private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> badParameter(MethodArgumentTypeMismatchException ex, WebRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-                "Parameter '" + ex.getName() + "' has an invalid value.");
-        problem.setType(URI.create(ApiProblem.TYPE_PREFIX + INVALID_PARAMETER));
-        problem.setTitle("Invalid parameter");
-        return renderable(ResponseEntity.badRequest().body(problem), request);
+        return invalidParameter("Parameter '" + ex.getName() + "' has an invalid value.", request);
     }
 
     /**
@@ -80,12 +76,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     @ExceptionHandler(jakarta.validation.ConstraintViolationException.class)
     ResponseEntity<ProblemDetail> constraintViolation(jakarta.validation.ConstraintViolationException ex,
                                                       WebRequest request) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST,
-                "Invalid request: " + ex.getConstraintViolations().stream()
-                        .map(v -> v.getPropertyPath() + " " + v.getMessage()).sorted().toList());
-        problem.setType(URI.create(ApiProblem.TYPE_PREFIX + INVALID_PARAMETER));
-        problem.setTitle("Invalid parameter");
-        return renderable(ResponseEntity.badRequest().body(problem), request);
+        return invalidParameter("Invalid request: " + ex.getConstraintViolations().stream()
+                .map(v -> v.getPropertyPath() + " " + v.getMessage()).sorted().toList(), request);
     }
 
     /**
@@ -100,14 +92,18 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
             if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("22")) {
                 log.warn("Refused a value the database cannot hold (SQLSTATE {}): {}", sql.getSQLState(),
                         LogSafe.escape(sql.getMessage()));
-                ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, "A value of the "
-                        + "request cannot be stored or compared: it contains a NUL character or is out of range.");
-                problem.setType(URI.create(ApiProblem.TYPE_PREFIX + INVALID_PARAMETER));
-                problem.setTitle("Invalid parameter");
-                return renderable(ResponseEntity.badRequest().body(problem), request);
+                return invalidParameter("A value of the request cannot be stored or compared: it contains a NUL "
+                        + "character or is out of range.", request);
             }
         }
         return unexpected(ex, request);
+    }
+
+    private static ResponseEntity<ProblemDetail> invalidParameter(String detail, WebRequest request) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.BAD_REQUEST, detail);
+        problem.setType(URI.create(ApiProblem.TYPE_PREFIX + INVALID_PARAMETER));
+        problem.setTitle("Invalid parameter");
+        return renderable(ResponseEntity.badRequest().body(problem), request);
     }
 
     @ExceptionHandler(Exception.class)
