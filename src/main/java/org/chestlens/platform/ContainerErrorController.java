@@ -32,6 +32,12 @@ public class ContainerErrorController implements ErrorController {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         HttpStatus status = code instanceof Integer value && HttpStatus.resolve(value) != null
                 ? HttpStatus.resolve(value) : HttpStatus.INTERNAL_SERVER_ERROR;
+        ProblemDetail problem = problem(status, request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI));
+        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+    }
+
+    /** Also what {@link ProblemReportValve} answers for the requests Tomcat refuses before any servlet. */
+    static ProblemDetail problem(HttpStatus status, Object requestUri) {
         ProblemDetail problem;
         if (status.is4xxClientError()) {
             problem = ProblemDetail.forStatusAndDetail(status, "The request could not be read: "
@@ -41,9 +47,13 @@ public class ContainerErrorController implements ErrorController {
             problem = ProblemDetail.forStatusAndDetail(status, "An internal error occurred; it has been logged.");
         }
         problem.setTitle(status.getReasonPhrase());
-        if (request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI) instanceof String uri) {
-            problem.setInstance(URI.create(uri));
+        if (requestUri instanceof String uri) {
+            try {
+                problem.setInstance(URI.create(uri));
+            } catch (IllegalArgumentException notAUri) {
+                // a request target Tomcat let through but java.net.URI does not parse: no instance then
+            }
         }
-        return ResponseEntity.status(status).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+        return problem;
     }
 }

@@ -20,9 +20,13 @@ import java.util.Map;
  * jdbc.sql("SELECT ... " + where + " ORDER BY ...").params(where.params()).param("modelId", modelId)...
  * }</pre>
  *
- * Values are bound as given, except {@link Instant}, which is bound as a {@link Timestamp}.
+ * Values are bound as given, except {@link Instant}, which is bound as a {@link Timestamp} within the
+ * years 1 to 9999.
  */
 public final class WhereClause {
+
+    private static final Instant EARLIEST = Instant.parse("0001-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59.999999Z");
 
     private final List<String> conditions = new ArrayList<>();
     private final Map<String, Object> params = new LinkedHashMap<>();
@@ -50,7 +54,7 @@ public final class WhereClause {
     public WhereClause and(String condition, String name, Object value) {
         if (value != null) {
             conditions.add(condition);
-            params.put(name, value instanceof Instant instant ? Timestamp.from(instant) : value);
+            params.put(name, value instanceof Instant instant ? timestamp(instant) : value);
         }
         return this;
     }
@@ -62,10 +66,19 @@ public final class WhereClause {
     public WhereClause after(String rowComparison, KeysetCursor cursor) {
         if (cursor != null) {
             conditions.add(rowComparison + " (:afterCreatedAt, :afterId)");
-            params.put("afterCreatedAt", Timestamp.from(cursor.createdAt()));
+            params.put("afterCreatedAt", timestamp(cursor.createdAt()));
             params.put("afterId", cursor.id());
         }
         return this;
+    }
+
+    /**
+     * A client may ask for rows since the year -999999999 (a valid {@code Instant}); neither a
+     * {@code Timestamp} nor PostgreSQL holds that. No stored row lies outside the years 1 to 9999, so
+     * as a bound of a range such an instant selects the same rows as the nearest of those years.
+     */
+    private static Timestamp timestamp(Instant instant) {
+        return Timestamp.from(instant.isBefore(EARLIEST) ? EARLIEST : instant.isAfter(LATEST) ? LATEST : instant);
     }
 
     /** The parameters of the conditions added with a value, for {@code JdbcClient.StatementSpec.params}. */

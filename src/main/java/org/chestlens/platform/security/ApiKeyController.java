@@ -74,6 +74,9 @@ class ApiKeyController {
             KeyView apiKey) {
     }
 
+    /** A later instant is a valid Instant but no SQL timestamp (nor, far enough out, a java.sql.Timestamp). */
+    private static final Instant LATEST_EXPIRY = Instant.parse("9999-12-31T23:59:59Z");
+
     @Operation(operationId = "createApiKey", summary = "Create an API key (shown once)")
     @io.swagger.v3.oas.annotations.responses.ApiResponse(responseCode = "201",
             description = "Created; the key itself is in this answer only")
@@ -84,9 +87,10 @@ class ApiKeyController {
                 new ApiProblem(HttpStatus.BAD_REQUEST, "unknown-role", "Unknown role",
                         "Unknown role '" + name + "'; roles are submitter, reader, annotator, analyst, admin.")))
                 .collect(java.util.stream.Collectors.toSet());
-        if (request.expiresAt() != null && !request.expiresAt().isAfter(Instant.now())) {
+        if (request.expiresAt() != null && (!request.expiresAt().isAfter(Instant.now())
+                || request.expiresAt().isAfter(LATEST_EXPIRY))) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-parameter", "Invalid parameter",
-                    "expiresAt must lie in the future.");
+                    "expiresAt must lie in the future, before the year 10000.");
         }
         ApiKeys.Created created;
         try {
