@@ -111,6 +111,13 @@ class AnonymousFloodTest {
                            AND action = 'anonymous-rate-limited' AND status = 429 AND outcome = 'rejected'""")
                 .param("last", lastAuditId).param("attacker", attacker).query(Integer.class).optional();
         assertThat(repeated).contains(1000 - LIMIT);
+        // Admins see the count through the audit API.
+        Answer events = new ApiClient(port, TestSecurity.roles(Role.ADMIN))
+                .get("/api/v1/audit-events?action=anonymous-rate-limited&limit=100");
+        assertThat(events.status()).isEqualTo(200);
+        assertThat(events.body().path("events").valueStream()
+                .filter(e -> attacker.equals(e.path("remoteAddress").asString()))
+                .map(e -> e.path("repeated").asInt())).containsExactly(1000 - LIMIT);
     }
 
     private static HttpHeaders randomKey(String address) {
