@@ -28,6 +28,9 @@ final class RefusalTally implements AutoCloseable {
         // expireAfterWrite: the entry is written once when the window opens, counted in place afterwards.
         this.windows = Caffeine.newBuilder().expireAfterWrite(WINDOW).maximumSize(100_000)
                 .scheduler(Scheduler.systemScheduler())
+                // Removal listeners run on the thread that removes, so flush() returns with the rows written
+                // (Caffeine's default executor would write them later, on the common pool).
+                .executor(Runnable::run)
                 .<String, AtomicLong>removalListener((address, count, cause) -> write(address, count))
                 .build();
     }
