@@ -13,8 +13,14 @@ class AuditConfiguration {
 
     /** Around Spring Security's own chain, so refusals are audited too. */
     @Bean
-    FilterRegistrationBean<AuditFilter> auditFilter(AuditTrail trail, EndpointPolicies policies) {
-        FilterRegistrationBean<AuditFilter> registration = new FilterRegistrationBean<>(new AuditFilter(trail, policies));
+    RefusalTally refusalTally(AuditTrail trail) {
+        return new RefusalTally(trail); // closed at shutdown: open windows are written
+    }
+
+    @Bean
+    FilterRegistrationBean<AuditFilter> auditFilter(AuditTrail trail, EndpointPolicies policies, RefusalTally refusals) {
+        FilterRegistrationBean<AuditFilter> registration = new FilterRegistrationBean<>(
+                new AuditFilter(trail, policies, refusals));
         registration.setOrder(-101); // Spring Security's filter chain runs at -100
         return registration;
     }

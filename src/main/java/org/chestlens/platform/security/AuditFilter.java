@@ -18,7 +18,8 @@ import org.springframework.web.util.UrlPathHelper;
 
 /**
  * Writes one audit row for every API request, allowed or not, once its status is known. It wraps the
- * security filter chain so refusals (401, 403, 429) are recorded too.
+ * security filter chain so refusals (401, 403, 429) are recorded too; the anonymous-flood limit's
+ * refusals are counted into one row per address and minute ({@link RefusalTally}).
  */
 final class AuditFilter extends OncePerRequestFilter {
 
@@ -29,10 +30,12 @@ final class AuditFilter extends OncePerRequestFilter {
 
     private final AuditTrail trail;
     private final EndpointPolicies policies;
+    private final RefusalTally refusals;
 
-    AuditFilter(AuditTrail trail, EndpointPolicies policies) {
+    AuditFilter(AuditTrail trail, EndpointPolicies policies, RefusalTally refusals) {
         this.trail = trail;
         this.policies = policies;
+        this.refusals = refusals;
     }
 
     /** On the decoded path, as Spring MVC routes it: /%61pi/... is /api/... too. */
@@ -58,6 +61,11 @@ final class AuditFilter extends OncePerRequestFilter {
         }
     }
 
+    private static String clientAddress(HttpServletRequest request) {
+        return request.getAttribute(AnonymousLimitFilter.CLIENT_ADDRESS) instanceof String address
+                ? address : request.getRemoteAddr();
+    }
+
     private static boolean isUuid(String value) {
         try {
             UUID.fromString(value);
@@ -68,6 +76,10 @@ final class AuditFilter extends OncePerRequestFilter {
     }
 
     private void record(HttpServletRequest request, int status) {
+        if (request.getAttribute(AnonymousLimitFilter.REFUSED) instanceof String address) {
+            refusals.refused(address); // no database work per refused request: one row per window
+            return;
+        }
         try {
             Optional<EndpointPolicies.Match> match = policies.match(request);
             // Our own ids only (UUIDs): a DICOM Study Instance UID in a STOW-RS path stays out of the trail.
@@ -81,7 +93,7 @@ final class AuditFilter extends OncePerRequestFilter {
             // The endpoint's template, not the path the caller typed: ids go to resource_ids, nothing else.
             String resource = match.map(EndpointPolicies.Match::pattern).orElse("(no such endpoint)");
             trail.record(caller, match.map(EndpointPolicies.Match::action).orElse("unknown-endpoint"),
-                    request.getMethod(), resource, new ArrayList<>(ids), request.getRemoteAddr(), status);
+                    request.getMethod(), resource, new ArrayList<>(ids), clientAddress(request), status);
         } catch (RuntimeException e) {
             // The answer is already on its way; losing the row must be visible to operators.
             log.error("Audit row could not be written for {} {} (status {})", request.getMethod(),

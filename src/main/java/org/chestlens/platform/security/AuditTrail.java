@@ -8,7 +8,10 @@ import org.chestlens.platform.WhereClause;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
-/** The append-only audit table: one row per API request, written after the answer is known. */
+/**
+ * The append-only audit table: one row per API request, written after the answer is known; refusals of
+ * an anonymous flood are one row per address and minute with their count ({@link RefusalTally}).
+ */
 @Component
 class AuditTrail {
 
@@ -17,10 +20,13 @@ class AuditTrail {
      *
      * @param resource    the request path (our ids only; the query string is not kept)
      * @param resourceIds path variables and the ids the endpoint named ({@link AuditedResources})
+     * @param repeated    how many requests the row stands for: 1, except for the refusals of an anonymous
+     *                    flood, counted into one row per client address and minute
      */
     @io.swagger.v3.oas.annotations.media.Schema(name = "AuditEvent")
     record Event(long id, Instant occurredAt, String actor, String actorKind, String action, String httpMethod,
-                 String resource, List<String> resourceIds, String remoteAddress, Integer status, String outcome) {
+                 String resource, List<String> resourceIds, String remoteAddress, Integer status, String outcome,
+                 int repeated) {
     }
 
     /** Filters of the admin query; null means any. */
@@ -36,15 +42,25 @@ class AuditTrail {
 
     void record(Caller caller, String action, String method, String resource, List<String> resourceIds,
                 String remoteAddress, int status) {
+        insert(caller, action, method, resource, resourceIds, remoteAddress, status, 1);
+    }
+
+    /** One row standing for {@code count} requests with the same answer (refusals of a flood). */
+    void recordRepeated(Caller caller, String action, String resource, String remoteAddress, int status, long count) {
+        insert(caller, action, null, resource, List.of(), remoteAddress, status, (int) Math.min(count, Integer.MAX_VALUE));
+    }
+
+    private void insert(Caller caller, String action, String method, String resource, List<String> resourceIds,
+                        String remoteAddress, int status, int repeated) {
         jdbc.sql("""
                         INSERT INTO audit_event (actor, actor_kind, action, http_method, resource, resource_ids,
-                                                 remote_address, status, outcome)
+                                                 remote_address, status, outcome, repeated)
                         VALUES (:actor, :actorKind, :action, :method, :resource, :resourceIds, :remoteAddress, :status,
-                                :outcome)""")
+                                :outcome, :repeated)""")
                 .param("actor", caller.name()).param("actorKind", caller.kind()).param("action", action)
                 .param("method", method).param("resource", resource)
                 .param("resourceIds", resourceIds.toArray(String[]::new)).param("remoteAddress", remoteAddress)
-                .param("status", status).param("outcome", outcome(status))
+                .param("status", status).param("outcome", outcome(status)).param("repeated", repeated)
                 .update();
     }
 
@@ -74,7 +90,7 @@ class AuditTrail {
                         rs.getString("actor"), rs.getString("actor_kind"), rs.getString("action"),
                         rs.getString("http_method"), rs.getString("resource"),
                         Arrays.asList((String[]) rs.getArray("resource_ids").getArray()), rs.getString("remote_address"),
-                        (Integer) rs.getObject("status"), rs.getString("outcome")))
+                        (Integer) rs.getObject("status"), rs.getString("outcome"), rs.getInt("repeated")))
                 .list();
     }
 }

@@ -87,6 +87,10 @@ class SecurityConfiguration {
                         .httpStrictTransportSecurity(h -> h.includeSubDomains(true).maxAgeInSeconds(31_536_000))
                         .addHeaderWriter(new StaticHeadersWriter("Permissions-Policy",
                                 "camera=(), microphone=(), geolocation=()")))
+                // Before the credential filters (same position, added first): refused floods reach no lookup.
+                .addFilterBefore(new AnonymousLimitFilter(properties.anonymousLimit(), problems),
+                        org.springframework.security.oauth2.server.resource.web.authentication
+                                .BearerTokenAuthenticationFilter.class)
                 .addFilterBefore(apiKeyFilter, org.springframework.security.oauth2.server.resource.web.authentication
                         .BearerTokenAuthenticationFilter.class)
                 .addFilterBefore(new CallerFilter(properties.rateLimit(), problems), ExceptionTranslationFilter.class)

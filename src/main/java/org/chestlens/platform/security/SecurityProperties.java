@@ -21,6 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                            with its ServiceMonitor)
  * @param corsAllowedOrigins  origins of web front ends allowed to call the API from a browser
  * @param rateLimit           requests per caller
+ * @param anonymousLimit      failed authentications per client address, limited before any credential is looked up
  */
 @ConfigurationProperties("chestlens.security")
 record SecurityProperties(
@@ -30,7 +31,8 @@ record SecurityProperties(
         @DefaultValue("true") boolean openapiPublic,
         @DefaultValue("false") boolean metricsPublic,
         @DefaultValue List<String> corsAllowedOrigins,
-        @DefaultValue RateLimit rateLimit) {
+        @DefaultValue RateLimit rateLimit,
+        @DefaultValue AnonymousLimit anonymousLimit) {
 
     /**
      * @param issuerUri      expected iss claim; also where the signing keys are discovered (OpenID
@@ -72,5 +74,19 @@ record SecurityProperties(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("600") int requestsPerMinute,
             @DefaultValue("10m") Duration idleExpiry) {
+    }
+
+    /**
+     * @param enabled           whether failed authentications are limited per client address
+     * @param failuresPerMinute failed authentications (401) per minute per client address (also the burst);
+     *                          once spent, the address is answered 429 without a credential lookup or an
+     *                          audit row per request (one row per address and minute counts them)
+     * @param trustedProxies    addresses of reverse proxies whose X-Forwarded-For names the client; from any
+     *                          other peer the header is ignored
+     */
+    public record AnonymousLimit(
+            @DefaultValue("true") boolean enabled,
+            @DefaultValue("60") int failuresPerMinute,
+            @DefaultValue List<String> trustedProxies) {
     }
 }
