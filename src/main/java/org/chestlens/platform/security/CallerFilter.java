@@ -1,11 +1,7 @@
 package org.chestlens.platform.security;
 
 import java.io.IOException;
-import java.time.Duration;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import io.github.bucket4j.Bucket;
 import io.github.bucket4j.ConsumptionProbe;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -17,21 +13,20 @@ import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
  * Runs once the caller is authenticated: tells the audit trail who it is, then applies the caller's
- * rate limit (a token bucket per API key or person, Bucket4j). This is about fairness between
- * callers; the inference queue's own backpressure (429 when it is full) is separate and still applies.
- * Buckets live in this instance's memory, so with N replicas behind a balancer a caller gets up to N
- * times the limit.
+ * rate limit (a token bucket per API key or person, shared by all replicas: {@link CallerBuckets}). This
+ * is about fairness between callers; the inference queue's own backpressure (429 when it is full) is
+ * separate and still applies.
  */
 final class CallerFilter extends OncePerRequestFilter {
 
     private final SecurityProperties.RateLimit settings;
     private final ProblemResponses problems;
-    private final Cache<String, Bucket> buckets;
+    private final CallerBuckets buckets;
 
-    CallerFilter(SecurityProperties.RateLimit settings, ProblemResponses problems) {
+    CallerFilter(SecurityProperties.RateLimit settings, ProblemResponses problems, CallerBuckets buckets) {
         this.settings = settings;
         this.problems = problems;
-        this.buckets = Caffeine.newBuilder().expireAfterAccess(settings.idleExpiry()).maximumSize(100_000).build();
+        this.buckets = buckets;
     }
 
     @Override
@@ -49,10 +44,7 @@ final class CallerFilter extends OncePerRequestFilter {
             return;
         }
         int perMinute = caller.rateLimitPerMinute() != null ? caller.rateLimitPerMinute() : settings.requestsPerMinute();
-        Bucket bucket = buckets.get(caller.bucketKey() + "@" + perMinute, k -> Bucket.builder()
-                .addLimit(limit -> limit.capacity(perMinute).refillGreedy(perMinute, Duration.ofMinutes(1)))
-                .build());
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+        ConsumptionProbe probe = buckets.tryConsume(caller.bucketKey(), perMinute);
         response.setHeader("RateLimit-Limit", Integer.toString(perMinute));
         if (probe.isConsumed()) {
             response.setHeader("RateLimit-Remaining", Long.toString(probe.getRemainingTokens()));

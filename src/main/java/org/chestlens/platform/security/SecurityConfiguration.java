@@ -9,8 +9,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
 
+import javax.sql.DataSource;
+
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -57,9 +61,17 @@ class SecurityConfiguration {
 
     static final String API_KEY_HEADER = "X-API-Key";
 
+    /** Without a database (web slice tests) the buckets are this instance's own. */
+    @Bean
+    CallerBuckets callerBuckets(SecurityProperties properties, ObjectProvider<DataSource> dataSource,
+                                ObjectProvider<MeterRegistry> registry) {
+        return new CallerBuckets(properties.rateLimit(), dataSource.getIfAvailable(), registry.getIfAvailable());
+    }
+
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, SecurityProperties properties, ApiKeyLookup apiKeys,
-                                            EndpointPolicies policies, ProblemResponses problems) throws Exception {
+                                            EndpointPolicies policies, ProblemResponses problems,
+                                            CallerBuckets buckets) throws Exception {
         AuthenticationEntryPoint unauthenticated = entryPoint(problems);
         AccessDeniedHandler forbidden = (request, response, denied) -> {
             request.setAttribute(AuditFilter.CALLER, Caller.of(SecurityContextHolder.getContext().getAuthentication()));
@@ -93,7 +105,7 @@ class SecurityConfiguration {
                                 .BearerTokenAuthenticationFilter.class)
                 .addFilterBefore(apiKeyFilter, org.springframework.security.oauth2.server.resource.web.authentication
                         .BearerTokenAuthenticationFilter.class)
-                .addFilterBefore(new CallerFilter(properties.rateLimit(), problems), ExceptionTranslationFilter.class)
+                .addFilterBefore(new CallerFilter(properties.rateLimit(), problems, buckets), ExceptionTranslationFilter.class)
                 .exceptionHandling(e -> e.authenticationEntryPoint(unauthenticated).accessDeniedHandler(forbidden))
                 .authorizeHttpRequests(requests -> {
                     requests.requestMatchers(HttpMethod.GET, "/actuator/health", "/actuator/health/**").permitAll();

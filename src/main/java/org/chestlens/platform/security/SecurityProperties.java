@@ -69,11 +69,18 @@ record SecurityProperties(
      * @param requestsPerMinute requests per minute per API key or person (also the burst a quiet caller may
      *                          send at once); a key may set its own
      * @param idleExpiry        a caller's bucket is forgotten after this long without requests
+     * @param clusterWide       whether buckets live in PostgreSQL, shared by every replica (one request takes
+     *                          one row lock there); false: each replica counts alone, so N replicas allow N
+     *                          times the rate
+     * @param fallbackRetry     when the shared buckets cannot be reached, this replica counts alone for this
+     *                          long before it tries the database again
      */
     public record RateLimit(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("600") int requestsPerMinute,
-            @DefaultValue("10m") Duration idleExpiry) {
+            @DefaultValue("10m") Duration idleExpiry,
+            @DefaultValue("true") boolean clusterWide,
+            @DefaultValue("5s") Duration fallbackRetry) {
     }
 
     /**
