@@ -16,6 +16,7 @@ import org.chestlens.ingest.RejectionReason;
 import org.chestlens.ingest.UploadBudget;
 import org.chestlens.ingest.UploadRejectedException;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.ImageView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -142,6 +143,13 @@ class StowRsService {
                 response.busy(); // queue full or decoders busy: the same instance may succeed later
             }
         } catch (RuntimeException unexpected) {
+            if (DatabaseAvailability.isOutage(unexpected)) {
+                // Out of resources for now: the same instance may be stored once the database is back.
+                response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
+                        StoreInstancesResponse.OUT_OF_RESOURCES));
+                response.busy();
+                return;
+            }
             log.error("STOW-RS part {} could not be stored", label, unexpected);
             response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
                     StoreInstancesResponse.PROCESSING_FAILURE));
