@@ -35,6 +35,8 @@ final class BatchWorker {
     private final BatcherMetrics metrics;
     private final CompletableFuture<Void> warmedUp = new CompletableFuture<>();
     private volatile boolean running;
+    /** Set by {@link #stop}: a batch waiting for the database gives up then. */
+    private volatile boolean stopped;
     private volatile Thread thread;
 
     BatchWorker(BatchModel model, BatchAggregator aggregator, JobLedger ledger, ResultWriter writer,
@@ -49,6 +51,7 @@ final class BatchWorker {
 
     void start() {
         running = true;
+        stopped = false;
         Thread worker = new Thread(this::loop, "batcher-" + model.id());
         worker.setDaemon(true);
         thread = worker;
@@ -70,6 +73,7 @@ final class BatchWorker {
     /** Takes no further batch and waits up to 10 s for the forward in progress to end. */
     void stop() {
         running = false;
+        stopped = true;
         Thread worker = thread;
         if (worker == null) {
             return;
@@ -189,7 +193,7 @@ final class BatchWorker {
             try {
                 return ledger.markRunning(ids);
             } catch (RuntimeException e) {
-                if (!DatabaseAvailability.isOutage(e) || !running) {
+                if (!DatabaseAvailability.isOutage(e) || stopped) {
                     throw e;
                 }
                 log.warn("Batch of {} for {} waits for the database: {}", ids.size(), model.id(), e.toString());
@@ -200,14 +204,14 @@ final class BatchWorker {
 
     private void awaitDatabase(RuntimeException outage) {
         try {
-            while (running && !ledger.awaitDatabase(Duration.ofSeconds(1))) {
+            while (!stopped && !ledger.awaitDatabase(Duration.ofSeconds(1))) {
                 // keep the batch; look again whether the worker should stop
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw outage; // stopping: the jobs stay leased and are taken back at the next start
         }
-        if (!running) {
+        if (stopped) {
             throw outage;
         }
     }

@@ -1,9 +1,12 @@
 package org.chestlens.platform;
 
+import java.io.EOFException;
+import java.net.SocketException;
 import java.net.URI;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
@@ -47,8 +50,20 @@ public final class DatabaseAvailability implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(DatabaseAvailability.class);
     private static final int FAILURES_BEFORE_DOWN = 2;
 
+    /**
+     * What the availability does to the connection pool: suspend it during an outage (its connection
+     * creator would otherwise keep retrying with a backoff that grows to 5 s, and so find the database
+     * back only seconds after it is), resume it, with fresh connections, when the database answers.
+     */
+    interface Pool {
+        void suspend();
+
+        void resume();
+    }
+
     private final DatabaseProperties properties;
     private final Supplier<DriverManagerDataSource> probeConnections;
+    private final Pool pool;
     private final List<Runnable> onRecovery = new CopyOnWriteArrayList<>();
     private final Object monitor = new Object();
     private final AtomicLong outages = new AtomicLong();
@@ -58,14 +73,18 @@ public final class DatabaseAvailability implements SmartLifecycle {
     private volatile boolean available = true;
     private volatile long downSinceNanos;
     private volatile Thread prober;
-    private volatile ExecutorService recoveryTasks;
+    /** One thread for the pool's suspension and resumption (in order) and the tasks after a recovery. */
+    private volatile ExecutorService poolTasks;
+    /** What the probe last found; {@link #available} follows once the pool is resumed. */
+    private boolean answering = true;
     private Connection connection;
     private int failures;
 
-    DatabaseAvailability(DatabaseProperties properties, Supplier<DriverManagerDataSource> probeConnections,
+    DatabaseAvailability(DatabaseProperties properties, Supplier<DriverManagerDataSource> probeConnections, Pool pool,
                          MeterRegistry meters) {
         this.properties = properties;
         this.probeConnections = probeConnections;
+        this.pool = pool;
         Gauge.builder("chestlens.database.available", this, d -> d.available ? 1 : 0)
                 .description("1 while the database answers its checks, 0 during an outage").register(meters);
         FunctionCounter.builder("chestlens.database.outages", outages, AtomicLong::get)
@@ -107,7 +126,7 @@ public final class DatabaseAvailability implements SmartLifecycle {
         return true;
     }
 
-    /** Runs {@code task} on a background thread each time the database comes back after an outage. */
+    /** Runs {@code task} on a background thread each time the database comes back after an outage (keep it short). */
     public void onRecovery(Runnable task) {
         onRecovery.add(task);
     }
@@ -133,9 +152,22 @@ public final class DatabaseAvailability implements SmartLifecycle {
      */
     public static boolean isOutage(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof SQLTransientException && cause.getMessage() != null
+                    && cause.getMessage().startsWith("The pool is currently suspended")) {
+                return true; // HikariCP, suspended during the outage
+            }
             if (cause instanceof CannotGetJdbcConnectionException || cause instanceof CannotCreateTransactionException
                     || cause instanceof DataAccessResourceFailureException || cause instanceof QueryTimeoutException
                     || cause instanceof SQLTransientConnectionException) {
+                return true;
+            }
+            if (cause instanceof SocketException || cause instanceof EOFException) {
+                return true; // the connection broke under a statement
+            }
+            // HikariCP's answer to any use of a connection it closed as broken (no SQLState): what a
+            // rollback after a lost connection meets, and the error Spring then reports instead.
+            if (cause instanceof SQLException sql && sql.getSQLState() == null
+                    && "Connection is closed".equals(sql.getMessage())) {
                 return true;
             }
             if (cause instanceof SQLException sql && sql.getSQLState() != null) {
@@ -175,8 +207,8 @@ public final class DatabaseAvailability implements SmartLifecycle {
 
     @Override
     public void start() {
-        recoveryTasks = Executors.newSingleThreadExecutor(task -> {
-            Thread thread = new Thread(task, "database-recovered");
+        poolTasks = Executors.newSingleThreadExecutor(task -> {
+            Thread thread = new Thread(task, "database-pool");
             thread.setDaemon(true);
             return thread;
         });
@@ -198,7 +230,7 @@ public final class DatabaseAvailability implements SmartLifecycle {
                 Thread.currentThread().interrupt();
             }
         }
-        ExecutorService tasks = recoveryTasks;
+        ExecutorService tasks = poolTasks;
         if (tasks != null) {
             tasks.shutdownNow();
         }
@@ -249,28 +281,41 @@ public final class DatabaseAvailability implements SmartLifecycle {
     private void record(boolean answered) {
         if (answered) {
             failures = 0;
-            if (!available) {
-                long down = System.nanoTime() - downSinceNanos;
-                unavailableNanos.addAndGet(down);
-                synchronized (monitor) {
-                    available = true;
-                    monitor.notifyAll();
-                }
-                log.warn("The database answers again after {} ms unavailable", down / 1_000_000);
-                onRecovery.forEach(task -> recoveryTasks.execute(() -> {
-                    try {
-                        task.run();
-                    } catch (RuntimeException e) {
-                        log.warn("A task after the database's recovery failed: {}", e.toString());
-                    }
-                }));
+            if (!answering) {
+                answering = true;
+                poolTasks.execute(this::recovered);
             }
-        } else if (++failures >= FAILURES_BEFORE_DOWN && available) {
+        } else if (++failures >= FAILURES_BEFORE_DOWN && answering) {
+            answering = false;
             downSinceNanos = System.nanoTime();
-            available = false;
+            available = false; // at once: the gate refuses connections from now on
             outages.incrementAndGet();
             log.error("The database is unavailable: requests that need it are answered 503 database-unavailable, "
                     + "readiness is DOWN, background work waits");
+            poolTasks.execute(pool::suspend);
+        }
+    }
+
+    /** On the pool thread, after any suspension: the pool first, then the gate, then whoever waited. */
+    private void recovered() {
+        try {
+            pool.resume();
+        } catch (RuntimeException e) {
+            log.warn("Resuming the connection pool failed: {}", e.toString());
+        }
+        long down = System.nanoTime() - downSinceNanos;
+        unavailableNanos.addAndGet(down);
+        synchronized (monitor) {
+            available = true;
+            monitor.notifyAll();
+        }
+        log.warn("The database answers again after {} ms unavailable", down / 1_000_000);
+        for (Runnable task : onRecovery) {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("A task after the database's recovery failed: {}", e.toString());
+            }
         }
     }
 

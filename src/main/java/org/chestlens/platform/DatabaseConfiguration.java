@@ -30,7 +30,27 @@ class DatabaseConfiguration {
     @Bean
     DatabaseAvailability databaseAvailability(DatabaseProperties properties, DataSource dataSource,
                                               MeterRegistry meters) {
-        return new DatabaseAvailability(properties, () -> probeDataSource(pool(dataSource), properties), meters);
+        HikariDataSource pool = pool(dataSource);
+        return new DatabaseAvailability(properties, () -> probeDataSource(pool, properties), poolControl(pool), meters);
+    }
+
+    private static DatabaseAvailability.Pool poolControl(HikariDataSource pool) {
+        return new DatabaseAvailability.Pool() {
+            @Override
+            public void suspend() {
+                if (pool != null && pool.getHikariPoolMXBean() != null) {
+                    pool.getHikariPoolMXBean().suspendPool();
+                }
+            }
+
+            @Override
+            public void resume() {
+                if (pool != null && pool.getHikariPoolMXBean() != null) {
+                    pool.getHikariPoolMXBean().softEvictConnections(); // all of them broke with the outage
+                    pool.getHikariPoolMXBean().resumePool();
+                }
+            }
+        };
     }
 
     /** Replaces Spring Boot's {@code db} indicator, which asks the pool and so waits out its timeout. */
@@ -86,6 +106,10 @@ class DatabaseConfiguration {
     private static final String OPTIONS = "options";
 
     static void applyTimeouts(HikariDataSource pool, DatabaseProperties properties) {
+        // Suspended during an outage (DatabaseAvailability.Pool); a request that slips past the gate as the
+        // outage begins is then refused at once instead of waiting for the resumption.
+        pool.setAllowPoolSuspension(true);
+        System.setProperty("com.zaxxer.hikari.throwIfSuspended", "true");
         long connectionMillis = Math.max(250, properties.connectionTimeout().toMillis());
         pool.setConnectionTimeout(connectionMillis);
         pool.setValidationTimeout(Math.max(250, Math.min(1000, connectionMillis / 2)));
