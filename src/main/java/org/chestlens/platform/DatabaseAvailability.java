@@ -185,7 +185,8 @@ public final class DatabaseAvailability implements SmartLifecycle {
     /** The answer to a request refused for an outage: 503 problem+json; the caller sets Retry-After. */
     public static ProblemDetail problem(String instance) {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
-                "The database is unavailable; nothing of this request was stored. Retry after the time given.");
+                "The database is unavailable. Retry after the time given (an upload sent again is recognised by its "
+                        + "bytes or its Idempotency-Key, so a retry never stores an image twice).");
         problem.setType(URI.create(ApiProblem.TYPE_PREFIX + PROBLEM_SLUG));
         problem.setTitle("Database unavailable");
         if (instance != null) {

@@ -3,12 +3,15 @@ package org.chestlens.durability;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -68,8 +71,8 @@ class DatabaseOutageTest {
     @Test
     void theServiceFailsFastDuringADatabaseOutageAndLosesNothing() throws Exception {
         // The service's log stays in the build folder: the first thing to read when this test fails.
-        Path logs = java.nio.file.Files.createDirectories(Path.of("target", "database-outage-test"));
-        java.nio.file.Files.deleteIfExists(logs.resolve("service.log"));
+        Path logs = Files.createDirectories(Path.of("target", "database-outage-test"));
+        Files.deleteIfExists(logs.resolve("service.log"));
         Path bin = PostgresCluster.serverBinaries().orElse(null);
         assumeTrue(bin != null, "PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are not installed");
         try (PostgresCluster cluster = PostgresCluster.create(bin);
@@ -112,7 +115,9 @@ class DatabaseOutageTest {
                 Thread.sleep(BEFORE_OUTAGE.toMillis());
                 cluster.stop();
                 long stopped = System.nanoTime();
-                Thread.sleep(OUTAGE.toMillis());
+                Thread.sleep(3000);
+                ApiClient.Answer stow = storeInstance(api);
+                Thread.sleep(Math.max(0, OUTAGE.toMillis() - (System.nanoTime() - stopped) / 1_000_000));
                 long startRequested = System.nanoTime();
                 cluster.start();
                 long started = System.nanoTime();
@@ -155,6 +160,12 @@ class DatabaseOutageTest {
                 assertThat(run.readiness.stream().filter(s -> s.atNanos() > stopped + TimeUnit.MILLISECONDS
                         .toNanos(PROBE_SLACK_MS) && s.atNanos() < startRequested).map(Sample::status))
                         .as("readiness during the outage").isNotEmpty().containsOnly(503);
+
+                // DICOMweb STOW-RS: the instance failed with 0xA700 (out of resources), retry after the time given.
+                assertThat(stow.status()).as("STOW-RS during the outage").isEqualTo(409);
+                assertThat(stow.headers().getFirst(HttpHeaders.RETRY_AFTER)).isNotNull();
+                assertThat(stow.body().path("00081198").path("Value").path(0).path("00081197").path("Value").path(0)
+                        .asInt()).as("Failure Reason").isEqualTo(0xA700);
 
                 // What needs no database still answers, with the API key from the cache.
                 assertThat(statusesBetween(run.models, stopped, startRequested).keySet())
@@ -278,6 +289,17 @@ class DatabaseOutageTest {
             }
             return null;
         }
+    }
+
+    /** One DICOM instance (the committed test radiograph) over STOW-RS. */
+    private static ApiClient.Answer storeInstance(ApiClient api) throws IOException {
+        String boundary = "outage-" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.writeBytes(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        body.writeBytes(Files.readAllBytes(Path.of("src/test/resources/dicom/explicit-le.dcm")));
+        body.writeBytes(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.US_ASCII));
+        return api.post("/dicomweb/studies", "multipart/related; type=\"application/dicom\"; boundary=" + boundary,
+                body.toByteArray());
     }
 
     /** When the first poll sent after {@code since} saw {@code status}. */
