@@ -42,11 +42,14 @@ class StowRsService {
     private final IngestService ingest;
     private final UploadBudget budget;
     private final IngestProperties properties;
+    private final DatabaseAvailability database;
 
-    StowRsService(IngestService ingest, UploadBudget budget, IngestProperties properties) {
+    StowRsService(IngestService ingest, UploadBudget budget, IngestProperties properties,
+                  DatabaseAvailability database) {
         this.ingest = ingest;
         this.budget = budget;
         this.properties = properties;
+        this.database = database;
     }
 
     /**
@@ -148,6 +151,7 @@ class StowRsService {
                 response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
                         StoreInstancesResponse.OUT_OF_RESOURCES));
                 response.busy();
+                database.rejected();
                 return;
             }
             log.error("STOW-RS part {} could not be stored", label, unexpected);

@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * (docs/operations.md#database-outage).
  *
  * @param connectionTimeout longest wait for a pooled connection (also the driver's connect timeout)
- * @param statementTimeout  PostgreSQL's {@code statement_timeout} for every pooled connection (Flyway's
+ * @param statementTimeout  PostgreSQL's statement_timeout for every pooled connection (Flyway's
  *                          migrations at start-up run on a connection of their own, without it)
  * @param networkTimeout    longest wait for any answer on a connection's socket (a database host that went
  *                          away without closing its connections); longer than the statement timeout
@@ -20,7 +20,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                          the fail-fast gate follow it
  * @param probeTimeout      how long a check may take before it counts as failed (two failed checks in a row
  *                          mark the database unavailable)
- * @param retryAfter        the Retry-After given with {@code 503 database-unavailable}
+ * @param retryAfter        the Retry-After given with 503 database-unavailable
  */
 @ConfigurationProperties("chestlens.database")
 public record DatabaseProperties(

@@ -183,6 +183,9 @@ class DatabaseOutageTest {
                             SELECT count(p.id) FROM image i LEFT JOIN prediction p ON p.image_id = i.id
                             WHERE i.id = ANY(?) GROUP BY i.id""", ids);
                     assertThat(predictionsPerImage).hasSize(ids.length).containsOnly(1L);
+                    // No attempt was counted against any of them: the outage failed no job.
+                    assertThat(longs(db, "SELECT count(*) FROM inference_job WHERE image_id = ANY(?) AND attempts > 0",
+                            ids)).as("jobs with a failed attempt").containsExactly(0L);
                     try (ResultSet audited = db.createStatement().executeQuery(
                             "SELECT count(*) FROM audit_event WHERE status = 503")) {
                         audited.next();
