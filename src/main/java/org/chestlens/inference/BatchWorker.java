@@ -1,5 +1,6 @@
 package org.chestlens.inference;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -7,7 +8,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobResult;
+import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.NewPrediction;
 import org.chestlens.prediction.QueuedJob;
 import org.slf4j.Logger;
@@ -32,6 +35,8 @@ final class BatchWorker {
     private final BatcherMetrics metrics;
     private final CompletableFuture<Void> warmedUp = new CompletableFuture<>();
     private volatile boolean running;
+    /** Set by {@link #stop}: a batch waiting for the database gives up then. */
+    private volatile boolean stopped;
     private volatile Thread thread;
 
     BatchWorker(BatchModel model, BatchAggregator aggregator, JobLedger ledger, ResultWriter writer,
@@ -46,6 +51,7 @@ final class BatchWorker {
 
     void start() {
         running = true;
+        stopped = false;
         Thread worker = new Thread(this::loop, "batcher-" + model.id());
         worker.setDaemon(true);
         thread = worker;
@@ -67,6 +73,7 @@ final class BatchWorker {
     /** Takes no further batch and waits up to 10 s for the forward in progress to end. */
     void stop() {
         running = false;
+        stopped = true;
         Thread worker = thread;
         if (worker == null) {
             return;
@@ -116,6 +123,12 @@ final class BatchWorker {
         try {
             writer.write(batch, score(batch));
         } catch (RuntimeException | Error e) {
+            if (DatabaseAvailability.isOutage(e)) {
+                // Stopping during an outage: no attempt is counted, the leases bring the jobs back.
+                batch.forEach(p -> p.outcome().complete(JobStatus.QUEUED));
+                admission.finish(batch);
+                return;
+            }
             if (batch.size() > 1) {
                 // One bad image must not cost the others an attempt: score them one by one.
                 log.warn("Batch of {} for {} failed ({}); retrying its images one at a time", batch.size(),
@@ -141,7 +154,7 @@ final class BatchWorker {
             inputs.add(new ModelInput(p.job().input(), p.job().inputHeight(), p.job().inputWidth()));
             ids.add(p.job().jobId());
         }
-        List<UUID> ours = ledger.markRunning(ids);
+        List<UUID> ours = markRunning(ids);
         long start = System.nanoTime();
         double[] waits = new double[batch.size()];
         for (int i = 0; i < batch.size(); i++) {
@@ -169,6 +182,38 @@ final class BatchWorker {
         metrics.scored(batch.size(), forwardNanos);
         admission.served(batch.size(), forwardNanos);
         return results;
+    }
+
+    /**
+     * Marks the jobs running; while the database is unavailable, waits for it with the batch in hand (the
+     * jobs stay leased to this replica and are scored once, when it is back) rather than failing them.
+     */
+    private List<UUID> markRunning(List<UUID> ids) {
+        while (true) {
+            try {
+                return ledger.markRunning(ids);
+            } catch (RuntimeException e) {
+                if (!DatabaseAvailability.isOutage(e) || stopped) {
+                    throw e;
+                }
+                log.warn("Batch of {} for {} waits for the database: {}", ids.size(), model.id(), e.toString());
+                awaitDatabase(e);
+            }
+        }
+    }
+
+    private void awaitDatabase(RuntimeException outage) {
+        try {
+            while (!stopped && !ledger.awaitDatabase(Duration.ofSeconds(1))) {
+                // keep the batch; look again whether the worker should stop
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw outage; // stopping: the jobs stay leased and are taken back at the next start
+        }
+        if (stopped) {
+            throw outage;
+        }
     }
 
     private static NewPrediction toNewPrediction(QueuedJob job, EnsemblePrediction p) {

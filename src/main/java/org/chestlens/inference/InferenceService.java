@@ -13,6 +13,7 @@ import ai.djl.Device;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.chestlens.platform.InstanceName;
 import org.chestlens.prediction.JobStatus;
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.ModelVersionRegistry;
 import org.chestlens.prediction.PendingImage;
@@ -48,7 +49,7 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
     private volatile boolean running;
 
     public InferenceService(InferenceProperties properties, ModelVersionRegistry modelVersions, JobStore jobs,
-                            MeterRegistry meters) {
+                            MeterRegistry meters, DatabaseAvailability database) {
         this.properties = properties;
         this.jobs = jobs;
         DjlRuntime.configureOffline(properties.djlCacheDir());
@@ -66,7 +67,7 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
                         manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList(), manifest.notice()));
                 ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize());
                 models.put(manifest.id(), model);
-                batchers.put(manifest.id(), new MicroBatcher(model, JobLedger.of(jobs, instanceId, properties),
+                batchers.put(manifest.id(), new MicroBatcher(model, JobLedger.of(jobs, instanceId, properties, database),
                         properties, meters));
                 log.info("Model {} {} ({} folds) loaded on {}", manifest.id(), manifest.version(),
                         manifest.folds().size(), deviceName);

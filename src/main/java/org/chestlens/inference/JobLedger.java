@@ -1,8 +1,10 @@
 package org.chestlens.inference;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobResult;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
@@ -19,8 +21,19 @@ interface JobLedger {
     /** Records a failed attempt; returns the job's new status. */
     JobStatus fail(UUID jobId, String reason);
 
-    static JobLedger of(JobStore jobs, String owner, InferenceProperties properties) {
+    /**
+     * After a call failed because the database was unavailable: waits until it answers again, at most
+     * {@code max}; returns whether it does.
+     */
+    boolean awaitDatabase(Duration max) throws InterruptedException;
+
+    static JobLedger of(JobStore jobs, String owner, InferenceProperties properties, DatabaseAvailability database) {
         return new JobLedger() {
+            @Override
+            public boolean awaitDatabase(Duration max) throws InterruptedException {
+                return database.awaitAvailable(max);
+            }
+
             @Override
             public List<UUID> markRunning(List<UUID> jobIds) {
                 return jobs.markRunning(jobIds, owner, properties.lease());

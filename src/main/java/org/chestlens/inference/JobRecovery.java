@@ -6,6 +6,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.QueuedJob;
 import org.slf4j.Logger;
@@ -30,12 +31,31 @@ class JobRecovery implements SmartLifecycle {
     private final InferenceService inference;
     private final JobStore jobs;
     private final InferenceProperties properties;
+    private final DatabaseAvailability database;
     private volatile ScheduledExecutorService scheduler;
 
-    JobRecovery(InferenceService inference, JobStore jobs, InferenceProperties properties) {
+    JobRecovery(InferenceService inference, JobStore jobs, InferenceProperties properties,
+                DatabaseAvailability database) {
         this.inference = inference;
         this.jobs = jobs;
         this.properties = properties;
+        this.database = database;
+        database.onRecovery(this::afterOutage);
+    }
+
+    /**
+     * When the database is back: first the leases of the jobs this replica still holds (an outage longer
+     * than a lease would otherwise let a recovery round, this one's included, claim them a second time),
+     * then a recovery round, without waiting for the next interval.
+     */
+    private void afterOutage() {
+        ScheduledExecutorService running = scheduler;
+        if (running != null) {
+            running.execute(() -> {
+                renewLeases();
+                recover(false);
+            });
+        }
     }
 
     @Override
@@ -53,6 +73,9 @@ class JobRecovery implements SmartLifecycle {
     }
 
     void recover(boolean startUp) {
+        if (!database.available()) {
+            return; // the round after the outage runs as soon as the database answers (afterOutage)
+        }
         for (Map.Entry<String, MicroBatcher> entry : inference.batchers().entrySet()) {
             MicroBatcher batcher = entry.getValue();
             // Room first, then the claim: a claimed job always has a place in the queue.
@@ -84,6 +107,9 @@ class JobRecovery implements SmartLifecycle {
     }
 
     private void renewLeases() {
+        if (!database.available()) {
+            return;
+        }
         try {
             for (MicroBatcher batcher : inference.batchers().values()) {
                 jobs.renewLeases(batcher.heldJobIds(), inference.instanceId(), properties.lease());

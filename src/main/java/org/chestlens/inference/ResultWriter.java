@@ -1,11 +1,13 @@
 package org.chestlens.inference;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobResult;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.QueuedJob;
@@ -21,12 +23,15 @@ import org.slf4j.LoggerFactory;
 final class ResultWriter {
 
     private static final Logger log = LoggerFactory.getLogger(ResultWriter.class);
+    /** How long a stopping writer still waits for the database before it leaves its results unwritten. */
+    private static final Duration LAST_WAIT = Duration.ofSeconds(5);
 
     private final String modelId;
     private final JobLedger ledger;
     private final Admission admission;
     private final BatcherMetrics metrics;
     private volatile ExecutorService thread;
+    private volatile boolean stopping;
 
     ResultWriter(String modelId, JobLedger ledger, Admission admission, BatcherMetrics metrics) {
         this.modelId = modelId;
@@ -36,6 +41,7 @@ final class ResultWriter {
     }
 
     void start() {
+        stopping = false;
         // A batch scored after stop() (a forward that outlasted the shutdown wait) is written by the
         // worker itself rather than rejected: a rejection would count as a failed attempt.
         thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), task -> {
@@ -51,6 +57,7 @@ final class ResultWriter {
         if (writer == null) {
             return;
         }
+        stopping = true;
         writer.shutdown();
         try {
             writer.awaitTermination(10, TimeUnit.SECONDS);
@@ -79,10 +86,17 @@ final class ResultWriter {
 
     private void commit(List<PendingJob> batch, List<JobResult> results) {
         try {
-            ledger.complete(results);
+            completeOnceTheDatabaseAnswers(results);
             metrics.written(batch.size());
             batch.forEach(p -> p.outcome().complete(JobStatus.DONE));
         } catch (RuntimeException | Error e) {
+            if (DatabaseAvailability.isOutage(e)) {
+                // Stopping, and the database still away: no attempt is counted, the leases bring the jobs back.
+                log.warn("{} results for {} not written before shutdown; their jobs will be scored again",
+                        results.size(), modelId);
+                batch.forEach(p -> p.outcome().complete(JobStatus.QUEUED));
+                return;
+            }
             log.warn("Writing {} results for {} failed ({}); writing them one at a time", results.size(), modelId,
                     e.toString());
             for (PendingJob p : batch) {
@@ -90,6 +104,41 @@ final class ResultWriter {
             }
         } finally {
             admission.finish(batch);
+        }
+    }
+
+    /**
+     * The results of a forward pass are not thrown away because the database is briefly unavailable: the
+     * commit waits for it and is tried again (writing is idempotent), so the jobs are not scored twice.
+     * Only a writer that is stopping gives up, after a last wait, and leaves the jobs to their leases.
+     */
+    private void completeOnceTheDatabaseAnswers(List<JobResult> results) {
+        boolean waited = false;
+        while (true) {
+            try {
+                ledger.complete(results);
+                if (waited) {
+                    log.info("Wrote {} results for {} that waited for the database", results.size(), modelId);
+                }
+                return;
+            } catch (RuntimeException e) {
+                if (!DatabaseAvailability.isOutage(e)) {
+                    throw e;
+                }
+                if (!waited) {
+                    log.warn("Writing {} results for {} waits for the database: {}", results.size(), modelId,
+                            e.toString());
+                }
+                waited = true;
+                try {
+                    if (!ledger.awaitDatabase(stopping ? LAST_WAIT : Duration.ofSeconds(1)) && stopping) {
+                        throw e;
+                    }
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 

@@ -16,6 +16,7 @@ import org.chestlens.ingest.RejectionReason;
 import org.chestlens.ingest.UploadBudget;
 import org.chestlens.ingest.UploadRejectedException;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.ImageView;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,11 +42,14 @@ class StowRsService {
     private final IngestService ingest;
     private final UploadBudget budget;
     private final IngestProperties properties;
+    private final DatabaseAvailability database;
 
-    StowRsService(IngestService ingest, UploadBudget budget, IngestProperties properties) {
+    StowRsService(IngestService ingest, UploadBudget budget, IngestProperties properties,
+                  DatabaseAvailability database) {
         this.ingest = ingest;
         this.budget = budget;
         this.properties = properties;
+        this.database = database;
     }
 
     /**
@@ -142,6 +146,14 @@ class StowRsService {
                 response.busy(); // queue full or decoders busy: the same instance may succeed later
             }
         } catch (RuntimeException unexpected) {
+            if (DatabaseAvailability.isOutage(unexpected)) {
+                // Out of resources for now: the same instance may be stored once the database is back.
+                response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
+                        StoreInstancesResponse.OUT_OF_RESOURCES));
+                response.busy();
+                database.rejected();
+                return;
+            }
             log.error("STOW-RS part {} could not be stored", label, unexpected);
             response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
                     StoreInstancesResponse.PROCESSING_FAILURE));

@@ -8,6 +8,7 @@ import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.TypeMismatchException;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.dao.DataIntegrityViolationException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -24,6 +25,7 @@ import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.ServletRequestBindingException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.ServletWebRequest;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -46,6 +48,13 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     private static final String INVALID_PARAMETER = "invalid-parameter";
 
     private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
+
+    private final ObjectProvider<DatabaseAvailability> database;
+
+    /** The database's availability is absent from web slices, which have no database. */
+    ProblemDetailsAdvice(ObjectProvider<DatabaseAvailability> database) {
+        this.database = database;
+    }
 
     @ExceptionHandler(MethodArgumentTypeMismatchException.class)
     ResponseEntity<ProblemDetail> badParameter(MethodArgumentTypeMismatchException ex, WebRequest request) {
@@ -108,11 +117,31 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception ex, WebRequest request) {
+        if (DatabaseAvailability.isOutage(ex)) {
+            return databaseUnavailable(ex, request);
+        }
         log.error("Unhandled exception", LogSafe.escaped(ex));
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
                 "An internal error occurred; it has been logged.");
         problem.setTitle("Internal error");
         return renderable(ResponseEntity.internalServerError().body(problem), request);
+    }
+
+    /**
+     * The database could not be reached, or did not answer in time: a 503 the client can act on (it was
+     * not the request's fault, and a retry after Retry-After may succeed), never a 500.
+     */
+    private ResponseEntity<ProblemDetail> databaseUnavailable(Exception ex, WebRequest request) {
+        log.debug("Answered 503 database-unavailable: {}", LogSafe.escape(ex.toString()));
+        DatabaseAvailability known = database.getIfAvailable();
+        HttpHeaders headers = new HttpHeaders();
+        headers.set(HttpHeaders.RETRY_AFTER, known == null ? "5" : Long.toString(known.properties().retryAfterSeconds()));
+        if (known != null) {
+            known.rejected();
+        }
+        String path = request instanceof ServletWebRequest servlet ? servlet.getRequest().getRequestURI() : null;
+        return renderable(ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).headers(headers)
+                .body(DatabaseAvailability.problem(path)), request);
     }
 
     /**

@@ -50,6 +50,13 @@ class HelmChartTest {
         int startupSeconds = (Integer) at(container, "startupProbe", "periodSeconds")
                 * (Integer) at(container, "startupProbe", "failureThreshold");
         assertThat(startupSeconds).isGreaterThanOrEqualTo(300);
+        // Readiness follows the database within seconds (it answers from the service's own background check);
+        // the probes' timeouts exceed what the service itself waits for the database.
+        int readinessSeconds = (Integer) at(container, "readinessProbe", "periodSeconds")
+                * (Integer) at(container, "readinessProbe", "failureThreshold");
+        assertThat(readinessSeconds).isLessThanOrEqualTo(10);
+        assertThat((Integer) at(container, "readinessProbe", "timeoutSeconds")).isGreaterThanOrEqualTo(2);
+        assertThat((Integer) at(container, "livenessProbe", "timeoutSeconds")).isGreaterThanOrEqualTo(2);
         assertThat(at(container, "ports")).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
                 .singleElement().extracting(p -> ((Map<?, ?>) p).get("containerPort")).isEqualTo(8080);
 
@@ -69,6 +76,8 @@ class HelmChartTest {
         assertThat(String.valueOf(container.get("resources"))).doesNotContain("nvidia.com/gpu");
 
         Map<String, Object> config = chart.one("ConfigMap").map("data").raw();
+        assertThat(config).containsEntry("CHESTLENS_DATABASE_CONNECTION_TIMEOUT", "2s")
+                .containsEntry("CHESTLENS_DATABASE_STATEMENT_TIMEOUT", "5s");
         assertThat(config).containsEntry("CHESTLENS_INFERENCE_DEVICE", "cpu")
                 .containsEntry("CHESTLENS_INFERENCE_MODEL_PATHS", "/opt/chestlens/models/chestlens-demo-densenet121");
         // Metrics need credentials unless a ServiceMonitor scrapes them.

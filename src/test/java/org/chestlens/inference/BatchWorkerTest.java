@@ -41,6 +41,21 @@ class BatchWorkerTest {
     }
 
     @Test
+    void aBatchThatMeetsADatabaseOutageWaitsForItAndRunsThroughTheModelOnce() {
+        List<PendingJob> batch = held(job(0.2f), job(0.4f));
+        ledger.unavailableCalls = 2; // marking the jobs running fails twice
+
+        worker.process(batch);
+
+        assertThat(ledger.awaited).isEqualTo(2);
+        assertThat(forwardSizes).containsExactly(2);
+        assertThat(ledger.stored).containsOnlyKeys(ids(batch));
+        assertThat(ledger.failures).isEmpty();
+        assertThat(batch).allSatisfy(p -> assertThat(p.outcome()).isCompletedWithValue(JobStatus.DONE));
+        assertThat(admission.reserved()).isZero();
+    }
+
+    @Test
     void aFailingBatchIsRerunImageByImageAndOnlyTheBadImageFails() {
         PendingJob good1 = job(0.2f);
         PendingJob bad = job(POISON);

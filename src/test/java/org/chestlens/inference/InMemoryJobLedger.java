@@ -1,6 +1,7 @@
 package org.chestlens.inference;
 
 import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -11,6 +12,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import org.chestlens.prediction.JobResult;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.QueuedJob;
 
@@ -25,14 +27,33 @@ final class InMemoryJobLedger implements JobLedger {
     final Map<UUID, JobResult> stored = new LinkedHashMap<>();
     final Map<UUID, String> failures = new LinkedHashMap<>();
     final List<Integer> commitSizes = new ArrayList<>();
+    /** This many of the next calls to markRunning or complete fail as if the database were away. */
+    int unavailableCalls;
+    /** How often the batcher waited for the database. */
+    int awaited;
+
+    private void failWhileUnavailable() {
+        if (unavailableCalls > 0) {
+            unavailableCalls--;
+            throw new CannotGetJdbcConnectionException("test: the database is unavailable");
+        }
+    }
+
+    @Override
+    public boolean awaitDatabase(Duration max) {
+        awaited++;
+        return true;
+    }
 
     @Override
     public List<UUID> markRunning(List<UUID> jobIds) {
+        failWhileUnavailable();
         return jobIds.stream().filter(id -> !takenOverByAnotherReplica.contains(id)).toList();
     }
 
     @Override
     public void complete(List<JobResult> results) {
+        failWhileUnavailable();
         commitSizes.add(results.size());
         for (JobResult result : results) {
             if (refused.contains(result.jobId())) {

@@ -46,6 +46,24 @@ class ResultWriterTest {
     }
 
     @Test
+    void aCommitDuringADatabaseOutageWaitsForItAndIsWrittenOnceWithoutAFailedAttempt() {
+        List<PendingJob> batch = List.of(InMemoryJobLedger.pending(0.1f, 0), InMemoryJobLedger.pending(0.2f, 0));
+        admission.reserve(2);
+        batch.forEach(admission::hold);
+        ledger.unavailableCalls = 3;
+
+        writer.write(batch, batch.stream().map(ResultWriterTest::result).toList());
+
+        assertThat(ledger.awaited).isEqualTo(3);
+        assertThat(ledger.commitSizes).containsExactly(2);
+        assertThat(ledger.stored).containsOnlyKeys(batch.stream().map(p -> p.job().jobId()).toList());
+        assertThat(ledger.failures).isEmpty();
+        assertThat(batch).allSatisfy(p -> assertThat(p.outcome()).isCompletedWithValue(JobStatus.DONE));
+        assertThat(meters.get("chestlens.inference.failures").counter().count()).isZero();
+        assertThat(admission.reserved()).isZero();
+    }
+
+    @Test
     void aBatchScoredAfterStopIsStillWritten() {
         writer.start();
         writer.stop();

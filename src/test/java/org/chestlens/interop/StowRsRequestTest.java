@@ -49,7 +49,7 @@ class StowRsRequestTest {
 
     @Test
     void anEmptyBodyHasNoPartsAnd400() {
-        StowRsService service = new StowRsService(null, null, null);
+        StowRsService service = new StowRsService(null, null, null, null);
         assertThatThrownBy(() -> service.store(new ByteArrayInputStream(new byte[0]), "b", null, l -> l))
                 .isInstanceOfSatisfying(ApiProblem.class, p -> assertThat(p.getStatusCode().value()).isEqualTo(400));
     }

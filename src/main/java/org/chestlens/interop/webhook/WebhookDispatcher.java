@@ -7,6 +7,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -17,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.random.RandomGenerator;
 
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.platform.InstanceName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,12 +48,21 @@ class WebhookDispatcher implements SmartLifecycle {
     private final String owner = InstanceName.hostName() + "/" + ProcessHandle.current().pid() + "/"
             + UUID.randomUUID().toString().substring(0, 8);
     private final Semaphore wakeups = new Semaphore(0);
+    private final DatabaseAvailability database;
+    /** Attempts made whose outcome could not be recorded (the database went away meanwhile); dispatcher thread only. */
+    private final Deque<Unrecorded> unrecorded = new ArrayDeque<>();
+
+    private record Unrecorded(WebhookStore.Claimed claimed, WebhookStore.Outcome outcome, Duration retryIn) {
+    }
+
     private volatile boolean running;
     private Thread thread;
 
-    WebhookDispatcher(WebhookStore store, WebhookProperties properties) {
+    WebhookDispatcher(WebhookStore store, WebhookProperties properties, DatabaseAvailability database) {
         this.store = store;
         this.properties = properties;
+        this.database = database;
+        database.onRecovery(this::wake);
         this.http = HttpClient.newBuilder()
                 .connectTimeout(properties.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER) // a redirect is not an acknowledgement
@@ -96,6 +108,11 @@ class WebhookDispatcher implements SmartLifecycle {
     private void loop() {
         while (running) {
             try {
+                if (!database.available() || !recordUnrecorded()) {
+                    // Nothing can be claimed or recorded: wait for the database rather than poll it.
+                    database.awaitAvailable(properties.pollInterval());
+                    continue;
+                }
                 int claimed = dispatchDue();
                 if (claimed < properties.batchSize()
                         && wakeups.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -124,7 +141,9 @@ class WebhookDispatcher implements SmartLifecycle {
             WebhookStore.Outcome outcome = sent.get(i).join();
             Duration retryIn = backoff(claimed.attempt(), properties.backoffBase(), properties.backoffMax(),
                     ThreadLocalRandom.current());
-            store.record(claimed, owner, outcome, properties.maxAttempts(), retryIn);
+            if (!unrecorded.isEmpty() || !record(new Unrecorded(claimed, outcome, retryIn))) {
+                unrecorded.addLast(new Unrecorded(claimed, outcome, retryIn));
+            }
             if (outcome.delivered()) {
                 log.debug("Webhook delivery {} (event {}) delivered on attempt {}", claimed.deliveryId(),
                         claimed.eventId(), claimed.attempt());
@@ -136,6 +155,36 @@ class WebhookDispatcher implements SmartLifecycle {
             }
         }
         return batch.size();
+    }
+
+    /**
+     * Records an attempt's outcome; false when the database is unavailable. Kept outcomes are recorded
+     * before anything is claimed again, so a delivery that reached its receiver during an outage is not
+     * sent a second time (as long as the outage is shorter than the lease, or no other replica claims it).
+     */
+    private boolean record(Unrecorded attempt) {
+        try {
+            store.record(attempt.claimed(), owner, attempt.outcome(), properties.maxAttempts(), attempt.retryIn());
+            return true;
+        } catch (RuntimeException e) {
+            if (!DatabaseAvailability.isOutage(e)) {
+                throw e;
+            }
+            log.warn("Outcome of webhook delivery {} waits for the database: {}", attempt.claimed().deliveryId(),
+                    e.toString());
+            return false;
+        }
+    }
+
+    /** Records the outcomes kept during an outage, oldest first; false when the database is still away. */
+    private boolean recordUnrecorded() {
+        while (!unrecorded.isEmpty()) {
+            if (!record(unrecorded.peekFirst())) {
+                return false;
+            }
+            unrecorded.pollFirst();
+        }
+        return true;
     }
 
     private CompletableFuture<WebhookStore.Outcome> send(WebhookStore.Claimed claimed) {

@@ -2,9 +2,13 @@ package org.chestlens.platform.security;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+
+import org.chestlens.platform.DatabaseAvailability;
 
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
@@ -37,7 +41,17 @@ final class ApiKeyAuthentication extends AbstractAuthenticationToken {
             @Override
             public Authentication authenticate(Authentication authentication) {
                 ApiKeyAuthentication presented = (ApiKeyAuthentication) authentication;
-                return keys.validKey(presented.presentedValue(), Instant.now()).map(ApiKeyAuthentication::valid)
+                Optional<ApiKeys.Key> key;
+                try {
+                    key = keys.validKey(presented.presentedValue(), Instant.now());
+                } catch (RuntimeException e) {
+                    if (DatabaseAvailability.isOutage(e)) {
+                        // Not bad credentials: the key could not be checked (answered 503, not 401).
+                        throw new AuthenticationServiceException("The API key could not be checked", e);
+                    }
+                    throw e;
+                }
+                return key.map(ApiKeyAuthentication::valid)
                         .orElseThrow(() -> new BadCredentialsException("Unknown, expired or revoked API key"));
             }
 

@@ -1,5 +1,6 @@
 package org.chestlens.platform.security;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -17,6 +18,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.platform.KeysetCursor;
 import org.chestlens.platform.WhereClause;
 import org.springframework.dao.DuplicateKeyException;
@@ -27,8 +31,14 @@ import org.springframework.transaction.annotation.Transactional;
 /**
  * API keys of integration engines. A key is 32 random bytes; only its SHA-256 is stored (a slow
  * password hash buys nothing against a guess space of 2^256, and lookups stay one index probe), so a
- * key is shown once, at creation, and cannot be recovered afterwards. Revocation takes effect on the
- * next request on every replica: nothing is cached.
+ * key is shown once, at creation, and cannot be recovered afterwards.
+ * <p>
+ * A valid key, once looked up, is kept by its hash for {@code api-key-cache.ttl}, so a short database
+ * outage does not lock integration engines out: it is looked up again on its first use after
+ * {@code api-key-cache.refresh}, and only if that lookup cannot reach the database is the cached key
+ * used, up to the TTL. Revocation therefore takes effect at once on the replica that revoked the key
+ * and within the refresh interval (at most the TTL, while the database is away) on the others. Unknown
+ * keys are never cached.
  */
 @Component
 class ApiKeys implements ApiKeyLookup {
@@ -53,9 +63,17 @@ class ApiKeys implements ApiKeyLookup {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ApiKeys.class);
 
     private final JdbcClient jdbc;
+    private final SecurityProperties.ApiKeyCache cacheSettings;
+    /** By the key's hash (never the secret): the key and when it was read from the database. */
+    private final Cache<ByteBuffer, Cached> cache;
 
-    ApiKeys(JdbcClient jdbc) {
+    private record Cached(Key key, long readAtNanos) {
+    }
+
+    ApiKeys(JdbcClient jdbc, SecurityProperties properties) {
         this.jdbc = jdbc;
+        this.cacheSettings = properties.apiKeyCache();
+        this.cache = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(cacheSettings.ttl()).build();
     }
 
     Created create(String name, Set<Role> roles, Instant expiresAt, Integer rateLimitPerMinute, String createdBy) {
@@ -95,6 +113,7 @@ class ApiKeys implements ApiKeyLookup {
                     .param("createdBy", createdBy)
                     .update();
         } else if (!Arrays.equals(stored.get(), hash)) {
+            cache.invalidate(ByteBuffer.wrap(stored.get()));
             log.warn("API key '{}' replaced from configuration (rotation): the new secret is in force, an earlier "
                     + "revocation of this name is lifted", name);
             jdbc.sql("""
@@ -127,6 +146,7 @@ class ApiKeys implements ApiKeyLookup {
                         UPDATE api_key SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, :by)
                         WHERE id = :id""")
                 .param("by", revokedBy).param("id", id).update();
+        cache.asMap().values().removeIf(cached -> cached.key().id().equals(id));
         return found > 0;
     }
 
@@ -135,8 +155,30 @@ class ApiKeys implements ApiKeyLookup {
         if (secret == null || !secret.startsWith(KEY_PREFIX) || secret.length() > 200) {
             return Optional.empty();
         }
-        return jdbc.sql("SELECT * FROM api_key WHERE key_hash = :hash").param("hash", hash(secret))
-                .query(ApiKeys::key).optional().filter(k -> k.usableAt(now));
+        byte[] hash = hash(secret);
+        ByteBuffer cacheKey = ByteBuffer.wrap(hash);
+        Cached cached = cache.getIfPresent(cacheKey);
+        long age = cached == null ? Long.MAX_VALUE : System.nanoTime() - cached.readAtNanos();
+        if (age < cacheSettings.refresh().toNanos()) {
+            return Optional.of(cached.key()).filter(k -> k.usableAt(now));
+        }
+        Optional<Key> stored;
+        try {
+            stored = jdbc.sql("SELECT * FROM api_key WHERE key_hash = :hash").param("hash", hash)
+                    .query(ApiKeys::key).optional();
+        } catch (RuntimeException e) {
+            if (cached != null && age < cacheSettings.ttl().toNanos() && DatabaseAvailability.isOutage(e)) {
+                return Optional.of(cached.key()).filter(k -> k.usableAt(now));
+            }
+            throw e;
+        }
+        Optional<Key> valid = stored.filter(k -> k.usableAt(now));
+        if (valid.isPresent()) {
+            cache.put(cacheKey, new Cached(valid.get(), System.nanoTime()));
+        } else {
+            cache.invalidate(cacheKey);
+        }
+        return valid;
     }
 
     static String newSecret() {

@@ -1,16 +1,30 @@
 package org.chestlens.platform.security;
 
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.chestlens.platform.DatabaseAvailability;
 
 import org.chestlens.platform.WhereClause;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
  * The append-only audit table: one row per API request, written after the answer is known; refusals of
  * an anonymous flood are one row per address and minute with their count ({@link RefusalTally}).
+ * <p>
+ * While the database is unavailable, rows wait in memory (up to {@value #MAX_WAITING}, with the time of
+ * their request) and are written as soon as it answers again; only beyond that are rows lost, and the
+ * number lost is logged.
  */
 @Component
 class AuditTrail {
@@ -34,10 +48,24 @@ class AuditTrail {
                  Long before, int limit) {
     }
 
-    private final JdbcClient jdbc;
+    static final int MAX_WAITING = 20_000;
 
-    AuditTrail(JdbcClient jdbc) {
+    private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
+
+    private record Row(Caller caller, String action, String method, String resource, List<String> resourceIds,
+                       String remoteAddress, int status, int repeated, Instant occurredAt) {
+    }
+
+    private final JdbcClient jdbc;
+    private final ObjectProvider<DatabaseAvailability> database;
+    private final Deque<Row> waiting = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger waitingCount = new AtomicInteger();
+    private final AtomicLong lost = new AtomicLong();
+
+    AuditTrail(JdbcClient jdbc, ObjectProvider<DatabaseAvailability> database) {
         this.jdbc = jdbc;
+        this.database = database;
+        database.ifAvailable(db -> db.onRecovery(this::writeWaiting));
     }
 
     void record(Caller caller, String action, String method, String resource, List<String> resourceIds,
@@ -52,16 +80,76 @@ class AuditTrail {
 
     private void insert(Caller caller, String action, String method, String resource, List<String> resourceIds,
                         String remoteAddress, int status, int repeated) {
+        Row row = new Row(caller, action, method, resource, List.copyOf(resourceIds), remoteAddress, status, repeated,
+                Instant.now());
+        DatabaseAvailability db = database.getIfAvailable();
+        if (db != null && !db.available()) {
+            hold(row);
+            return;
+        }
+        if (waitingCount.get() > 0) {
+            writeWaiting(); // a blip too short for the checks to notice left rows behind
+        }
+        try {
+            write(row);
+        } catch (RuntimeException e) {
+            if (!DatabaseAvailability.isOutage(e)) {
+                throw e;
+            }
+            hold(row);
+        }
+    }
+
+    private void write(Row row) {
         jdbc.sql("""
-                        INSERT INTO audit_event (actor, actor_kind, action, http_method, resource, resource_ids,
-                                                 remote_address, status, outcome, repeated)
-                        VALUES (:actor, :actorKind, :action, :method, :resource, :resourceIds, :remoteAddress, :status,
-                                :outcome, :repeated)""")
-                .param("actor", caller.name()).param("actorKind", caller.kind()).param("action", action)
-                .param("method", method).param("resource", resource)
-                .param("resourceIds", resourceIds.toArray(String[]::new)).param("remoteAddress", remoteAddress)
-                .param("status", status).param("outcome", outcome(status)).param("repeated", repeated)
+                        INSERT INTO audit_event (occurred_at, actor, actor_kind, action, http_method, resource,
+                                                 resource_ids, remote_address, status, outcome, repeated)
+                        VALUES (:occurredAt, :actor, :actorKind, :action, :method, :resource, :resourceIds,
+                                :remoteAddress, :status, :outcome, :repeated)""")
+                .param("occurredAt", Timestamp.from(row.occurredAt()))
+                .param("actor", row.caller().name()).param("actorKind", row.caller().kind())
+                .param("action", row.action()).param("method", row.method()).param("resource", row.resource())
+                .param("resourceIds", row.resourceIds().toArray(String[]::new))
+                .param("remoteAddress", row.remoteAddress()).param("status", row.status())
+                .param("outcome", outcome(row.status())).param("repeated", row.repeated())
                 .update();
+    }
+
+    private void hold(Row row) {
+        if (waitingCount.incrementAndGet() > MAX_WAITING) {
+            waitingCount.decrementAndGet();
+            if (lost.incrementAndGet() % 1000 == 1) {
+                log.error("Audit rows lost: the database has been unavailable for {} waiting rows ({} lost so far)",
+                        MAX_WAITING, lost.get());
+            }
+            return;
+        }
+        waiting.addLast(row);
+    }
+
+    /** Writes the rows that waited for the database, oldest first; stops at the next outage. */
+    synchronized void writeWaiting() {
+        int written = 0;
+        Row row;
+        while ((row = waiting.pollFirst()) != null) {
+            try {
+                write(row);
+                waitingCount.decrementAndGet();
+                written++;
+            } catch (RuntimeException e) {
+                waiting.addFirst(row);
+                log.warn("Audit rows still waiting for the database ({}): {}", waitingCount.get(), e.toString());
+                return;
+            }
+        }
+        if (written > 0) {
+            log.info("Wrote {} audit rows that waited for the database", written);
+        }
+    }
+
+    /** Rows waiting for the database (for tests and the outage's log lines). */
+    int waitingRows() {
+        return waitingCount.get();
     }
 
     static String outcome(int status) {

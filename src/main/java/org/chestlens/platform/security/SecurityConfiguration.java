@@ -13,6 +13,7 @@ import javax.sql.DataSource;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletRequest;
+import org.chestlens.platform.DatabaseAvailability;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -20,6 +21,7 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.security.authentication.AuthenticationServiceException;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.authorization.AuthorizationDecision;
 import org.springframework.security.authorization.AuthorizationManager;
@@ -71,8 +73,9 @@ class SecurityConfiguration {
     @Bean
     SecurityFilterChain securityFilterChain(HttpSecurity http, SecurityProperties properties, ApiKeyLookup apiKeys,
                                             EndpointPolicies policies, ProblemResponses problems,
-                                            CallerBuckets buckets) throws Exception {
-        AuthenticationEntryPoint unauthenticated = entryPoint(problems);
+                                            CallerBuckets buckets, ObjectProvider<DatabaseAvailability> database)
+            throws Exception {
+        AuthenticationEntryPoint unauthenticated = entryPoint(problems, database);
         AccessDeniedHandler forbidden = (request, response, denied) -> {
             request.setAttribute(AuditFilter.CALLER, Caller.of(SecurityContextHolder.getContext().getAuthentication()));
             problems.write(request, response, HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
@@ -131,9 +134,21 @@ class SecurityConfiguration {
         return "one of: " + String.join(", ", match.roles().stream().map(Role::wireName).sorted().toList());
     }
 
-    private static AuthenticationEntryPoint entryPoint(ProblemResponses problems) {
+    private static AuthenticationEntryPoint entryPoint(ProblemResponses problems,
+                                                       ObjectProvider<DatabaseAvailability> database) {
         BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
         return (request, response, failure) -> {
+            if (failure instanceof AuthenticationServiceException && DatabaseAvailability.isOutage(failure)) {
+                DatabaseAvailability known = database.getIfAvailable();
+                if (known != null) {
+                    known.rejected();
+                    known.retryAfter().forEach((name, values) -> response.setHeader(name, values.get(0)));
+                }
+                problems.write(request, response, HttpStatus.SERVICE_UNAVAILABLE, DatabaseAvailability.PROBLEM_SLUG,
+                        "Database unavailable", "The API key could not be checked: the database is unavailable and "
+                                + "the key was not used recently. Retry after the time given, or use an access token.");
+                return;
+            }
             bearer.commence(request, response, failure); // status and WWW-Authenticate (RFC 6750)
             response.addHeader("WWW-Authenticate", "ApiKey header=\"" + API_KEY_HEADER + "\"");
             String detail = request.getHeader(API_KEY_HEADER) != null

@@ -22,6 +22,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param corsAllowedOrigins  origins of web front ends allowed to call the API from a browser
  * @param rateLimit           requests per caller
  * @param anonymousLimit      failed authentications per client address, limited before any credential is looked up
+ * @param apiKeyCache         how long a valid API key is remembered (revocation reaches other replicas within it)
  */
 @ConfigurationProperties("chestlens.security")
 record SecurityProperties(
@@ -32,7 +33,8 @@ record SecurityProperties(
         @DefaultValue("false") boolean metricsPublic,
         @DefaultValue List<String> corsAllowedOrigins,
         @DefaultValue RateLimit rateLimit,
-        @DefaultValue AnonymousLimit anonymousLimit) {
+        @DefaultValue AnonymousLimit anonymousLimit,
+        @DefaultValue ApiKeyCache apiKeyCache) {
 
     /**
      * @param issuerUri      expected iss claim; also where the signing keys are discovered (OpenID
@@ -95,5 +97,16 @@ record SecurityProperties(
             @DefaultValue("true") boolean enabled,
             @DefaultValue("60") int failuresPerMinute,
             @DefaultValue List<String> trustedProxies) {
+    }
+
+    /**
+     * @param refresh a key used after this long is looked up again (so a revocation on another replica takes
+     *                effect within it while the database answers)
+     * @param ttl     how long a looked-up key may still be used when the database cannot be reached; a
+     *                revocation on another replica takes effect within it at the latest
+     */
+    public record ApiKeyCache(
+            @DefaultValue("5s") Duration refresh,
+            @DefaultValue("60s") Duration ttl) {
     }
 }

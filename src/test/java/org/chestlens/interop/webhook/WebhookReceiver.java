@@ -27,9 +27,9 @@ import com.sun.net.httpserver.HttpServer;
  * request and answers 200, or first fails each event (by webhook-id) a given number of times. Signatures are checked here with
  * javax.crypto alone, independently of the library the service signs with.
  */
-final class WebhookReceiver implements AutoCloseable {
+public final class WebhookReceiver implements AutoCloseable {
 
-    record Received(String id, String timestamp, String signature, String contentType, String body) {
+    public record Received(String id, String timestamp, String signature, String contentType, String body) {
     }
 
     private final List<Received> received = new CopyOnWriteArrayList<>();
@@ -57,7 +57,7 @@ final class WebhookReceiver implements AutoCloseable {
     }
 
     /** Listens on {@code port} (0: any free one). */
-    static WebhookReceiver listen(int port) throws IOException {
+    public static WebhookReceiver listen(int port) throws IOException {
         return new WebhookReceiver(port);
     }
 
@@ -65,7 +65,7 @@ final class WebhookReceiver implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + port() + "/hooks/chestlens";
     }
 
@@ -75,12 +75,12 @@ final class WebhookReceiver implements AutoCloseable {
         failuresPerEvent = times;
     }
 
-    List<Received> received(Predicate<Received> filter) {
+    public List<Received> received(Predicate<Received> filter) {
         return received.stream().filter(filter).toList();
     }
 
     /** Waits until at least {@code count} requests pass the filter; returns those seen by then. */
-    List<Received> await(Predicate<Received> filter, int count, Duration timeout) throws InterruptedException {
+    public List<Received> await(Predicate<Received> filter, int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<Received> matching = new ArrayList<>();
         while (System.nanoTime() < deadline) {
@@ -98,7 +98,7 @@ final class WebhookReceiver implements AutoCloseable {
         server.stop(0);
     }
 
-    static String newSecret() {
+    public static String newSecret() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
         return "whsec_" + Base64.getEncoder().encodeToString(key);
