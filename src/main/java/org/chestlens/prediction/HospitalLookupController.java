@@ -46,7 +46,7 @@ class HospitalLookupController {
 
     @RequiresRole(value = Role.READER, action = "study.read")
     @PostMapping(path = "/studies/lookup", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(operationId = "lookupStudy", summary = "Every image of a study with its predictions, and a summary",
+    @Operation(operationId = "getStudy", summary = "Every image of a study with its predictions, and a summary",
             description = "The Study Instance UID goes in the body. Per model version: the most likely class over "
                     + "the frontal images (View Position PA or AP; all images when none is frontal), the highest "
                     + "probability of each class, and the worst reliability.")
