@@ -25,7 +25,7 @@ EXAMPLE_KEY = "clk_" + "EXAMPLE0" * 5 + "EXA"
 EXAMPLE_SECRET = "whsec_" + "RVhBTVBMRS1TRUNSRVQtRVhBTVBMRS1TRUNSRVQtMDE="
 
 
-def call(base, key, method, path, body=None, content_type="application/json", accept=None):
+def call(base, key, method, path, body=None, content_type="application/json", accept=None, prefer=None):
     data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
     req = urllib.request.Request(base + path, data=data, method=method)
     req.add_header("X-API-Key", key)
@@ -33,6 +33,8 @@ def call(base, key, method, path, body=None, content_type="application/json", ac
         req.add_header("Content-Type", content_type)
     if accept:
         req.add_header("Accept", accept)
+    if prefer:
+        req.add_header("Prefer", prefer)
     try:
         with urllib.request.urlopen(req, timeout=120) as r:
             text = r.read()
@@ -87,7 +89,7 @@ def main():
     body, ctype = multipart([("file", "chest.png", "image/png", png + uuid.uuid4().bytes)],
                             [("subject", "Patient/example-123")])
     # A trailing chunk after IEND keeps the pixels and makes the bytes new, so the upload is scored now.
-    status, upload = call(base, key, "POST", "/api/v1/images", body, ctype)
+    status, upload = call(base, key, "POST", "/api/v1/images", body, ctype, prefer="wait=60")  # a busy machine
     record("POST /api/v1/images", status, upload)
     record("POST /api/v1/images", *call(base, key, "POST", "/api/v1/images", body, ctype))  # the same bytes: 200
     queued_body, queued_type = multipart([("file", "chest.png", "image/png", png + uuid.uuid4().bytes)])

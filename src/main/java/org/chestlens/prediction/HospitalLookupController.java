@@ -31,7 +31,8 @@ class HospitalLookupController {
     }
 
     @RequiresRole(value = Role.READER, action = "image.search")
-    @PostMapping(path = "/images/search", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(path = "/images/search", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "searchImages", summary = "Find images (with their predictions) by hospital identifiers",
             description = "Accession number, Study/Series/SOP Instance UID and the upload's subject reference, in the "
                     + "body; every identifier given must match. Newest first, cursor-paginated.")
@@ -45,7 +46,8 @@ class HospitalLookupController {
     }
 
     @RequiresRole(value = Role.READER, action = "study.read")
-    @PostMapping(path = "/studies/lookup", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @PostMapping(path = "/studies/lookup", consumes = MediaType.APPLICATION_JSON_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "getStudy", summary = "Every image of a study with its predictions, and a summary",
             description = "The Study Instance UID goes in the body. Per model version: the most likely class over "
                     + "the frontal images (View Position PA or AP; all images when none is frontal), the highest "

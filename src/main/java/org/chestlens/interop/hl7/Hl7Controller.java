@@ -67,6 +67,7 @@ class Hl7Controller {
     @GetMapping("/api/v1/hl7/destinations/{name}/messages")
     @Operation(operationId = "listMllpMessages",
             summary = "A destination's messages, newest first, each with every attempt (ack code, error, duration)")
+    @ApiResponse(responseCode = "200", description = "One page of messages")
     @ApiResponse(responseCode = "404", description = "No destination of this name is configured",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     Hl7MessagePage messages(@PathVariable String name,
@@ -79,6 +80,7 @@ class Hl7Controller {
     @RequiresRole(value = Role.ADMIN, action = "hl7.message")
     @GetMapping("/api/v1/hl7/messages/{id}")
     @Operation(operationId = "getMllpMessage", summary = "One message's status and attempts")
+    @ApiResponse(responseCode = "200", description = "The message (without its text)")
     @ApiResponse(responseCode = "404", description = "No such message",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     Hl7MessageView message(@PathVariable UUID id) {
@@ -86,7 +88,7 @@ class Hl7Controller {
     }
 
     @RequiresRole(value = Role.ADMIN, action = "hl7.resend")
-    @PostMapping("/api/v1/hl7/messages/{id}/resend")
+    @PostMapping(value = "/api/v1/hl7/messages/{id}/resend", produces = MediaType.APPLICATION_JSON_VALUE)
     @Operation(operationId = "resendMllpMessage", summary = "Send a message again",
             description = "Makes the message due now with a fresh allowance of attempts, whatever its status "
                     + "(FAILED, or DELIVERED but lost by the receiver). The same bytes go again, with the same MSH-10.")

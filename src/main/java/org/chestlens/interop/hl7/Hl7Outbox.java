@@ -3,6 +3,13 @@ package org.chestlens.interop.hl7;
 import java.time.Instant;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+import org.chestlens.interop.outbox.Backoff;
+import org.chestlens.platform.InstanceName;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import org.chestlens.prediction.HospitalIdentifiers;
 import org.chestlens.prediction.HospitalLookup;
@@ -25,6 +32,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  */
 @Component
 class Hl7Outbox {
+
+    private static final Logger log = LoggerFactory.getLogger(Hl7Outbox.class);
 
     static final String COMPLETED = "prediction.completed";
     static final String FAILED = "prediction.failed";
@@ -59,9 +68,10 @@ class Hl7Outbox {
                 identifiers = lookup.identifiers(event.imageId());
             }
             String controlId = OruMessages.newControlId();
-            store.enqueue(destination.name(), COMPLETED, controlId, event.predictionId(), event.imageId(),
-                    OruMessages.completed(header(properties, destination), controlId, Instant.now(), prediction,
-                            identifiers));
+            PredictionView p = prediction;
+            HospitalIdentifiers ids = identifiers;
+            enqueue(destination, COMPLETED, controlId, event.predictionId(), event.imageId(), () -> OruMessages
+                    .completed(header(properties, destination), controlId, Instant.now(), p, ids));
             woken.add(destination.name());
         }
         wakeAfterCommit(woken);
@@ -80,12 +90,32 @@ class Hl7Outbox {
                 identifiers = lookup.identifiers(event.imageId());
             }
             String controlId = OruMessages.newControlId();
-            store.enqueue(destination.name(), FAILED, controlId, null, event.imageId(),
-                    OruMessages.failed(header(properties, destination), controlId, Instant.now(), event.imageId(),
-                            event.modelId(), event.modelVersion(), event.reason(), event.occurredAt(), identifiers));
+            HospitalIdentifiers ids = identifiers;
+            enqueue(destination, FAILED, controlId, null, event.imageId(), () -> OruMessages.failed(
+                    header(properties, destination), controlId, Instant.now(), event.imageId(), event.modelId(),
+                    event.modelVersion(), event.reason(), event.occurredAt(), ids));
             woken.add(destination.name());
         }
         wakeAfterCommit(woken);
+    }
+
+    /**
+     * Writes the message; one that cannot be built (HAPI's validation refused a value) is recorded FAILED with the
+     * reason instead of failing the transaction: the result itself must be stored either way.
+     */
+    private void enqueue(Hl7Properties.Destination destination, String eventType, String controlId,
+                         UUID predictionId, UUID imageId, Supplier<String> build) {
+        String er7;
+        try {
+            er7 = build.get();
+        } catch (RuntimeException e) {
+            log.error("HL7 message for image {} to {} could not be built: {}", imageId, destination.name(),
+                    e.getClass().getSimpleName());
+            store.enqueueUnbuilt(destination.name(), eventType, controlId, predictionId, imageId, InstanceName.hostName(),
+                    Backoff.cut("not built: " + e.getMessage()));
+            return;
+        }
+        store.enqueue(destination.name(), eventType, controlId, predictionId, imageId, er7);
     }
 
     /** MSH-3 to MSH-6 and MSH-11 for a destination (its own receiving application/facility when it names them). */

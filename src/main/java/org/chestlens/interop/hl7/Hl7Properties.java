@@ -26,13 +26,15 @@ import org.springframework.validation.annotation.Validated;
  * @param pollInterval how often each destination's worker looks for due messages (retries, other replicas'
  *                     messages); a new message wakes it at once after its commit
  * @param maxAttempts attempts per message before it is marked FAILED (an AR ends it at once unless
- *                    {@code retryRejected})
+ *                    retry-rejected is set)
  * @param backoffBase wait before the second attempt
  * @param backoffMax longest wait between attempts
  * @param retryRejected whether an AR (or CR) acknowledgement is retried like an AE; by default it fails the
  *                      message at once: the receiver refused this very message, and the same bytes again will not
  *                      change its mind
- * @param destinations the MLLP receivers (an interface engine's listener)
+ * @param destinations the MLLP receivers (an interface engine's listener), each with name, host, port, tls (false),
+ *                     connect-timeout (5s), ack-timeout (30s), events (prediction.completed; prediction.failed too if
+ *                     listed), receiving-application and receiving-facility; see docs/hl7.md
  */
 @Validated
 @ConfigurationProperties("chestlens.hl7")

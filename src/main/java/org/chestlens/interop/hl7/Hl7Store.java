@@ -43,6 +43,27 @@ class Hl7Store {
                 .param("message", message).update();
     }
 
+    /**
+     * Records, in the caller's transaction, that a message could not be built: FAILED at once with the reason in
+     * its attempt log, so the prediction it belongs to is stored all the same and operators see why nothing went.
+     */
+    @Transactional(propagation = Propagation.MANDATORY)
+    void enqueueUnbuilt(String destination, String eventType, String controlId, UUID predictionId, UUID imageId,
+                        String owner, String reason) {
+        UUID id = UUID.randomUUID();
+        jdbc.sql("""
+                        INSERT INTO hl7_message (id, destination, event_type, control_id, prediction_id, image_id, message,
+                                                 status, attempts, next_attempt_at, created_at, finished_at)
+                        VALUES (:id, :destination, :eventType, :controlId, :predictionId, :imageId, '',
+                                'FAILED', 1, now(), clock_timestamp(), clock_timestamp())""")
+                .param("id", id).param("destination", destination).param("eventType", eventType)
+                .param("controlId", controlId).param("predictionId", predictionId).param("imageId", imageId).update();
+        jdbc.sql("""
+                        INSERT INTO hl7_message_attempt (message_id, attempt, attempted_at, attempted_by, error, duration_ms)
+                        VALUES (:id, 1, now(), :by, :error, 0)""")
+                .param("id", id).param("by", owner).param("error", reason).update();
+    }
+
     /** A message held by one worker for one attempt. */
     record Claimed(UUID id, int attempt, int attemptsThisRound, String controlId, String message) {
     }
