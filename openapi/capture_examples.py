@@ -25,7 +25,7 @@ EXAMPLE_KEY = "clk_" + "EXAMPLE0" * 5 + "EXA"
 EXAMPLE_SECRET = "whsec_" + "RVhBTVBMRS1TRUNSRVQtRVhBTVBMRS1TRUNSRVQtMDE="
 
 
-def call(base, key, method, path, body=None, content_type="application/json", accept=None):
+def call(base, key, method, path, body=None, content_type="application/json", accept=None, prefer=None):
     data = body if isinstance(body, (bytes, type(None))) else json.dumps(body).encode()
     req = urllib.request.Request(base + path, data=data, method=method)
     req.add_header("X-API-Key", key)
@@ -33,12 +33,21 @@ def call(base, key, method, path, body=None, content_type="application/json", ac
         req.add_header("Content-Type", content_type)
     if accept:
         req.add_header("Accept", accept)
+    if prefer:
+        req.add_header("Prefer", prefer)
     try:
         with urllib.request.urlopen(req, timeout=120) as r:
             text = r.read()
             return r.status, (json.loads(text) if text else None)
     except urllib.error.HTTPError as e:
         raise SystemExit(f"{method} {path}: {e.code} {e.read()[:500]!r}")
+
+
+def call_text(base, key, path):
+    req = urllib.request.Request(base + path, method="GET")
+    req.add_header("X-API-Key", key)
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return r.status, r.read().decode()
 
 
 def multipart(field_files, fields=()):
@@ -80,7 +89,7 @@ def main():
     body, ctype = multipart([("file", "chest.png", "image/png", png + uuid.uuid4().bytes)],
                             [("subject", "Patient/example-123")])
     # A trailing chunk after IEND keeps the pixels and makes the bytes new, so the upload is scored now.
-    status, upload = call(base, key, "POST", "/api/v1/images", body, ctype)
+    status, upload = call(base, key, "POST", "/api/v1/images", body, ctype, prefer="wait=60")  # a busy machine
     record("POST /api/v1/images", status, upload)
     record("POST /api/v1/images", *call(base, key, "POST", "/api/v1/images", body, ctype))  # the same bytes: 200
     queued_body, queued_type = multipart([("file", "chest.png", "image/png", png + uuid.uuid4().bytes)])
@@ -168,6 +177,28 @@ def main():
                                                         stow_type, accept="application/dicom+json"))
         record("POST /dicomweb/studies/{study}", *call(base, key, "POST", f"/dicomweb/studies/{study}", mixed,
                                                         stow_type, accept="application/dicom+json"))
+    # Lookups by hospital identifiers, on the study just stored over STOW-RS.
+    if study:
+        search = {"studyInstanceUid": study, "limit": 2}
+        record("POST /api/v1/images/search", *call(base, key, "POST", "/api/v1/images/search", search),
+               request=search)
+        lookup = {"studyInstanceUid": study}
+        record("POST /api/v1/studies/lookup", *call(base, key, "POST", "/api/v1/studies/lookup", lookup),
+               request=lookup)
+    record("GET /api/v1/predictions/{id}/hl7v2", *call_text(base, key, f"/api/v1/predictions/{prediction_id}/hl7v2"))
+    # HL7 v2 over MLLP: examples need a configured destination (chestlens.hl7.destinations[0].*); its
+    # messages exist once a prediction was stored after start-up (the uploads above).
+    status, destinations = call(base, key, "GET", "/api/v1/hl7/destinations")
+    record("GET /api/v1/hl7/destinations", status, destinations)
+    if destinations:
+        name = destinations[0]["name"]
+        status, messages = call(base, key, "GET", f"/api/v1/hl7/destinations/{name}/messages?limit=2")
+        record("GET /api/v1/hl7/destinations/{name}/messages", status, messages)
+        if messages["items"]:
+            message_id = messages["items"][0]["id"]
+            record("GET /api/v1/hl7/messages/{id}", *call(base, key, "GET", f"/api/v1/hl7/messages/{message_id}"))
+            record("POST /api/v1/hl7/messages/{id}/resend",
+                   *call(base, key, "POST", f"/api/v1/hl7/messages/{message_id}/resend"))
     record("GET /api/v1/audit-events", *call(base, key, "GET", "/api/v1/audit-events?limit=2"))
 
     out = ROOT / "src" / "main" / "resources" / "openapi-examples.json"

@@ -12,6 +12,7 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.FileMetaInformation;
 import com.pixelmed.dicom.TagFromName;
 import com.pixelmed.dicom.TransferSyntax;
+import com.pixelmed.dicom.ShortStringAttribute;
 import com.pixelmed.dicom.UniqueIdentifierAttribute;
 
 /**
@@ -20,7 +21,7 @@ import com.pixelmed.dicom.UniqueIdentifierAttribute;
  * Series and SOP Instance UIDs, so that every test run stores new images even against a database
  * that persists between runs.
  */
-final class StudyInstances {
+public final class StudyInstances {
 
     static final Path BASE = Path.of("src/test/resources/dicom/explicit-le.dcm");
     static final String DIGITAL_XRAY_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.1";
@@ -29,7 +30,7 @@ final class StudyInstances {
     }
 
     /** A UID under 2.25 (ITU-T X.667: a UUID as one decimal integer), unique per call. */
-    static String newUid() {
+    public static String newUid() {
         UUID uuid = UUID.randomUUID();
         byte[] bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
                 .putLong(uuid.getLeastSignificantBits()).array();
@@ -38,12 +39,22 @@ final class StudyInstances {
 
     /** The base radiograph as an instance of the given study with the given SOP Instance UID. */
     static byte[] instance(String studyUid, String seriesUid, String sopInstanceUid) {
+        return instance(studyUid, seriesUid, sopInstanceUid, null);
+    }
+
+    /** The same, with an Accession Number (none when null). */
+    public static byte[] instance(String studyUid, String seriesUid, String sopInstanceUid, String accessionNumber) {
         try {
             AttributeList list = new AttributeList();
             list.read(BASE.toString());
             set(list, TagFromName.StudyInstanceUID, studyUid);
             set(list, TagFromName.SeriesInstanceUID, seriesUid);
             set(list, TagFromName.SOPInstanceUID, sopInstanceUid);
+            if (accessionNumber != null) {
+                ShortStringAttribute accession = new ShortStringAttribute(TagFromName.AccessionNumber);
+                accession.addValue(accessionNumber);
+                list.put(accession);
+            }
             list.removeGroupLengthAttributes();
             list.removeMetaInformationHeaderAttributes();
             FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "CHESTLENSTEST");
@@ -64,7 +75,7 @@ final class StudyInstances {
     }
 
     /** A multipart/related; type="application/dicom" body, one part per file, as a STOW-RS client sends it. */
-    static byte[] multipartRelated(String boundary, byte[]... parts) {
+    public static byte[] multipartRelated(String boundary, byte[]... parts) {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (byte[] part : parts) {
             body.writeBytes(("--" + boundary + "\r\nContent-Type: application/dicom\r\n\r\n")
@@ -76,7 +87,7 @@ final class StudyInstances {
         return body.toByteArray();
     }
 
-    static String contentType(String boundary) {
+    public static String contentType(String boundary) {
         return "multipart/related; type=\"application/dicom\"; boundary=" + boundary;
     }
 

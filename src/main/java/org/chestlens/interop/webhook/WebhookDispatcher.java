@@ -11,16 +11,13 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.random.RandomGenerator;
 
+import org.chestlens.interop.outbox.Backoff;
+import org.chestlens.interop.outbox.OutboxWorker;
 import org.chestlens.platform.DatabaseAvailability;
-import org.chestlens.platform.InstanceName;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -38,41 +35,33 @@ import org.springframework.stereotype.Component;
 class WebhookDispatcher implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookDispatcher.class);
-    private static final int MAX_ERROR_LENGTH = 300;
 
     private final WebhookStore store;
     private final WebhookProperties properties;
     private final HttpClient http;
-    /** Unique per process, so a restarted replica never mistakes a dead process's lease for its own. */
-    // Containers often share PID 1 and sometimes a host name: a random part keeps lease owners apart.
-    private final String owner = InstanceName.hostName() + "/" + ProcessHandle.current().pid() + "/"
-            + UUID.randomUUID().toString().substring(0, 8);
-    private final Semaphore wakeups = new Semaphore(0);
-    private final DatabaseAvailability database;
-    /** Attempts made whose outcome could not be recorded (the database went away meanwhile); dispatcher thread only. */
+    private final String owner = OutboxWorker.newOwner();
+    private final OutboxWorker worker;
+    /** Attempts made whose outcome could not be recorded (the database went away meanwhile); worker thread only. */
     private final Deque<Unrecorded> unrecorded = new ArrayDeque<>();
 
     private record Unrecorded(WebhookStore.Claimed claimed, WebhookStore.Outcome outcome, Duration retryIn) {
     }
 
-    private volatile boolean running;
-    private Thread thread;
-
     WebhookDispatcher(WebhookStore store, WebhookProperties properties, DatabaseAvailability database) {
         this.store = store;
         this.properties = properties;
-        this.database = database;
-        database.onRecovery(this::wake);
         this.http = HttpClient.newBuilder()
                 .connectTimeout(properties.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER) // a redirect is not an acknowledgement
                 .version(HttpClient.Version.HTTP_1_1)
                 .build();
+        this.worker = new OutboxWorker("webhook-dispatcher", properties.pollInterval(), properties.batchSize(),
+                this::dispatchDue, database, this::recordUnrecorded);
     }
 
     /** Called after a commit that wrote deliveries: look for due work now instead of at the next poll. */
     void wake() {
-        wakeups.release();
+        worker.wake();
     }
 
     @Override
@@ -81,55 +70,17 @@ class WebhookDispatcher implements SmartLifecycle {
             log.info("Webhook dispatch is off on this replica (chestlens.webhooks.dispatch=false)");
             return;
         }
-        running = true;
-        thread = new Thread(this::loop, "webhook-dispatcher");
-        thread.setDaemon(true);
-        thread.start();
+        worker.start();
     }
 
     @Override
     public void stop() {
-        running = false;
-        wakeups.release();
-        if (thread != null) {
-            try {
-                thread.join(properties.timeout().plusSeconds(1).toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        worker.stop(properties.timeout().plusSeconds(1));
     }
 
     @Override
     public boolean isRunning() {
-        return running;
-    }
-
-    private void loop() {
-        while (running) {
-            try {
-                if (!database.available() || !recordUnrecorded()) {
-                    // Nothing can be claimed or recorded: wait for the database rather than poll it.
-                    database.awaitAvailable(properties.pollInterval());
-                    continue;
-                }
-                int claimed = dispatchDue();
-                if (claimed < properties.batchSize()
-                        && wakeups.tryAcquire(properties.pollInterval().toMillis(), TimeUnit.MILLISECONDS)) {
-                    wakeups.drainPermits(); // several commits, one look
-                }
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                // The database is unreachable, most likely: the outbox keeps everything, try again later.
-                log.warn("Webhook dispatch round failed: {}", e.toString());
-                try {
-                    Thread.sleep(properties.pollInterval().toMillis());
-                } catch (InterruptedException stop) {
-                    return;
-                }
-            }
-        }
+        return worker.isRunning();
     }
 
     /** Claims one batch of due deliveries, sends them, records the outcomes; returns how many were claimed. */
@@ -139,7 +90,7 @@ class WebhookDispatcher implements SmartLifecycle {
         for (int i = 0; i < batch.size(); i++) {
             WebhookStore.Claimed claimed = batch.get(i);
             WebhookStore.Outcome outcome = sent.get(i).join();
-            Duration retryIn = backoff(claimed.attempt(), properties.backoffBase(), properties.backoffMax(),
+            Duration retryIn = Backoff.after(claimed.attempt(), properties.backoffBase(), properties.backoffMax(),
                     ThreadLocalRandom.current());
             if (!unrecorded.isEmpty() || !record(new Unrecorded(claimed, outcome, retryIn))) {
                 unrecorded.addLast(new Unrecorded(claimed, outcome, retryIn));
@@ -210,7 +161,7 @@ class WebhookDispatcher implements SmartLifecycle {
                     .POST(HttpRequest.BodyPublishers.ofString(claimed.payload(), StandardCharsets.UTF_8))
                     .build();
         } catch (RuntimeException e) {
-            return CompletableFuture.completedFuture(new WebhookStore.Outcome(null, describe(e),
+            return CompletableFuture.completedFuture(new WebhookStore.Outcome(null, Backoff.describe(e),
                     elapsedMillis(start), attemptedAt));
         }
         // The request timeout ends when the headers arrive; a receiver trickling its body must not hold
@@ -220,28 +171,12 @@ class WebhookDispatcher implements SmartLifecycle {
                 .handle((response, failure) -> {
                     double millis = elapsedMillis(start);
                     if (failure != null) {
-                        return new WebhookStore.Outcome(null, describe(failure), millis, attemptedAt);
+                        return new WebhookStore.Outcome(null, Backoff.describe(failure), millis, attemptedAt);
                     }
                     int status = response.statusCode();
                     return new WebhookStore.Outcome(status, status >= 200 && status < 300 ? null : "HTTP " + status,
                             millis, attemptedAt);
                 });
-    }
-
-    /**
-     * Exponential backoff with jitter: {@code base * 2^(attempt-1)}, capped at {@code max}, of which
-     * up to half is taken off at random.
-     */
-    static Duration backoff(int attempt, Duration base, Duration max, RandomGenerator random) {
-        double full = Math.min(max.toMillis(), base.toMillis() * Math.pow(2, Math.max(0, attempt - 1)));
-        return Duration.ofMillis(Math.round(full * (0.5 + 0.5 * random.nextDouble())));
-    }
-
-    private static String describe(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        String text = cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
-        return text.length() > MAX_ERROR_LENGTH ? text.substring(0, MAX_ERROR_LENGTH) : text;
     }
 
     private static double elapsedMillis(long startNanos) {

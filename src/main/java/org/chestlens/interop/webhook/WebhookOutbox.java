@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.chestlens.prediction.HospitalLookup;
 import org.chestlens.prediction.PredictionCompleted;
 import org.chestlens.prediction.PredictionFailed;
 import org.springframework.context.event.EventListener;
@@ -28,8 +29,11 @@ class WebhookOutbox {
     private final WebhookDispatcher dispatcher;
     private final WebhookProperties properties;
     private final JsonMapper json;
+    private final HospitalLookup lookup;
 
-    WebhookOutbox(WebhookStore store, WebhookDispatcher dispatcher, WebhookProperties properties, JsonMapper json) {
+    WebhookOutbox(WebhookStore store, WebhookDispatcher dispatcher, WebhookProperties properties, JsonMapper json,
+                  HospitalLookup lookup) {
+        this.lookup = lookup;
         this.store = store;
         this.dispatcher = dispatcher;
         this.properties = properties;
@@ -47,7 +51,7 @@ class WebhookOutbox {
                 event.imageId(), event.predictionId(), new WebhookPayload.Model(event.modelId(), event.modelVersion()),
                 new WebhookPayload.PredictedClass(event.predictedClass().index(), event.predictedClass().code(),
                         event.predictedClass().description()),
-                event.probabilities(), event.confidence(), event.notice(),
+                event.probabilities(), event.confidence(), event.notice(), lookup.identifiers(event.imageId()),
                 new WebhookPayload.Links(link("/api/v1/images/" + event.imageId()), prediction, prediction + "/fhir")));
     }
 
@@ -59,7 +63,7 @@ class WebhookOutbox {
         }
         enqueue(WebhookEventType.PREDICTION_FAILED, event.occurredAt(), new WebhookPayload.Failed(event.imageId(),
                 new WebhookPayload.Model(event.modelId(), event.modelVersion()), event.attempts(), event.reason(),
-                new WebhookPayload.Links(link("/api/v1/images/" + event.imageId()), null, null)));
+                lookup.identifiers(event.imageId()), new WebhookPayload.Links(link("/api/v1/images/" + event.imageId()), null, null)));
     }
 
     private void enqueue(WebhookEventType type, Instant occurredAt, Object data) {

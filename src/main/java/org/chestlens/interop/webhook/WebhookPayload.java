@@ -5,30 +5,60 @@ import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import io.swagger.v3.oas.annotations.media.Schema;
+import org.chestlens.prediction.HospitalIdentifiers;
 
 /**
  * The JSON body of a webhook, in the Standard Webhooks shape ({@code type}, {@code timestamp} = when
  * the event occurred, {@code data}) plus the event {@code id}, which is also the {@code webhook-id}
- * header. No patient identity: ids, the model and its answer, and links to fetch more.
+ * header. Ids, the model and its answer, the hospital identifiers the image came with (so a receiver can file
+ * the result without a lookup) and links to fetch more. Never a name, birth date or address: the service never
+ * stores them.
  */
 record WebhookPayload(UUID id, String type, Instant timestamp, Object data) {
 
+    /** The documented shape of a prediction.completed body (the OpenAPI webhooks section). */
+    @Schema(name = "PredictionCompletedEvent", requiredProperties = {"id", "type", "timestamp", "data"})
+    record CompletedEvent(@Schema(description = "Also the webhook-id header") UUID id,
+                          @Schema(allowableValues = "prediction.completed") String type,
+                          @Schema(description = "When the prediction was stored") Instant timestamp,
+                          Completed data) {
+    }
+
+    /** The documented shape of a prediction.failed body. */
+    @Schema(name = "PredictionFailedEvent", requiredProperties = {"id", "type", "timestamp", "data"})
+    record FailedEvent(@Schema(description = "Also the webhook-id header") UUID id,
+                       @Schema(allowableValues = "prediction.failed") String type,
+                       @Schema(description = "When the job failed for good") Instant timestamp,
+                       Failed data) {
+    }
+
+    @Schema(name = "PredictionCompletedEventData",
+            requiredProperties = {"imageId", "predictionId", "model", "predictedClass", "probabilities", "confidence",
+                    "identifiers", "links"})
     record Completed(UUID imageId, UUID predictionId, Model model, PredictedClass predictedClass,
                      Map<String, Double> probabilities, double confidence,
-                     @JsonInclude(JsonInclude.Include.NON_NULL) String notice, Links links) {
+                     @JsonInclude(JsonInclude.Include.NON_NULL) String notice, HospitalIdentifiers identifiers,
+                     Links links) {
     }
 
-    record Failed(UUID imageId, Model model, int attempts, String reason, Links links) {
+    @Schema(name = "PredictionFailedEventData",
+            requiredProperties = {"imageId", "model", "attempts", "reason", "identifiers", "links"})
+    record Failed(UUID imageId, Model model, int attempts, String reason, HospitalIdentifiers identifiers,
+                  Links links) {
     }
 
+    @Schema(name = "WebhookModel", requiredProperties = {"id", "version"})
     record Model(String id, String version) {
     }
 
+    @Schema(name = "WebhookPredictedClass", requiredProperties = {"index", "code", "name"})
     record PredictedClass(int index, String code, String name) {
     }
 
     /** REST resources (and the FHIR form of the prediction); absolute when a public base URL is configured. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
+    @Schema(name = "WebhookLinks")
     record Links(String image, String prediction, String fhir) {
     }
 }

@@ -1,4 +1,4 @@
-package org.chestlens.interop.webhook;
+package org.chestlens.interop.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,7 +19,7 @@ class BackoffTest {
             long min = Long.MAX_VALUE;
             long most = 0;
             for (int i = 0; i < 500; i++) {
-                long wait = WebhookDispatcher.backoff(attempt, base, max, random).toMillis();
+                long wait = Backoff.after(attempt, base, max, random).toMillis();
                 min = Math.min(min, wait);
                 most = Math.max(most, wait);
             }
@@ -27,6 +27,6 @@ class BackoffTest {
             assertThat(most).as("attempt " + attempt).isLessThanOrEqualTo(full);
             assertThat(most - min).as("jitter at attempt " + attempt).isGreaterThan(full / 4);
         }
-        assertThat(WebhookDispatcher.backoff(60, base, max, random)).isLessThanOrEqualTo(max);
+        assertThat(Backoff.after(60, base, max, random)).isLessThanOrEqualTo(max);
     }
 }
