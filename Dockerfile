@@ -58,7 +58,7 @@ ENV CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densene
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
 VOLUME ["/var/cache/chestlens/djl", "/tmp"]
 USER 10001:10001
-EXPOSE 8080
+EXPOSE 8080 11112
 # Ready only after the model is loaded, verified and warmed up; allow a slow first load.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/actuator/health/readiness || exit 1

@@ -180,9 +180,10 @@ class StorageScp implements SmartLifecycle {
             }
             List<String> allowed = properties.allowedCallingAeTitles();
             if (!allowed.isEmpty() && allowed.stream().noneMatch(ae -> ae.strip().equals(calling))) {
-                reject(connection, 1, 1, 3); // permanent, service user, calling AE title not recognised
+                // Audited before the answer, so the row exists once the sender knows it was refused.
                 audit.record(calling, "dicom.associate", "dicom:" + called, List.of(), remote, 0x0003,
                         NetworkPeerAudit.Outcome.DENIED);
+                reject(connection, 1, 1, 3); // permanent, service user, calling AE title not recognised
                 return;
             }
             if (!associations.tryAcquire()) {

@@ -20,7 +20,7 @@ import com.pixelmed.dicom.UniqueIdentifierAttribute;
  * Series and SOP Instance UIDs, so that every test run stores new images even against a database
  * that persists between runs.
  */
-final class StudyInstances {
+public final class StudyInstances {
 
     static final Path BASE = Path.of("src/test/resources/dicom/explicit-le.dcm");
     static final String DIGITAL_XRAY_FOR_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.1";
@@ -29,7 +29,7 @@ final class StudyInstances {
     }
 
     /** A UID under 2.25 (ITU-T X.667: a UUID as one decimal integer), unique per call. */
-    static String newUid() {
+    public static String newUid() {
         UUID uuid = UUID.randomUUID();
         byte[] bytes = ByteBuffer.allocate(16).putLong(uuid.getMostSignificantBits())
                 .putLong(uuid.getLeastSignificantBits()).array();
@@ -37,7 +37,7 @@ final class StudyInstances {
     }
 
     /** The base radiograph as an instance of the given study with the given SOP Instance UID. */
-    static byte[] instance(String studyUid, String seriesUid, String sopInstanceUid) {
+    public static byte[] instance(String studyUid, String seriesUid, String sopInstanceUid) {
         try {
             AttributeList list = new AttributeList();
             list.read(BASE.toString());
