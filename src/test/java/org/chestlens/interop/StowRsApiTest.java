@@ -99,10 +99,10 @@ class StowRsApiTest {
     @Test
     void allInstancesFailingIs409WithTheirReasons() {
         byte[] text = "not a DICOM file".getBytes(StandardCharsets.US_ASCII);
-        byte[] jpegLs = StudyInstances.fixture("jpeg-ls-lossless.dcm");
+        byte[] twelveBitJpeg = StudyInstances.fixture("jpeg-extended-12bit.dcm");
 
         Answer answer = new ApiClient(port).post("/dicomweb/studies", StudyInstances.contentType(BOUNDARY),
-                StudyInstances.multipartRelated(BOUNDARY, text, jpegLs));
+                StudyInstances.multipartRelated(BOUNDARY, text, twelveBitJpeg));
 
         assertThat(answer.status()).isEqualTo(409);
         assertThat(answer.contentType()).startsWith("application/dicom+json");
