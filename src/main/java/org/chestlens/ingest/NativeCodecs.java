@@ -67,12 +67,30 @@ final class NativeCodecs {
         if (loaded == null) {
             synchronized (NativeCodecs.class) {
                 if (openJpeg == null) {
-                    openJpeg = load(() -> Native.load("libopenjp2.so.7", OpenJpeg.class), "libopenjp2-7", "OpenJPEG");
+                    openJpeg = load(() -> {
+                        OpenJpeg library = Native.load("libopenjp2.so.7", OpenJpeg.class);
+                        // HTJ2K decoding arrived in OpenJPEG 2.5.0; an older library would call it corrupt.
+                        String version = library.opj_version();
+                        if (!atLeast(version, 2, 5)) {
+                            throw new UnsatisfiedLinkError("OpenJPEG " + version + " cannot decode HTJ2K");
+                        }
+                        return library;
+                    }, "libopenjp2-7 (2.5 or newer)", "OpenJPEG");
                 }
                 loaded = openJpeg;
             }
         }
         return loaded;
+    }
+
+    static boolean atLeast(String version, int major, int minor) {
+        String[] parts = version == null ? new String[0] : version.split("\\.");
+        try {
+            int have = Integer.parseInt(parts[0]);
+            return have > major || have == major && Integer.parseInt(parts[1]) >= minor;
+        } catch (RuntimeException e) {
+            return false;
+        }
     }
 
     @SuppressWarnings("java:S1181") // UnsatisfiedLinkError and JNA's own errors mean "not installed"
@@ -180,6 +198,8 @@ final class NativeCodecs {
     /** The OpenJPEG 2.5 C API (openjpeg.h); OPJ_BOOL is int, OPJ_SIZE_T NativeLong, OPJ_OFF_T and OPJ_UINT64 long. */
     interface OpenJpeg extends Library {
         int OPJ_CODEC_J2K = 0;
+
+        String opj_version();
 
         Pointer opj_create_decompress(int format);
 

@@ -62,7 +62,7 @@ class ContainerFilesTest {
                 "COPY --from=build /chestlens.jar /opt/chestlens/chestlens.jar",
                 "CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121",
                 "-XX:MaxRAMPercentage=", "CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl",
-                "openjdk-17-jre-headless");
+                "openjdk-17-jre-headless", "libcharls2 libopenjp2-7");
         Matcher env = ENV_NAME.matcher(runtime);
         while (env.find()) {
             assertThat(ConfigurationNames.isKnown(env.group(1))).as(env.group(1)).isTrue();
