@@ -28,6 +28,8 @@ public final class DicomDecodeBench {
 
     static final int RUNS = Integer.getInteger("bench.dicom.runs", 11);
     static final int WARMUP = Integer.getInteger("bench.dicom.warmup", 3);
+    /** Only the rows whose syntax name contains one of these comma-separated words (all rows when unset). */
+    static final String ONLY = System.getProperty("bench.dicom.only", "");
     static final Path DIR = Path.of(System.getProperty("bench.dicom.dir", "target/bench-dicom")).toAbsolutePath();
     static final long MAX_PIXELS = 40_000_000L; // the service's default chestlens.ingest.max-pixels
     static final String FLOOR_FILE = "explicit-le.dcm";
@@ -92,6 +94,9 @@ public final class DicomDecodeBench {
         Path out = scratch.resolve("out.dcm");
         List<String> floorArgv = argv(List.of("dcmconv", "+te"), DIR.resolve(FLOOR_FILE), out);
         for (Case c : CASES) {
+            if (!ONLY.isBlank() && Arrays.stream(ONLY.split(",")).noneMatch(word -> c.syntax().contains(word.trim()))) {
+                continue;
+            }
             byte[] bytes = Files.readAllBytes(DIR.resolve(c.file()));
             String check = check(c, bytes);
             List<String> tool = List.of(c.nativeTool());
