@@ -39,18 +39,20 @@ public final class StoreScu {
         }
     }
 
-    public static Result send(int port, String callingAe, String calledAe, List<Path> files)
+    /** {@code options}: further storescu options before the address, e.g. +tls key cert. */
+    public static Result send(int port, String callingAe, String calledAe, List<Path> files, String... options)
             throws IOException, InterruptedException {
-        return send(port, callingAe, calledAe, files, status -> { });
+        return send(port, callingAe, calledAe, files, status -> { }, options);
     }
 
     /** {@code onStatus} sees each status as soon as storescu prints it (the association is still open). */
-    public static Result send(int port, String callingAe, String calledAe, List<Path> files, Consumer<Integer> onStatus)
-            throws IOException, InterruptedException {
+    public static Result send(int port, String callingAe, String calledAe, List<Path> files, Consumer<Integer> onStatus,
+                              String... options) throws IOException, InterruptedException {
         requireInstalled();
         // By default storescu proposes each file's own transfer syntax and the uncompressed ones.
-        List<String> command = new ArrayList<>(List.of(STORESCU.toString(), "-d", "-nh", "-aet", callingAe, "-aec", calledAe,
-                "127.0.0.1", Integer.toString(port)));
+        List<String> command = new ArrayList<>(List.of(STORESCU.toString(), "-d", "-nh", "-aet", callingAe, "-aec", calledAe));
+        command.addAll(List.of(options));
+        command.addAll(List.of("127.0.0.1", Integer.toString(port)));
         files.forEach(file -> command.add(file.toString()));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         StringBuilder output = new StringBuilder();
