@@ -42,17 +42,16 @@ class AuditTrail {
 
     void record(Caller caller, String action, String method, String resource, List<String> resourceIds,
                 String remoteAddress, int status) {
-        insert(caller, action, method, resource, resourceIds, remoteAddress, status, outcome(status), 1);
+        insert(caller, action, method, resource, resourceIds, remoteAddress, status, 1);
     }
 
     /** One row standing for {@code count} requests with the same answer (refusals of a flood). */
     void recordRepeated(Caller caller, String action, String resource, String remoteAddress, int status, long count) {
-        insert(caller, action, null, resource, List.of(), remoteAddress, status, outcome(status),
-                (int) Math.min(count, Integer.MAX_VALUE));
+        insert(caller, action, null, resource, List.of(), remoteAddress, status, (int) Math.min(count, Integer.MAX_VALUE));
     }
 
-    void insert(Caller caller, String action, String method, String resource, List<String> resourceIds,
-                String remoteAddress, int status, String outcome, int repeated) {
+    private void insert(Caller caller, String action, String method, String resource, List<String> resourceIds,
+                        String remoteAddress, int status, int repeated) {
         jdbc.sql("""
                         INSERT INTO audit_event (actor, actor_kind, action, http_method, resource, resource_ids,
                                                  remote_address, status, outcome, repeated)
@@ -61,7 +60,7 @@ class AuditTrail {
                 .param("actor", caller.name()).param("actorKind", caller.kind()).param("action", action)
                 .param("method", method).param("resource", resource)
                 .param("resourceIds", resourceIds.toArray(String[]::new)).param("remoteAddress", remoteAddress)
-                .param("status", status).param("outcome", outcome).param("repeated", repeated)
+                .param("status", status).param("outcome", outcome(status)).param("repeated", repeated)
                 .update();
     }
 

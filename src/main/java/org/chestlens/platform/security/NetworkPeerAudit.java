@@ -2,12 +2,14 @@ package org.chestlens.platform.security;
 
 import java.util.List;
 
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /**
  * Audit rows for protocols outside HTTP (DICOM DIMSE), whose peers are named by their calling AE
- * title rather than by an API key or a token. The status column then holds the protocol's own status
- * (a DIMSE status such as 0x0000 or 0xA700), so the outcome is given by the caller.
+ * title rather than by an API key or a token (actor kind {@code dicom-ae}). The status column then
+ * holds the protocol's own status (a DIMSE status such as 0x0000 or 0xA700), so the outcome cannot be
+ * derived from it as for HTTP and is given by the caller.
  */
 @Component
 public class NetworkPeerAudit {
@@ -23,10 +25,10 @@ public class NetworkPeerAudit {
         }
     }
 
-    private final AuditTrail trail;
+    private final JdbcClient jdbc;
 
-    NetworkPeerAudit(AuditTrail trail) {
-        this.trail = trail;
+    NetworkPeerAudit(JdbcClient jdbc) {
+        this.jdbc = jdbc;
     }
 
     /**
@@ -39,8 +41,15 @@ public class NetworkPeerAudit {
      */
     public void record(String callingAeTitle, String action, String resource, List<String> resourceIds,
                        String remoteAddress, int status, Outcome outcome) {
-        trail.insert(new Caller(callingAeTitle == null || callingAeTitle.isBlank() ? "(none)" : callingAeTitle,
-                "dicom-ae", java.util.Set.of(), null), action, null, resource, resourceIds, remoteAddress, status,
-                outcome.column, 1);
+        jdbc.sql("""
+                        INSERT INTO audit_event (actor, actor_kind, action, resource, resource_ids, remote_address,
+                                                 status, outcome)
+                        VALUES (:actor, 'dicom-ae', :action, :resource, :resourceIds, :remoteAddress, :status,
+                                :outcome)""")
+                .param("actor", callingAeTitle == null || callingAeTitle.isBlank() ? "(none)" : callingAeTitle)
+                .param("action", action).param("resource", resource)
+                .param("resourceIds", resourceIds.toArray(String[]::new)).param("remoteAddress", remoteAddress)
+                .param("status", status).param("outcome", outcome.column)
+                .update();
     }
 }
