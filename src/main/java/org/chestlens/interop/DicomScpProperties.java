@@ -22,7 +22,7 @@ import org.springframework.validation.annotation.Validated;
  * @param allowedCallingAeTitles the senders' AE titles (Calling AE Title) that may associate; any when empty
  * @param maxAssociations associations served at once; more are rejected as "local limit exceeded" (transient)
  * @param idleTimeout an association that sends nothing for this long is aborted, whatever it was doing
- * @param tlsBundle name of a Spring SSL bundle ({@code spring.ssl.bundle.*}); when set the receiver speaks
+ * @param tlsBundle name of a Spring SSL bundle (spring.ssl.bundle.jks.NAME or .pem.NAME); when set the receiver speaks
  *                  DICOM over TLS only (PS3.15 B.1), and asks for a client certificate when the bundle
  *                  has a trust store
  */
