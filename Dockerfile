@@ -36,9 +36,11 @@ RUN --mount=type=cache,target=/root/.m2 \
 ############################ runtime ############################
 # A slim JRE 17 (CPU), or CUDA 12.4 + cuDNN with Ubuntu's JRE 17 added (GPU).
 FROM ${RUNTIME_BASE} AS runtime
-# curl only for the HEALTHCHECK.
+# curl only for the HEALTHCHECK; CharLS and OpenJPEG decode JPEG-LS and HTJ2K (through JNA; HTJ2K needs
+# OpenJPEG 2.5, so on an older base it stays refused with 415).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl $(command -v java >/dev/null || echo openjdk-17-jre-headless) \
+ && apt-get install -y --no-install-recommends curl libcharls2 libopenjp2-7 \
+      $(command -v java >/dev/null || echo openjdk-17-jre-headless) \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 chestlens \
  && useradd --system --uid 10001 --gid chestlens --home-dir /opt/chestlens --shell /usr/sbin/nologin chestlens \
@@ -58,7 +60,7 @@ ENV CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densene
     JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
 VOLUME ["/var/cache/chestlens/djl", "/tmp"]
 USER 10001:10001
-EXPOSE 8080
+EXPOSE 8080 11112
 # Ready only after the model is loaded, verified and warmed up; allow a slow first load.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
   CMD curl -fsS http://127.0.0.1:8080/actuator/health/readiness || exit 1

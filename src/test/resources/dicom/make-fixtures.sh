@@ -5,7 +5,7 @@
 #   bash src/test/resources/dicom/make-fixtures.sh            # the committed small fixtures, here
 #   bash src/test/resources/dicom/make-fixtures.sh --large DIR # 2000 x 2500 versions for benchmarks
 #
-# Needs (Debian 12): apt-get install -y --no-install-recommends dcmtk libgdcm-tools python3-pydicom
+# Needs (Debian 12): apt-get install -y --no-install-recommends dcmtk libgdcm-tools openjph-tools python3-pydicom
 # python3-numpy. Only /usr/bin/python3 is used, so a pyenv or venv python does not hide Debian's
 # pydicom. The tests never run this script: they read the committed files.
 set -euo pipefail
@@ -134,14 +134,48 @@ gdcmconv --j2k signed16.dcm "$out/signed16-j2k-lossless.dcm"
 cp multi.dcm "$out/multiframe-3.dcm"
 dcmcrle multi.dcm "$out/multiframe-3-rle.dcm"
 
-# 4. Rejected on purpose: JPEG-LS (415), 12-bit JPEG extended (415), palette colour (422).
+# 4. Native codecs (NativeCodecs: CharLS, OpenJPEG): JPEG-LS lossless and near-lossless (NEAR 3), and
+#    HTJ2K lossless written by OpenJPH's ojph_compress (Debian openjph-tools) and wrapped by pydicom
+#    (which does not know the HTJ2K UID yet, so it is registered first).
 dcmcjpls base.dcm "$out/jpeg-ls-lossless.dcm"                         # 1.2.840.10008.1.2.4.80
+dcmcjpls +en +md 3 base.dcm "$out/jpeg-ls-near-lossless.dcm"          # 1.2.840.10008.1.2.4.81
+dcmcjpls signed16.dcm "$out/signed16-jpeg-ls.dcm"
+command -v ojph_compress >/dev/null || { echo "missing ojph_compress: apt-get install openjph-tools" >&2; exit 1; }
+/usr/bin/python3 - "$work" "$out" <<'PY'
+import subprocess, sys
+import pydicom
+from pydicom._uid_dict import UID_dictionary
+from pydicom.encaps import encapsulate
+UID_dictionary['1.2.840.10008.1.2.4.201'] = ('High-Throughput JPEG 2000 Image Compression (Lossless Only)',
+                                           'Transfer Syntax', '', '', 'HTJ2KLossless')
+work, out = sys.argv[1], sys.argv[2]
+for src, dst in (('base.dcm', 'htj2k-lossless.dcm'), ('signed16.dcm', 'signed16-htj2k-lossless.dcm')):
+  ds = pydicom.dcmread(f'{work}/{src}')
+  arr = ds.pixel_array
+  rows, cols = arr.shape
+  if ds.PixelRepresentation:
+      open(f'{work}/in.rawl', 'wb').write(arr.astype('<i2').tobytes())
+      cmd = ['ojph_compress', '-i', f'{work}/in.rawl', '-dims', f'{{{cols},{rows}}}', '-num_comps', '1',
+             '-signed', 'true', '-bit_depth', str(ds.BitsStored), '-downsamp', '{1,1}']
+  else:
+      with open(f'{work}/in.pgm', 'wb') as f:
+          f.write(f'P5\n{cols} {rows}\n{(1 << ds.BitsStored) - 1}\n'.encode())
+          f.write(arr.astype('>u2').tobytes())
+      cmd = ['ojph_compress', '-i', f'{work}/in.pgm']
+  subprocess.run(cmd + ['-o', f'{work}/out.j2c', '-reversible', 'true'], check=True)
+  ds.PixelData = encapsulate([open(f'{work}/out.j2c', 'rb').read()])
+  ds['PixelData'].VR = 'OB'
+  ds.file_meta.TransferSyntaxUID = '1.2.840.10008.1.2.4.201'
+  ds.save_as(f'{out}/{dst}', write_like_original=False)
+PY
+
+# 5. Rejected on purpose: 12-bit JPEG extended (415), palette colour (422).
 dcmcjpeg +ee base.dcm "$out/jpeg-extended-12bit.dcm"                  # 1.2.840.10008.1.2.4.51
 dcmcrle base8.dcm palette.dcm
 dcmodify -nb -m "(0028,0004)=PALETTE COLOR" palette.dcm
 cp palette.dcm "$out/palette-rle.dcm"
 
-# 5. Real files that others wrote (pydicom's test files, MIT licence; see README.txt here).
+# 6. Real files that others wrote (pydicom's test files, MIT licence; see README.txt here).
 if [ "$out" = "$here" ]; then
   src=/usr/lib/python3/dist-packages/pydicom/data/test_files
   for f in MR_small.dcm MR_small_implicit.dcm MR_small_bigendian.dcm MR_small_RLE.dcm \

@@ -28,6 +28,8 @@ public final class DicomDecodeBench {
 
     static final int RUNS = Integer.getInteger("bench.dicom.runs", 11);
     static final int WARMUP = Integer.getInteger("bench.dicom.warmup", 3);
+    /** Only the rows whose syntax name contains one of these comma-separated words (all rows when unset). */
+    static final String ONLY = System.getProperty("bench.dicom.only", "");
     static final Path DIR = Path.of(System.getProperty("bench.dicom.dir", "target/bench-dicom")).toAbsolutePath();
     static final long MAX_PIXELS = 40_000_000L; // the service's default chestlens.ingest.max-pixels
     static final String FLOOR_FILE = "explicit-le.dcm";
@@ -35,6 +37,9 @@ public final class DicomDecodeBench {
     /** One supported syntax: its large file, the reference it must equal (or approximate), the native command. */
     record Case(String syntax, String file, String reference, boolean lossless, String... nativeTool) {
     }
+
+    /** Marks the case whose native tool is opj_decompress on the frame's codestream (-i in.j2c -o out.raw). */
+    static final String OPJ_DECOMPRESS = "opj_decompress";
 
     static final List<Case> CASES = List.of(
             new Case("Implicit VR Little Endian", "implicit-le.dcm", "explicit-le.dcm", true, "dcmconv", "+te"),
@@ -46,7 +51,13 @@ public final class DicomDecodeBench {
             new Case("JPEG Lossless, Process 14, SV1", "jpeg-lossless-sv1.dcm", "explicit-le.dcm", true, "dcmdjpeg"),
             new Case("RLE Lossless", "rle.dcm", "explicit-le.dcm", true, "dcmdrle"),
             new Case("JPEG 2000 (Lossless Only)", "j2k-lossless.dcm", "explicit-le.dcm", true, "gdcmconv", "--raw"),
-            new Case("JPEG 2000 (lossy, ratio 10)", "j2k-lossy.dcm", "explicit-le.dcm", false, "gdcmconv", "--raw"));
+            new Case("JPEG 2000 (lossy, ratio 10)", "j2k-lossy.dcm", "explicit-le.dcm", false, "gdcmconv", "--raw"),
+            new Case("JPEG-LS Lossless", "jpeg-ls-lossless.dcm", "explicit-le.dcm", true, "dcmdjpls"),
+            new Case("JPEG-LS Near-Lossless (NEAR 3)", "jpeg-ls-near-lossless.dcm", "explicit-le.dcm", false,
+                    "dcmdjpls"),
+            // opj_decompress reads a bare codestream, not DICOM: the bench extracts the frame for it
+            new Case("HTJ2K (Lossless Only)", "htj2k-lossless.dcm", "explicit-le.dcm", true, OPJ_DECOMPRESS));
+
 
     private DicomDecodeBench() {
     }
@@ -72,7 +83,8 @@ public final class DicomDecodeBench {
         System.out.println("machine: " + Runtime.getRuntime().availableProcessors() + " cores, "
                 + firstLine("/proc/cpuinfo", "model name") + ", java " + System.getProperty("java.version")
                 + ", max heap " + (Runtime.getRuntime().maxMemory() >> 20) + " MB");
-        System.out.println("tools: " + toolVersion("dcmdjpeg", "--version") + "; " + toolVersion("gdcmconv", "--version"));
+        System.out.println("tools: " + toolVersion("dcmdjpeg", "--version") + "; " + toolVersion("gdcmconv", "--version")
+                + "; " + toolVersion("opj_decompress", "-h").replaceAll("\\s+", " "));
         System.out.println("uptime before: " + command("uptime"));
         System.out.printf("files: %s (2000 x 2500); %d warm-up + median of %d runs per syntax and tool%n", DIR,
                 WARMUP, RUNS);
@@ -82,10 +94,22 @@ public final class DicomDecodeBench {
         Path out = scratch.resolve("out.dcm");
         List<String> floorArgv = argv(List.of("dcmconv", "+te"), DIR.resolve(FLOOR_FILE), out);
         for (Case c : CASES) {
+            if (!ONLY.isBlank() && Arrays.stream(ONLY.split(",")).noneMatch(word -> c.syntax().contains(word.trim()))) {
+                continue;
+            }
             byte[] bytes = Files.readAllBytes(DIR.resolve(c.file()));
             String check = check(c, bytes);
             List<String> tool = List.of(c.nativeTool());
-            Timings t = measure(bytes, c.file(), argv(tool, DIR.resolve(c.file()), out), floorArgv, out);
+            Timings t;
+            if (c.nativeTool()[0].equals(OPJ_DECOMPRESS)) {
+                Path codestream = scratch.resolve("frame.j2c");
+                Files.write(codestream, firstFrameCodestream(bytes));
+                Path raw = scratch.resolve("out.raw");
+                t = measure(bytes, c.file(), List.of(OPJ_DECOMPRESS, "-i", codestream.toString(), "-o", raw.toString()),
+                        raw, floorArgv, out);
+            } else {
+                t = measure(bytes, c.file(), argv(tool, DIR.resolve(c.file()), out), out, floorArgv, out);
+            }
             floors.add(t.floor());
             double net = t.theirs() - t.floor();
             String row = String.format("| %s | %s | %.1f | %.1f | `%s` | %.1f | %.2f | %.1f | %s | %s |", c.syntax(),
@@ -144,13 +168,13 @@ public final class DicomDecodeBench {
      * that a change in background load hits all three alike. The native tool and the floor are
      * whole processes: start, read, decode, write to /tmp, exit (wall clock).
      */
-    static Timings measure(byte[] bytes, String label, List<String> tool, List<String> floor, Path out)
+    static Timings measure(byte[] bytes, String label, List<String> tool, Path toolOut, List<String> floor, Path out)
             throws IOException, InterruptedException {
         long sink = 0;
         for (int i = 0; i < WARMUP; i++) {
             sink += DicomDecoder.decode(bytes, label, MAX_PIXELS).innerEyeValues().samples()[0];
         }
-        exec(tool, out); // the page cache and the tools' shared libraries
+        exec(tool, toolOut); // the page cache and the tools' shared libraries
         exec(floor, out);
         double[][] times = new double[3][RUNS];
         for (int r = 0; r < RUNS; r++) {
@@ -163,7 +187,7 @@ public final class DicomDecodeBench {
                     times[0][r] = (System.nanoTime() - start) / 1e6;
                     sink += samples[samples.length / 2];
                 } else {
-                    times[which][r] = exec(which == 1 ? tool : floor, out);
+                    times[which][r] = which == 1 ? exec(tool, toolOut) : exec(floor, out);
                 }
             }
         }
@@ -171,6 +195,17 @@ public final class DicomDecodeBench {
             System.out.println(sink); // keeps the results alive
         }
         return new Timings(median(times[0]), median(times[1]), median(times[2]));
+    }
+
+    /** The one fragment of a single-frame encapsulated file: from its SOC marker to the sequence delimiter. */
+    private static byte[] firstFrameCodestream(byte[] file) {
+        for (int i = 0; i + 4 <= file.length; i++) {
+            if ((file[i] & 0xFF) == 0xFF && (file[i + 1] & 0xFF) == 0x4F && (file[i + 2] & 0xFF) == 0xFF
+                    && (file[i + 3] & 0xFF) == 0x51) {
+                return Arrays.copyOfRange(file, i, file.length - 8);
+            }
+        }
+        throw new IllegalStateException("no JPEG 2000 codestream");
     }
 
     private static List<String> argv(List<String> tool, Path in, Path out) {

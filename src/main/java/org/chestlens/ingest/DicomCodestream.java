@@ -16,8 +16,8 @@ record DicomCodestream(int width, int height, int components, int precision, Str
     /** Null for encodings without a codestream header of their own (RLE). */
     static DicomCodestream read(DicomTransferSyntax syntax, byte[] head, String part) {
         return switch (syntax.encoding()) {
-            case JPEG -> jpeg(head, part);
-            case JPEG_2000 -> jpeg2000(head, part);
+            case JPEG, JPEG_LS -> jpeg(head, part);
+            case JPEG_2000, HTJ2K -> jpeg2000(head, part);
             default -> null;
         };
     }
@@ -28,6 +28,12 @@ record DicomCodestream(int width, int height, int components, int precision, Str
      * pure-Java decoder, so it is refused as unsupported rather than decoded approximately.
      */
     void checkJpegProcess(DicomTransferSyntax syntax, String part) {
+        if (syntax.encoding() == DicomTransferSyntax.Encoding.JPEG_LS) {
+            if (!process.equals("jpeg-ls")) {
+                throw UploadRejected.corrupt(part, "the first frame is JPEG " + process + ", not JPEG-LS");
+            }
+            return;
+        }
         if (syntax.encoding() != DicomTransferSyntax.Encoding.JPEG) {
             return;
         }
@@ -67,7 +73,9 @@ record DicomCodestream(int width, int height, int components, int precision, Str
                 break;
             }
             int length = ((h[p + 2] & 0xFF) << 8) | (h[p + 3] & 0xFF);
-            boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
+            // SOF0-15 of ITU T.81, and SOF55 (0xF7) of JPEG-LS (ITU T.87), which has the same layout
+            boolean sof = marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC
+                    || marker == 0xF7;
             if (sof) {
                 if (p + 10 > h.length || length < 8) {
                     break;
@@ -90,6 +98,7 @@ record DicomCodestream(int width, int height, int components, int precision, Str
             case 0xC1 -> "extended-" + precision;
             case 0xC2 -> "progressive-" + precision;
             case 0xC3 -> "lossless";
+            case 0xF7 -> "jpeg-ls";
             default -> "sof-" + Integer.toHexString(marker);
         };
     }

@@ -123,8 +123,7 @@ final class DicomDecoder {
             DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, "#", maxPixels);
             AttributeList list = new AttributeList();
             list.setDecompressPixelData(false);
-            String readAs = layout.syntax() == DicomTransferSyntax.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN
-                    ? DicomTransferSyntax.EXPLICIT_VR_LITTLE_ENDIAN.uid() : layout.syntax().uid();
+            String readAs = readAs(layout.syntax());
             try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(layout.dataSet(),
                     layout.dataSetOffset(), layout.dataSetLength()), readAs, false)) {
                 list.read(in, TagFromName.PixelData);
@@ -159,9 +158,7 @@ final class DicomDecoder {
     }
 
     private static AttributeList read(DicomPreCheck.Layout layout) throws Exception {
-        // The pre-check has already inflated a deflated data set, so PixelMed reads plain explicit VR LE.
-        String readAs = layout.syntax() == DicomTransferSyntax.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN
-                ? DicomTransferSyntax.EXPLICIT_VR_LITTLE_ENDIAN.uid() : layout.syntax().uid();
+        String readAs = readAs(layout.syntax());
         AttributeList list = new AttributeList();
         list.setDecompressPixelData(false);
         try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(layout.dataSet(),
@@ -169,6 +166,20 @@ final class DicomDecoder {
             list.read(in);
         }
         return list;
+    }
+
+    /**
+     * The transfer syntax PixelMed is told it reads. The pre-check has already inflated a deflated data
+     * set, so that is plain explicit VR LE; PixelMed (2022) does not know the HTJ2K UIDs and would not
+     * split their encapsulated frames, so it reads them as what they are on the wire: explicit VR LE
+     * with JPEG 2000 style fragments (the frames go to OpenJPEG, not to PixelMed's codecs).
+     */
+    private static String readAs(DicomTransferSyntax syntax) {
+        if (syntax == DicomTransferSyntax.DEFLATED_EXPLICIT_VR_LITTLE_ENDIAN) {
+            return DicomTransferSyntax.EXPLICIT_VR_LITTLE_ENDIAN.uid();
+        }
+        return syntax.encoding() == DicomTransferSyntax.Encoding.HTJ2K ? DicomTransferSyntax.JPEG_2000_LOSSLESS.uid()
+                : syntax.uid();
     }
 
     /** PixelMed must have read the same header the pre-check checked; anything else is a parse divergence. */
@@ -232,6 +243,16 @@ final class DicomDecoder {
         DicomImageHeader header = layout.header();
         if (frames.getNumberOfFrames() < 1 || frames.getByteValuesForSelectedFrame(0) == null) {
             throw UploadRejected.corrupt(label, "the first frame is empty");
+        }
+        DicomTransferSyntax.Encoding encoding = layout.syntax().encoding();
+        if (encoding == DicomTransferSyntax.Encoding.JPEG_LS || encoding == DicomTransferSyntax.Encoding.HTJ2K) {
+            int[] raw = NativeCodecs.decode(layout.syntax(), frames.getByteValuesForSelectedFrame(0), header, label);
+            // Signed HTJ2K samples come back sign-extended: keep the stored bits only, as for JPEG 2000.
+            int mask = header.bitsAllocated() == 8 ? 0xFF : 0xFFFF;
+            for (int i = 0; i < raw.length; i++) {
+                raw[i] &= mask;
+            }
+            return raw;
         }
         CompressedFrameDecoder decoder = new CompressedFrameDecoder(layout.syntax().uid(), frames,
                 header.bitsAllocated() / 8, header.columns(), header.rows(), 1,

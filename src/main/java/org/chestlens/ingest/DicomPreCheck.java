@@ -37,7 +37,9 @@ final class DicomPreCheck {
         DicomTransferSyntax syntax = DicomTransferSyntax.of(uid)
                 .orElseThrow(() -> UploadRejected.unsupportedTransferSyntax(part, uid, null));
         if (!syntax.decodable()) {
-            throw UploadRejected.unsupportedTransferSyntax(part, uid, syntax.title());
+            String missing = syntax.missingLibrary();
+            throw UploadRejected.unsupportedTransferSyntax(part, uid, missing == null ? syntax.title()
+                    : syntax.title() + ", whose decoder (Debian package " + missing + ") is not installed here,");
         }
         byte[] dataSet = bytes;
         int offset = meta.dataSetStart();

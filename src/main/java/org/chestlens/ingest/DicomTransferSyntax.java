@@ -22,25 +22,25 @@ enum DicomTransferSyntax {
     JPEG_LOSSLESS_SV1("1.2.840.10008.1.2.4.70",
             "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])",
             Encoding.JPEG, true),
-    JPEG_LS_LOSSLESS("1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", Encoding.OTHER_ENCAPSULATED, false),
-    JPEG_LS_NEAR_LOSSLESS("1.2.840.10008.1.2.4.81", "JPEG-LS Lossy (Near-Lossless)", Encoding.OTHER_ENCAPSULATED,
-            false),
+    /** Decoded by CharLS (Debian libcharls2) when it is installed. */
+    JPEG_LS_LOSSLESS("1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", Encoding.JPEG_LS, true),
+    JPEG_LS_NEAR_LOSSLESS("1.2.840.10008.1.2.4.81", "JPEG-LS Lossy (Near-Lossless)", Encoding.JPEG_LS, true),
     JPEG_2000_LOSSLESS("1.2.840.10008.1.2.4.90", "JPEG 2000 (Lossless Only)", Encoding.JPEG_2000, true),
     JPEG_2000("1.2.840.10008.1.2.4.91", "JPEG 2000", Encoding.JPEG_2000, true),
     JPEG_2000_PART2_LOSSLESS("1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Multi-component (Lossless Only)",
             Encoding.OTHER_ENCAPSULATED, false),
     JPEG_2000_PART2("1.2.840.10008.1.2.4.93", "JPEG 2000 Part 2 Multi-component", Encoding.OTHER_ENCAPSULATED,
             false),
-    HTJ2K_LOSSLESS("1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000 (Lossless Only)",
-            Encoding.OTHER_ENCAPSULATED, false),
+    /** Decoded by OpenJPEG 2.5 (Debian libopenjp2-7) when it is installed. */
+    HTJ2K_LOSSLESS("1.2.840.10008.1.2.4.201", "High-Throughput JPEG 2000 (Lossless Only)", Encoding.HTJ2K, true),
     HTJ2K_LOSSLESS_RPCL("1.2.840.10008.1.2.4.202", "High-Throughput JPEG 2000 with RPCL Options (Lossless Only)",
-            Encoding.OTHER_ENCAPSULATED, false),
-    HTJ2K("1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000", Encoding.OTHER_ENCAPSULATED, false),
+            Encoding.HTJ2K, true),
+    HTJ2K("1.2.840.10008.1.2.4.203", "High-Throughput JPEG 2000", Encoding.HTJ2K, true),
     RLE_LOSSLESS("1.2.840.10008.1.2.5", "RLE Lossless", Encoding.RLE, true);
 
     /** How the data set and the pixel data are stored. */
     enum Encoding {
-        IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE, DEFLATED, JPEG, JPEG_2000, RLE, OTHER_ENCAPSULATED;
+        IMPLICIT_LE, EXPLICIT_LE, EXPLICIT_BE, DEFLATED, JPEG, JPEG_2000, RLE, JPEG_LS, HTJ2K, OTHER_ENCAPSULATED;
 
         boolean explicitVr() {
             return this != IMPLICIT_LE;
@@ -51,7 +51,8 @@ enum DicomTransferSyntax {
         }
 
         boolean encapsulated() {
-            return this == JPEG || this == JPEG_2000 || this == RLE || this == OTHER_ENCAPSULATED;
+            return this == JPEG || this == JPEG_2000 || this == RLE || this == JPEG_LS || this == HTJ2K
+                    || this == OTHER_ENCAPSULATED;
         }
     }
 
@@ -83,7 +84,17 @@ enum DicomTransferSyntax {
         return encoding;
     }
 
+    /** Whether frames of this syntax are decoded here: by Java codecs, or by a native library that loaded. */
     boolean decodable() {
-        return decodable;
+        return decodable && missingLibrary() == null;
+    }
+
+    /** The Debian package whose native library this syntax needs and that did not load; null when none is missing. */
+    String missingLibrary() {
+        return switch (encoding) {
+            case JPEG_LS -> NativeCodecs.charls().missingPackage();
+            case HTJ2K -> NativeCodecs.openJpeg().missingPackage();
+            default -> null;
+        };
     }
 }

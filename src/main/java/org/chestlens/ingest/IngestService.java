@@ -199,6 +199,15 @@ public class IngestService {
         }
     }
 
+    /**
+     * The UIDs of the transfer syntaxes whose pixel data this service decodes (some only in part, e.g.
+     * JPEG Extended at 8 bits), uncompressed ones first: what a DIMSE receiver may accept.
+     */
+    public static List<String> decodableTransferSyntaxes() {
+        return java.util.Arrays.stream(DicomTransferSyntax.values()).filter(DicomTransferSyntax::decodable)
+                .map(DicomTransferSyntax::uid).toList();
+    }
+
     /** Whether the bytes are a DICOM Part 10 file (128-byte preamble, then "DICM"); nothing else is checked. */
     public static boolean isDicomPart10(byte[] bytes) {
         return DicomDecoder.isDicom(bytes);

@@ -56,13 +56,13 @@ class ContainerFilesTest {
         assertThat(application.getProperty("management.endpoint.health.group.readiness.include")).contains("model");
 
         String runtime = stage(dockerfile, "runtime");
-        assertThat(runtime).contains("FROM ${RUNTIME_BASE} AS runtime", "USER 10001:10001", "EXPOSE 8080",
+        assertThat(runtime).contains("FROM ${RUNTIME_BASE} AS runtime", "USER 10001:10001", "EXPOSE 8080 11112",
                 "curl -fsS http://127.0.0.1:8080/actuator/health/readiness",
                 "ENTRYPOINT [\"java\", \"-jar\", \"/opt/chestlens/chestlens.jar\"]",
                 "COPY --from=build /chestlens.jar /opt/chestlens/chestlens.jar",
                 "CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121",
                 "-XX:MaxRAMPercentage=", "CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl",
-                "openjdk-17-jre-headless");
+                "openjdk-17-jre-headless", "libcharls2 libopenjp2-7");
         Matcher env = ENV_NAME.matcher(runtime);
         while (env.find()) {
             assertThat(ConfigurationNames.isKnown(env.group(1))).as(env.group(1)).isTrue();
@@ -91,12 +91,17 @@ class ContainerFilesTest {
             Map<String, Object> service = map(services.get(name));
             assertThat(HelmChartTest.at(service, "depends_on", "postgres", "condition")).isEqualTo("service_healthy");
             assertThat(HelmChartTest.at(service, "healthcheck", "test").toString()).contains("/actuator/health/readiness");
-            assertThat((List<?>) service.get("ports")).singleElement().asString().endsWith(":8080");
+            // The API, and the DICOM C-STORE receiver on the port the service is told to listen on.
+            assertThat((List<?>) service.get("ports")).hasSize(2);
+            assertThat(((List<?>) service.get("ports")).get(0)).asString().endsWith(":8080");
+            assertThat(((List<?>) service.get("ports")).get(1)).asString().endsWith(":11112");
             assertThat(service.get("read_only")).isEqualTo(true);
             Map<String, Object> environment = map(service.get("environment"));
             assertThat(environment.keySet()).allMatch(ConfigurationNames::isKnown, "an application setting");
             assertThat((String) environment.get("SPRING_DATASOURCE_URL")).startsWith("jdbc:postgresql://postgres:5432/");
             assertThat(environment).containsKeys("SPRING_DATASOURCE_PASSWORD", "CHESTLENS_INGEST_PATIENT_ID_KEY");
+            assertThat(environment.get("CHESTLENS_DICOM_SCP_PORT")).isEqualTo("11112");
+            assertThat(environment.get("CHESTLENS_DICOM_SCP_ENABLED").toString()).contains(":-false");
         }
         Map<String, Object> gpu = map(services.get("chestlens-gpu"));
         assertThat(gpu.get("profiles")).isEqualTo(List.of("gpu"));

@@ -138,6 +138,27 @@ class HelmChartTest {
     }
 
     @Test
+    void theDicomReceiverIsOffByDefaultAndOnItsOwnPortWhenEnabled() {
+        Rendered off = render(Map.of());
+        assertThat(at(off.one("Service").raw(), "spec", "ports")).asString().doesNotContain("dicom");
+        assertThat(off.one("ConfigMap").map("data").raw()).containsEntry("CHESTLENS_DICOM_SCP_ENABLED", "false");
+
+        Rendered on = render(Map.of("dicom.enabled", true, "dicom.port", 104, "dicom.aeTitle", "CHESTLENS_AI",
+                "dicom.allowedCallingAeTitles[0]", "ORTHANC", "dicom.allowedCallingAeTitles[1]", "CR_ROOM_2"));
+        Map<String, Object> pod = on.one("Deployment").map("spec").map("template").map("spec").raw();
+        assertThat(container(pod).get("ports")).asString().contains("name=dicom", "containerPort=104");
+        assertThat(at(on.one("Service").raw(), "spec", "ports")).asString()
+                .contains("name=dicom", "port=104", "targetPort=dicom");
+        assertThat(at(on.one("NetworkPolicy").raw(), "spec", "ingress")).asString().contains("port=dicom");
+        assertThat(on.one("ConfigMap").map("data").raw())
+                .containsEntry("CHESTLENS_DICOM_SCP_ENABLED", "true")
+                .containsEntry("CHESTLENS_DICOM_SCP_PORT", "104")
+                .containsEntry("CHESTLENS_DICOM_SCP_AE_TITLE", "CHESTLENS_AI")
+                .containsEntry("CHESTLENS_DICOM_SCP_ALLOWED_CALLING_AE_TITLES", "ORTHANC,CR_ROOM_2");
+        assertThat(on.one("ConfigMap").map("data").raw().keySet()).allMatch(ConfigurationNames::isKnown);
+    }
+
+    @Test
     void aMissingDatabaseIsAnErrorNotABrokenPod() {
         assertThatThrownBy(() -> render(Map.of("database.url", "")))
                 .hasMessageContaining("database.url is required");

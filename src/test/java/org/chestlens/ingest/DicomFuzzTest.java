@@ -43,7 +43,10 @@ class DicomFuzzTest {
             "jpeg-baseline-8bit.dcm", "multiframe-3-rle.dcm", "signed16-jpeg-lossless.dcm",
             "signed16-j2k-lossless.dcm", "pydicom-MR_small.dcm", "pydicom-MR_small_RLE.dcm",
             "pydicom-MR_small_jp2klossless.dcm", "pydicom-MR_small_bigendian.dcm", "pydicom-MR_small_implicit.dcm",
-            "pydicom-CT_small.dcm", "pydicom-image_dfl.dcm");
+            "pydicom-CT_small.dcm", "pydicom-image_dfl.dcm",
+            // native codecs (CharLS, OpenJPEG): mutated JPEG-LS and HTJ2K codestreams
+            "jpeg-ls-lossless.dcm", "jpeg-ls-near-lossless.dcm", "signed16-jpeg-ls.dcm",
+            "pydicom-MR_small_jpeg_ls_lossless.dcm", "htj2k-lossless.dcm", "signed16-htj2k-lossless.dcm");
 
     @BeforeAll
     static void warmUp() {

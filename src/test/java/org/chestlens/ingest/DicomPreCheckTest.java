@@ -167,6 +167,25 @@ class DicomPreCheckTest {
     }
 
     @Test
+    void aJpegLsFrameLargerThanItsHeaderSaysIsRejectedBeforeCharLsRuns() {
+        byte[] file = fixture("jpeg-ls-lossless.dcm");
+        int sof = indexOf(file, bytes(0xFF, 0xF7), 0);
+        file[sof + 5] = (byte) 0xFF; // SOF55 height 65280 + 0
+        file[sof + 6] = 0;
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+        assertThat(problem.getBody().getDetail()).contains("the first frame is 320 x 65280");
+    }
+
+    @Test
+    void anHtj2kFrameLargerThanItsHeaderSaysIsRejectedBeforeOpenJpegRuns() {
+        byte[] file = fixture("htj2k-lossless.dcm");
+        int siz = indexOf(file, bytes(0xFF, 0x4F, 0xFF, 0x51), 0) + 2;
+        ByteBuffer.wrap(file).putInt(siz + 10, 60000); // Ysiz, big endian
+        ApiProblem problem = rejectedCheaply(file, MAX_PIXELS, 4 * MIB);
+        assertThat(problem.getBody().getDetail()).contains("the first frame is 320 x 60000");
+    }
+
+    @Test
     void moreFramesThanThePixelDataHoldsAreRejected() {
         for (String name : new String[] {"multiframe-3.dcm", "multiframe-3-rle.dcm"}) {
             byte[] file = HostileDicom.moreFramesThanThePixelDataHolds(name);

@@ -94,10 +94,10 @@ class DicomUploadTest {
 
     @Test
     void anUnsupportedTransferSyntaxIs415NamingIt() {
-        Answer answer = upload(new ApiClient(port), fixture("jpeg-ls-lossless.dcm"));
+        Answer answer = upload(new ApiClient(port), fixture("jpeg-extended-12bit.dcm"));
         assertThat(answer.status()).isEqualTo(415);
         assertThat(answer.contentType()).startsWith("application/problem+json");
-        assertThat(answer.body().path("detail").asString()).contains("1.2.840.10008.1.2.4.80");
+        assertThat(answer.body().path("detail").asString()).contains("1.2.840.10008.1.2.4.51");
     }
 
     @Test

@@ -39,7 +39,8 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * End to end with a real PACS router: a private Orthanc (Debian's orthanc + orthanc-dicomweb) on
  * loopback holds a study and pushes it here with its own DICOMweb STOW-RS client, configured the way
- * the README tells a hospital to configure it. Each instance must then have a prediction here.
+ * the README tells a hospital to configure it, and with its DIMSE C-STORE client to chestlens declared
+ * as a modality (the C-STORE receiver). Each instance must then have a prediction here.
  */
 @ChestlensIntegrationTest
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -48,6 +49,8 @@ class OrthancStowTest {
     private static final String INSTALL = "apt-get install -y --no-install-recommends orthanc orthanc-dicomweb";
     private static final Path ORTHANC = Path.of("/usr/sbin/Orthanc");
     private static final String SERVER_NAME = "chestlens";
+    /** Orthanc's own AE title, which the receiver's test configuration allows to call it. */
+    private static final String ORTHANC_AE_TITLE = "ORTHANCTEST";
     private static final int INSTANCES = 3;
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -56,6 +59,9 @@ class OrthancStowTest {
 
     @Autowired
     JdbcClient jdbc;
+
+    @Autowired
+    StorageScp scp;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private Process orthanc;
@@ -93,6 +99,9 @@ class OrthancStowTest {
         config.put("RemoteAccessAllowed", false);
         config.put("AuthenticationEnabled", false);
         config.put("DicomServerEnabled", false);
+        // chestlens's C-STORE receiver as a modality (AE title, host, port), the way a PACS declares an archive.
+        config.put("DicomAet", ORTHANC_AE_TITLE);
+        config.put("DicomModalities", Map.of("chestlens", List.of("CHESTLENS", "127.0.0.1", scp.state().port())));
         config.put("DicomPort", freePort());
         config.put("HttpTimeout", 120);
         // Orthanc closes an idle kept-alive connection after about a second; the JDK client would then
@@ -141,10 +150,29 @@ class OrthancStowTest {
     }
 
     @Test
-    void orthancPushesAStudyWithItsStowRsClientAndEveryInstanceIsScored() throws Exception {
+    void orthancSendsAStudyByCStoreToChestlensAsAModalityAndEveryInstanceIsScored() throws Exception {
         String study = StudyInstances.newUid();
-        String series = StudyInstances.newUid();
         List<String> sopUids = new ArrayList<>();
+        String orthancStudyId = storeInOrthanc(study, sopUids);
+        long audited = jdbc.sql("SELECT count(*) FROM audit_event WHERE actor = :ae AND action = 'dicom.c-store'")
+                .param("ae", ORTHANC_AE_TITLE).query(Long.class).single();
+
+        String request = JSON.writeValueAsString(Map.of("Resources", List.of(orthancStudyId), "Synchronous", true));
+        HttpResponse<String> push = post("/modalities/chestlens/store", "application/json",
+                request.getBytes(StandardCharsets.UTF_8));
+
+        // Orthanc's store job fails unless every C-STORE was answered with success.
+        assertThat(push.statusCode()).as("Orthanc C-STORE to the modality: " + push.body() + "\n" + logTail())
+                .isEqualTo(200);
+        assertThat(JSON.readTree(push.body()).path("InstancesCount").asInt()).isEqualTo(INSTANCES);
+        assertEveryInstanceScored(study, sopUids);
+        assertThat(jdbc.sql("SELECT count(*) FROM audit_event WHERE actor = :ae AND action = 'dicom.c-store'")
+                .param("ae", ORTHANC_AE_TITLE).query(Long.class).single() - audited).isEqualTo(INSTANCES);
+    }
+
+    /** Stores INSTANCES new instances of the study in Orthanc; answers Orthanc's id of the study. */
+    private String storeInOrthanc(String study, List<String> sopUids) throws Exception {
+        String series = StudyInstances.newUid();
         String orthancStudyId = null;
         for (int i = 0; i < INSTANCES; i++) {
             String sop = StudyInstances.newUid();
@@ -156,15 +184,10 @@ class OrthancStowTest {
             assertThat(answer.path("Status").asString()).isEqualTo("Success");
             orthancStudyId = answer.path("ParentStudy").asString();
         }
+        return orthancStudyId;
+    }
 
-        String request = JSON.writeValueAsString(Map.of("Resources", List.of(orthancStudyId), "Synchronous", true));
-        HttpResponse<String> push = post("/dicom-web/servers/" + SERVER_NAME + "/stow", "application/json",
-                request.getBytes(StandardCharsets.UTF_8));
-
-        // Orthanc's client fails the job unless the Referenced SOP Sequence holds every instance sent
-        // and the Failed SOP Sequence is empty, so 200 here means chestlens stored all of them.
-        assertThat(push.statusCode()).as("Orthanc STOW-RS push: " + push.body() + "\n" + logTail()).isEqualTo(200);
-
+    private void assertEveryInstanceScored(String study, List<String> sopUids) throws Exception {
         ApiClient api = new ApiClient(port);
         for (String sop : sopUids) {
             List<String> ids = jdbc.sql("SELECT id::text FROM image WHERE sop_instance_uid = :uid")
@@ -181,6 +204,22 @@ class OrthancStowTest {
             }
             assertThat(sum).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-4));
         }
+    }
+
+    @Test
+    void orthancPushesAStudyWithItsStowRsClientAndEveryInstanceIsScored() throws Exception {
+        String study = StudyInstances.newUid();
+        List<String> sopUids = new ArrayList<>();
+        String orthancStudyId = storeInOrthanc(study, sopUids);
+
+        String request = JSON.writeValueAsString(Map.of("Resources", List.of(orthancStudyId), "Synchronous", true));
+        HttpResponse<String> push = post("/dicom-web/servers/" + SERVER_NAME + "/stow", "application/json",
+                request.getBytes(StandardCharsets.UTF_8));
+
+        // Orthanc's client fails the job unless the Referenced SOP Sequence holds every instance sent
+        // and the Failed SOP Sequence is empty, so 200 here means chestlens stored all of them.
+        assertThat(push.statusCode()).as("Orthanc STOW-RS push: " + push.body() + "\n" + logTail()).isEqualTo(200);
+        assertEveryInstanceScored(study, sopUids);
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {

@@ -38,7 +38,7 @@ public final class StudyInstances {
     }
 
     /** The base radiograph as an instance of the given study with the given SOP Instance UID. */
-    static byte[] instance(String studyUid, String seriesUid, String sopInstanceUid) {
+    public static byte[] instance(String studyUid, String seriesUid, String sopInstanceUid) {
         return instance(studyUid, seriesUid, sopInstanceUid, null);
     }
 

@@ -52,8 +52,9 @@ class AuditTrail {
 
     private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
 
+    /** @param outcome the outcome column, or null to derive it from an HTTP status */
     private record Row(Caller caller, String action, String method, String resource, List<String> resourceIds,
-                       String remoteAddress, int status, int repeated, Instant occurredAt) {
+                       String remoteAddress, int status, String outcome, int repeated, Instant occurredAt) {
     }
 
     private final JdbcClient jdbc;
@@ -70,18 +71,24 @@ class AuditTrail {
 
     void record(Caller caller, String action, String method, String resource, List<String> resourceIds,
                 String remoteAddress, int status) {
-        insert(caller, action, method, resource, resourceIds, remoteAddress, status, 1);
+        insert(new Row(caller, action, method, resource, List.copyOf(resourceIds), remoteAddress, status, null, 1,
+                Instant.now()));
+    }
+
+    /** A row for a protocol other than HTTP, whose status does not say the outcome by itself. */
+    void recordProtocol(Caller caller, String action, String resource, List<String> resourceIds,
+                        String remoteAddress, int status, String outcome) {
+        insert(new Row(caller, action, null, resource, List.copyOf(resourceIds), remoteAddress, status, outcome, 1,
+                Instant.now()));
     }
 
     /** One row standing for {@code count} requests with the same answer (refusals of a flood). */
     void recordRepeated(Caller caller, String action, String resource, String remoteAddress, int status, long count) {
-        insert(caller, action, null, resource, List.of(), remoteAddress, status, (int) Math.min(count, Integer.MAX_VALUE));
+        insert(new Row(caller, action, null, resource, List.of(), remoteAddress, status, null,
+                (int) Math.min(count, Integer.MAX_VALUE), Instant.now()));
     }
 
-    private void insert(Caller caller, String action, String method, String resource, List<String> resourceIds,
-                        String remoteAddress, int status, int repeated) {
-        Row row = new Row(caller, action, method, resource, List.copyOf(resourceIds), remoteAddress, status, repeated,
-                Instant.now());
+    private void insert(Row row) {
         DatabaseAvailability db = database.getIfAvailable();
         if (db != null && !db.available()) {
             hold(row);
@@ -111,7 +118,7 @@ class AuditTrail {
                 .param("action", row.action()).param("method", row.method()).param("resource", row.resource())
                 .param("resourceIds", row.resourceIds().toArray(String[]::new))
                 .param("remoteAddress", row.remoteAddress()).param("status", row.status())
-                .param("outcome", outcome(row.status())).param("repeated", row.repeated())
+                .param("outcome", row.outcome() != null ? row.outcome() : outcome(row.status())).param("repeated", row.repeated())
                 .update();
     }
 
