@@ -90,7 +90,7 @@ export_package() {
   local n_train n_eval
   n_train=$(($(wc -l < "$DATA/train/dataset.csv") - 1))
   n_eval=$(($(wc -l < "$DATA/eval/dataset.csv") - 1))
-  $RUN $T/export_model.py --out "$PKG" --id "$PKG_ID" --version 1.0.0 \
+  $RUN $T/export_model.py --out "$PKG" --id "$PKG_ID" --version 1.1.0 \
     --weights "$RUNS/fold-0.pth" "$RUNS/fold-1.pth" "$RUNS/fold-2.pth" \
     --description "DEMONSTRATION MODEL trained on SYNTHETIC chest radiographs. InnerEye's COVID-19 chest X-ray classifier architecture (DenseNet-121, 4 classes CVX0-CVX3, softmax), a 3-fold cross-validation ensemble trained from scratch on a CPU by models/training/train.py on images drawn by models/training/synth_cxr.py. It discriminates the synthetic classes; it has never seen a real radiograph." \
     --intended-use "Demonstrating and testing the chestlens service end to end with a model that really discriminates: predictions, ensembling, evaluation against reference labels, reader comparison and error analysis. Not for clinical use, not for research conclusions, not for any decision about a patient." \

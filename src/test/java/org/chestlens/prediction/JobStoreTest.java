@@ -118,7 +118,7 @@ class JobStoreTest {
     void writingAResultTwiceStoresOnePrediction() {
         JobStore.Accepted accepted = accept(1, Duration.ofMinutes(5)).get(0);
         NewPrediction prediction = new NewPrediction(modelId, "1", new double[] {0.1, 0.2, 0.3, 0.4}, ChestClass.CVX3,
-                0.5, 0.8, 0.6, 0.4, new double[] {0, 0, 0, 0}, 1, 2, 3);
+                0.5, 0.8, 0.6, 0.4, new double[] {0, 0, 0, 0}, 1, 2, 3, null);
         JobResult result = new JobResult(accepted.job().orElseThrow().jobId(), accepted.imageId(), prediction);
 
         jobs.complete(List.of(result), "owner-of-test", false);
