@@ -9,6 +9,8 @@
 #   models/training/build_demo_model.sh train 1      # only fold 1 (folds can run on separate machines)
 #   models/training/build_demo_model.sh evaluate     # test-set metrics of the existing folds
 #   models/training/build_demo_model.sh export       # package from the existing folds + metrics
+#   models/training/build_demo_model.sh pointing-game  # localisation of the package's class activation
+#                                                      # maps on the held-out set, into its MODEL_CARD.md
 #
 # Knobs (environment): N_TRAIN_PATIENTS (700), EPOCHS (9), BATCH (8), SEED (20210714), FOLD_BUDGET_MIN (36),
 # NICE (19), JOBS (2, data generation), DATA, RUNS, PKG, FIXTURES, N_EVAL_PATIENTS (only for smoke
@@ -46,7 +48,7 @@ eval_data() {
   local t=$(stamp)
   rm -rf "$DATA/eval"
   $RUN $T/synth_cxr.py --set eval --seed "$SEED" "${EVAL_ARGS[@]}" --out "$DATA/eval" \
-    --formats png16,dicom --jobs "$JOBS" --contact-sheet "$RUNS/eval_contact_sheet.png"
+    --formats png16,dicom --masks --jobs "$JOBS" --contact-sheet "$RUNS/eval_contact_sheet.png"
   took "eval data" "$t"
 }
 
@@ -125,9 +127,20 @@ all() {
   fixtures
   took "total before export" "$t0"
   export_package
+  pointing_game
   du -sh "$PKG"
 }
 
+pointing_game() {
+  local t=$(stamp)
+  if [ ! -d "$DATA/eval/masks" ]; then  # the held-out set with the masks of its findings (same images)
+    rm -rf "$DATA/eval"
+    $RUN $T/synth_cxr.py --set eval --seed "$SEED" "${EVAL_ARGS[@]}" --out "$DATA/eval" \
+      --formats png16 --masks --jobs "$JOBS"
+  fi
+  $RUN $T/pointing_game.py --eval-dir "$DATA/eval" --package "$PKG" --card "$PKG/MODEL_CARD.md"
+  took "pointing game" "$t"
+}
 case "${1:-all}" in
   all) all ;;
   eval-data) eval_data ;;
@@ -136,5 +149,6 @@ case "${1:-all}" in
   train) shift; if [ $# -eq 0 ]; then set -- 0 1 2; fi; for k in "$@"; do train_fold "$k"; done ;;
   evaluate) evaluate ;;
   export) export_package ;;
-  *) echo "usage: $0 [all|eval-data|train-data|fixtures|train K...|evaluate|export]" >&2; exit 2 ;;
+  pointing-game) pointing_game ;;
+  *) echo "usage: $0 [all|eval-data|train-data|fixtures|train K...|evaluate|export|pointing-game]" >&2; exit 2 ;;
 esac
