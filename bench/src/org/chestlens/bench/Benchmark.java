@@ -112,6 +112,22 @@ public final class Benchmark {
                         + "%.1f ms (goal: at most 50 ms)%n", saturated.lowLoadOverhead());
             }
         }
+        if (mode.equals("heatmap")) {
+            // Heat map PNGs alone: a service scores 80 uploads, then answers their heat maps one at a time.
+            resetDatabase();
+            try (ServiceProcess service = startService(BATCH, 20)) {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                URI uri = URI.create("http://localhost:" + service.port() + "/api/v1/images");
+                for (int i = 0; i < 80; i++) {
+                    int status = http.send(upload(uri, bodies.get(i), "wait=120"), HttpResponse.BodyHandlers.discarding())
+                            .statusCode();
+                    if (status != 201) {
+                        throw new IllegalStateException("upload answered " + status);
+                    }
+                }
+                heatMaps(service);
+            }
+        }
         if (mode.equals("all") || mode.equals("sweep")) {
             sweep();
         }

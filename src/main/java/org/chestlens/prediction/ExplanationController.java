@@ -142,8 +142,8 @@ class ExplanationController {
         ActivationMaps maps = e.maps();
         return new HeatMapView(e.predictionId(), e.imageId(), explains, maps.outputs(), maps.height(), maps.width(),
                 min, max, Explanations.rows(map, maps.height(), maps.width()),
-                new HeatMapView.ModelRef(e.modelId(), e.modelVersion()),
-                new HeatMapView.ModelViewRef(view.isPresent(), view.map(ModelViews.ModelView::width).orElse(224),
+                new HeatMapView.ExplainedModel(e.modelId(), e.modelVersion()),
+                new HeatMapView.ModelViewState(view.isPresent(), view.map(ModelViews.ModelView::width).orElse(224),
                         view.map(ModelViews.ModelView::height).orElse(224)));
     }
 

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.media.Schema;
 
 /** A prediction's class activation map as numbers, ready to draw: one value per cell of the model's view. */
-@Schema(name = "HeatMap")
+@Schema(name = "ActivationHeatMap")
 public record HeatMapView(
         UUID predictionId,
         UUID imageId,
@@ -22,15 +22,17 @@ public record HeatMapView(
                 + "modelView.width / width x modelView.height / height pixels. Bias excluded: the mean of the grid "
                 + "plus the output's bias is the fold-averaged logit, so higher means more evidence for the output")
         float[][] grid,
-        ModelRef model,
-        ModelViewRef modelView) {
+        ExplainedModel model,
+        ModelViewState modelView) {
 
-    public record ModelRef(String id, String version) {
+    @Schema(name = "ActivationHeatMapModel", description = "The model that made the prediction")
+    public record ExplainedModel(String id, String version) {
     }
 
     /**
      * @param available whether the model's view of the image is still kept (its retention may have ended)
      */
-    public record ModelViewRef(boolean available, int width, int height) {
+    @Schema(name = "ActivationHeatMapModelView", description = "The picture the map is drawn on")
+    public record ModelViewState(boolean available, int width, int height) {
     }
 }

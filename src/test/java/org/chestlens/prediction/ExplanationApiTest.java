@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.UUID;
-import java.util.zip.CRC32;
 
 import javax.imageio.ImageIO;
 
@@ -19,6 +15,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.ReferenceTensors;
+import org.chestlens.TestImages;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -149,18 +146,38 @@ class ExplanationApiTest {
         assertThat(alone.headers().getETag()).isNotEqualTo(etag);
     }
 
-    /** The same pixels with a text chunk that makes the bytes (and so the stored image) new. */
+    /**
+     * Heat maps of fresh uploads of fixture radiographs with drawn findings, for the true class, saved
+     * under target/explanations/ for people to look at (does the map sit on the finding?).
+     */
+    @Test
+    void heatMapsOfFixtureRadiographsWithFindings() throws IOException {
+        ApiClient api = new ApiClient(port);
+        Path out = Files.createDirectories(Path.of("target/explanations"));
+        // F00001 CVX1 bilateral lower zones, F00002 CVX2 central, F00004 CVX1 on an ICU film, F00005 CVX3 consolidation (ICU)
+        for (String[] fixture : new String[][] {{"F00001-1", "CVX1"}, {"F00002-1", "CVX2"}, {"F00004-1", "CVX1"},
+                {"F00005-1", "CVX3"}}) {
+            byte[] png = withNonce(Files.readAllBytes(Path.of("models/training/fixtures/png16/" + fixture[0] + ".png")));
+            Answer upload = api.upload(ApiClient.header("Prefer", "wait=120"), png);
+            assertThat(upload.status()).isEqualTo(201);
+            JsonNode image = upload.body().path("images").path(0);
+            String predictionId = image.path("predictions").path(0).path("id").asString();
+            ApiClient.BytesAnswer heat = api.getBytes("/api/v1/predictions/" + predictionId + "/heatmap?class="
+                    + fixture[1], new HttpHeaders());
+            assertThat(heat.status()).isEqualTo(200);
+            assertThat(ImageIO.read(new ByteArrayInputStream(heat.body())).getHeight())
+                    .isEqualTo(224 + HeatMapRenderer.LEGEND_HEIGHT);
+            Files.write(out.resolve(fixture[0] + "-" + fixture[1] + ".png"), heat.body());
+            Files.write(out.resolve(fixture[0] + "-model-view.png"), api.getBytes("/api/v1/images/"
+                    + image.path("id").asString() + "/model-view", new HttpHeaders()).body());
+            Files.writeString(out.resolve(fixture[0] + "-" + fixture[1] + ".json"),
+                    api.get("/api/v1/predictions/" + predictionId + "/heatmap?format=json&class=" + fixture[1])
+                            .body().toString());
+        }
+    }
+
+    /** The same pixels in bytes never seen before: a new image to the service. */
     static byte[] withNonce(byte[] png) {
-        byte[] text = ("Comment\0" + UUID.randomUUID()).getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer chunk = ByteBuffer.allocate(12 + text.length);
-        chunk.putInt(text.length).put("tEXt".getBytes(StandardCharsets.US_ASCII)).put(text);
-        CRC32 crc = new CRC32();
-        crc.update(chunk.array(), 4, 4 + text.length);
-        chunk.putInt((int) crc.getValue());
-        int iend = png.length - 12;
-        byte[] out = Arrays.copyOf(png, png.length + chunk.capacity());
-        System.arraycopy(chunk.array(), 0, out, iend, chunk.capacity());
-        System.arraycopy(png, iend, out, iend + chunk.capacity(), 12);
-        return out;
+        return TestImages.withTextChunk(png, UUID.randomUUID().toString());
     }
 }
