@@ -17,6 +17,7 @@ import org.chestlens.StoreTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Import;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -27,7 +28,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 @StoreTest
 @Import({JobStore.class, ImageWriter.class, PredictionWriter.class, IdempotencyKeys.class,
-        ModelVersionRegistry.class})
+        ModelVersionRegistry.class, ModelViews.class})
+@EnableConfigurationProperties(RetentionProperties.class)
 class JobStoreTest {
 
     @Autowired
