@@ -9,6 +9,8 @@
 #   models/training/build_demo_model.sh train 1      # only fold 1 (folds can run on separate machines)
 #   models/training/build_demo_model.sh evaluate     # test-set metrics of the existing folds
 #   models/training/build_demo_model.sh export       # package from the existing folds + metrics
+#   models/training/build_demo_model.sh pointing-game  # localisation of the package's class activation
+#                                                      # maps on the held-out set, into its MODEL_CARD.md
 #
 # Knobs (environment): N_TRAIN_PATIENTS (700), EPOCHS (9), BATCH (8), SEED (20210714), FOLD_BUDGET_MIN (36),
 # NICE (19), JOBS (2, data generation), DATA, RUNS, PKG, FIXTURES, N_EVAL_PATIENTS (only for smoke
@@ -46,7 +48,7 @@ eval_data() {
   local t=$(stamp)
   rm -rf "$DATA/eval"
   $RUN $T/synth_cxr.py --set eval --seed "$SEED" "${EVAL_ARGS[@]}" --out "$DATA/eval" \
-    --formats png16,dicom --jobs "$JOBS" --contact-sheet "$RUNS/eval_contact_sheet.png"
+    --formats png16,dicom --masks --jobs "$JOBS" --contact-sheet "$RUNS/eval_contact_sheet.png"
   took "eval data" "$t"
 }
 
@@ -90,7 +92,7 @@ export_package() {
   local n_train n_eval
   n_train=$(($(wc -l < "$DATA/train/dataset.csv") - 1))
   n_eval=$(($(wc -l < "$DATA/eval/dataset.csv") - 1))
-  $RUN $T/export_model.py --out "$PKG" --id "$PKG_ID" --version 1.0.0 \
+  $RUN $T/export_model.py --out "$PKG" --id "$PKG_ID" --version 1.1.0 \
     --weights "$RUNS/fold-0.pth" "$RUNS/fold-1.pth" "$RUNS/fold-2.pth" \
     --description "DEMONSTRATION MODEL trained on SYNTHETIC chest radiographs. InnerEye's COVID-19 chest X-ray classifier architecture (DenseNet-121, 4 classes CVX0-CVX3, softmax), a 3-fold cross-validation ensemble trained from scratch on a CPU by models/training/train.py on images drawn by models/training/synth_cxr.py. It discriminates the synthetic classes; it has never seen a real radiograph." \
     --intended-use "Demonstrating and testing the chestlens service end to end with a model that really discriminates: predictions, ensembling, evaluation against reference labels, reader comparison and error analysis. Not for clinical use, not for research conclusions, not for any decision about a patient." \
@@ -125,9 +127,20 @@ all() {
   fixtures
   took "total before export" "$t0"
   export_package
+  pointing_game
   du -sh "$PKG"
 }
 
+pointing_game() {
+  local t=$(stamp)
+  if [ ! -d "$DATA/eval/masks" ]; then  # the held-out set with the masks of its findings (same images)
+    rm -rf "$DATA/eval"
+    $RUN $T/synth_cxr.py --set eval --seed "$SEED" "${EVAL_ARGS[@]}" --out "$DATA/eval" \
+      --formats png16 --masks --jobs "$JOBS"
+  fi
+  $RUN $T/pointing_game.py --eval-dir "$DATA/eval" --package "$PKG" --card "$PKG/MODEL_CARD.md"
+  took "pointing game" "$t"
+}
 case "${1:-all}" in
   all) all ;;
   eval-data) eval_data ;;
@@ -136,5 +149,6 @@ case "${1:-all}" in
   train) shift; if [ $# -eq 0 ]; then set -- 0 1 2; fi; for k in "$@"; do train_fold "$k"; done ;;
   evaluate) evaluate ;;
   export) export_package ;;
-  *) echo "usage: $0 [all|eval-data|train-data|fixtures|train K...|evaluate|export]" >&2; exit 2 ;;
+  pointing-game) pointing_game ;;
+  *) echo "usage: $0 [all|eval-data|train-data|fixtures|train K...|evaluate|export|pointing-game]" >&2; exit 2 ;;
 esac

@@ -5,7 +5,8 @@ A model package is a folder that the Java service loads as a unit:
 
     <out>/model.json          metadata: classes, output formulation, pre-processing, fold files + sha256
     <out>/MODEL_CARD.md       human-readable card (intended use, limitations, training data)
-    <out>/fold-<k>.pt         one TorchScript module per cross-validation fold, raw logits out
+    <out>/fold-<k>.pt         one TorchScript module per cross-validation fold: raw logits out
+                              (format 2, the default: logits and class activation maps)
     <out>/reference/          parity fixtures: synthetic PNGs, the exact model input the reference
                               pre-processing produces for each, and the fold logits for that input
 
@@ -90,13 +91,44 @@ class CovidClassifier(nn.Module):
         return self.classifier(self.dropout(x))  # raw logits; the service applies softmax/sigmoid
 
 
+class ExplainedClassifier(nn.Module):
+    """Package format 2: one forward returns the logits AND the class activation maps.
+
+    For this head (features ending at norm5, average pooling, dropout, one linear layer, nothing
+    non-linear after norm5) the class activation map is exact and needs no gradients:
+    CAM_k(y, x) = w_k . F(y, x), with F the [1024, 7, 7] norm5 output that is pooled. Its spatial
+    mean plus the bias b_k is logit k. The maps leave out the bias so that a map says only where
+    the evidence is; a 1 x 1 convolution with the classifier's weights computes all K maps at once.
+    """
+
+    def __init__(self, classifier: CovidClassifier):
+        super().__init__()
+        self.features = classifier.features
+        self.dropout = classifier.dropout
+        self.classifier = classifier.classifier
+
+    def forward(self, x: torch.Tensor):
+        f = self.features(x)  # [N, 1024, 7, 7], the tensor that is pooled
+        pooled = torch.flatten(F.adaptive_avg_pool2d(f, (1, 1)), 1)
+        logits = self.classifier(self.dropout(pooled))
+        w = self.classifier.weight
+        maps = F.conv2d(f, w.reshape(w.shape[0], w.shape[1], 1, 1))  # [N, K, 7, 7], no bias
+        return logits, maps
+
+
+def state_dict_of_package_fold(path: Path) -> dict:
+    """The weights of a fold of an existing package (a traced CovidClassifier keeps its parameter names)."""
+    return {k: v.clone() for k, v in torch.jit.load(str(path), map_location="cpu").state_dict().items()}
+
+
 def build_fold(k: int, num_outputs: int, weights: Path = None) -> nn.Module:
     # Seed before construction: DenseNet's kaiming init and the Linear's default init both draw
     # from the global generator, so the seed fixes every parameter of the untrained fold.
     torch.manual_seed(SEED_BASE + k)
     model = CovidClassifier(num_outputs)
     if weights is not None:
-        state = torch.load(str(weights), map_location="cpu")
+        state = (state_dict_of_package_fold(weights) if str(weights).endswith(".pt")
+                 else torch.load(str(weights), map_location="cpu"))
         model.load_state_dict(state, strict=True)
     model.eval()
     for p in model.parameters():
@@ -104,9 +136,10 @@ def build_fold(k: int, num_outputs: int, weights: Path = None) -> nn.Module:
     return model
 
 
-def trace(model: nn.Module) -> torch.jit.ScriptModule:
+def trace(model: nn.Module, format_version: int = 2) -> torch.jit.ScriptModule:
+    module = ExplainedClassifier(model).eval() if format_version == 2 else model
     with torch.no_grad():
-        traced = torch.jit.trace(model, torch.zeros(1, 3, CENTER_CROP, CENTER_CROP))
+        traced = torch.jit.trace(module, torch.zeros(1, 3, CENTER_CROP, CENTER_CROP))
     return traced
 
 
@@ -348,6 +381,12 @@ def class_probabilities(logits: np.ndarray, formulation: str) -> np.ndarray:
 # Package writing
 # ---------------------------------------------------------------------------------------------
 
+def run_fold(fold, x: torch.Tensor):
+    """(logits, maps) of a package fold; maps is None for a format-1 fold, which returns logits only."""
+    out = fold(x)
+    return (out[0], out[1]) if isinstance(out, tuple) else (out, None)
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -402,6 +441,12 @@ def write_model_card(path: Path, meta: dict, trained: bool) -> None:
         "> **Random weights. Not a working classifier. Not for clinical use.**\n"
         "> Every output of this model is noise. Do not show its predictions to anyone as if they\n"
         "> meant something.\n\n")
+    explanation = ("""
+Package format 2: each fold also returns its class activation maps, [K, 7, 7] per image, computed
+in the same forward from the pooled norm5 output F and the classifier weights w_k
+(`CAM_k(y, x) = w_k . F(y, x)`, bias excluded: the spatial mean of map k plus bias k is logit k).
+The service averages them over folds and stores them with each prediction.
+""" if meta.get("formatVersion") == 2 else "")
     text = f"""# Model card: {meta['id']} (version {meta['version']})
 
 {warning}## Description
@@ -427,6 +472,7 @@ InnerEye's COVID-19 model (Bannur et al. 2021; InnerEye-DeepLearning `CovidModel
 (no final ReLU), dropout {DROPOUT}, one linear layer {FEATURES} -> {OUTPUTS[meta['outputFormulation']]}.
 Output formulation `{meta['outputFormulation']}`; the modules return raw logits and the service
 applies the formulation and averages class probabilities over the {len(meta['folds'])} folds.
+{explanation}
 
 | index | code | meaning |
 |---|---|---|
@@ -463,7 +509,13 @@ def main(argv=None) -> int:
     ap.add_argument("--folds", type=int, default=None,
                     help="number of randomly initialised folds (ignored with --weights)")
     ap.add_argument("--weights", type=Path, nargs="+", default=None,
-                    help="one state_dict (.pth) of CovidClassifier per fold, in fold order")
+                    help="per fold, in fold order: a state_dict (.pth) of CovidClassifier, or a fold (.pt) "
+                         "of an existing package, whose weights are re-exported unchanged")
+    ap.add_argument("--format-version", type=int, choices=(1, 2), default=2,
+                    help="2 (default): each fold returns (logits, class activation maps); 1: logits only")
+    ap.add_argument("--compare-with", type=Path,
+                    help="an existing package of the same weights: every fold's logits must agree with it "
+                         "within 1e-5 on the reference images (for a re-export in a new format)")
     ap.add_argument("--description")
     ap.add_argument("--intended-use")
     ap.add_argument("--limitations")
@@ -500,7 +552,7 @@ def main(argv=None) -> int:
     fold_entries, traced_folds = [], []
     for k, w in enumerate(weights):
         model = build_fold(k, num_outputs, w)
-        traced = trace(model)
+        traced = trace(model, args.format_version)
         name = f"fold-{k}.pt"
         torch.jit.save(traced, str(out / name))
         # Reload what we wrote: the fixtures must come from the file the service will load.
@@ -534,13 +586,23 @@ def main(argv=None) -> int:
               f"(({new_w}-224)/2 = {(new_w - 224) / 2}), top {top} (({new_h}-224)/2 = "
               f"{(new_h - 224) / 2}); rule model {'bit-exact' if diff == 0 else f'max diff {diff}'}")
 
-        fold_logits, probs = [], []
+        fold_logits, probs, fold_maps = [], [], []
         with torch.no_grad():
             for _, fold in traced_folds:
-                z = fold(x.unsqueeze(0))[0].numpy()
+                z, maps = run_fold(fold, x.unsqueeze(0))
+                z = z[0].numpy()
                 assert np.all(np.isfinite(z)), f"{name}: non-finite logits {z}"
                 fold_logits.append([float(v) for v in z])
                 probs.append(class_probabilities(z, args.formulation))
+                if maps is not None:
+                    fold_maps.append(maps[0].numpy())
+        explained = {}
+        if fold_maps:
+            # The service averages the maps over folds like the probabilities: the reference does too.
+            cam_name = f"{stem}.cam.f32"
+            np.mean(np.stack(fold_maps), axis=0).astype("<f4").tofile(ref / cam_name)
+            explained = {"cam": cam_name, "camShape": list(fold_maps[0].shape),
+                         "foldBias": [[float(b) for b in m.classifier.bias] for m, _ in traced_folds]}
         images.append({
             "png": name,
             "input": input_name,
@@ -548,6 +610,7 @@ def main(argv=None) -> int:
             "width": CENTER_CROP,
             "foldLogits": fold_logits,
             "ensembleProbabilities": [float(p) for p in np.mean(probs, axis=0)],
+            **explained,
         })
 
     # -- checks on the traced modules ----------------------------------------------------------
@@ -557,9 +620,20 @@ def main(argv=None) -> int:
     worst = 0.0
     with torch.no_grad():
         for k, (model, fold) in enumerate(traced_folds):
-            batched = fold(batch)
-            single = torch.cat([fold(batch[i:i + 1]) for i in range(batch.shape[0])])
+            batched, maps = run_fold(fold, batch)
+            single = torch.cat([run_fold(fold, batch[i:i + 1])[0] for i in range(batch.shape[0])])
             eager = model(batch)
+            if maps is not None:
+                # The identity that makes the map exact: spatial mean + bias = logit.
+                d_cam = (maps.mean(dim=(2, 3)) + model.classifier.bias - batched).abs().max().item()
+                print(f"fold-{k}: class activation maps {tuple(maps.shape[1:])}, mean + bias vs logit "
+                      f"max|diff| {d_cam:.3g}")
+                assert maps.shape == (8, num_outputs, 7, 7) and d_cam <= 1e-4, "maps do not explain the logits"
+            if args.compare_with:
+                old = torch.jit.load(str(args.compare_with / f"fold-{k}.pt"), map_location="cpu").eval()
+                d_old = (run_fold(old, batch)[0] - batched).abs().max().item()
+                print(f"fold-{k}: logits vs {args.compare_with / f'fold-{k}.pt'} max|diff| {d_old:.3g}")
+                assert d_old <= 1e-5, "re-export changed the logits"
             d_batch = (batched - single).abs().max().item()
             d_eager = (batched - eager).abs().max().item()
             scale = single.abs().max().item()
@@ -584,6 +658,10 @@ def main(argv=None) -> int:
         "architecture": "densenet121",
         "outputFormulation": args.formulation,
         "output": "logits",
+        **({"formatVersion": 2, "explanation": {
+            "kind": "classActivationMap", "layer": "features.norm5", "shape": [num_outputs, 7, 7],
+            "bias": "excluded", "identity": "spatial mean of map k + bias k = logit k"}}
+           if args.format_version == 2 else {}),
         "classes": CLASSES,
         "preprocessing": {"resize": RESIZE, "centerCrop": CENTER_CROP, "channels": 3,
                           "interpolation": "bilinear", "antialias": False},

@@ -36,6 +36,8 @@ Output folder layout:
     png16/<series>.png  16-bit grey PNG holding the 12-bit values 0..4095 (display sense: bright =
                    dense, whatever the DICOM's photometric interpretation)
     png8/<series>.png   8-bit grey PNG (12-bit value >> 4)
+    masks/<series>.png  (--masks) where the finding was drawn, 255 inside: the pixels to which it
+                   added at least 20% of its peak density, the heart for cardiomegaly; empty if none
     dicom/<series>.dcm  CR/DX DICOM; MONOCHROME1 stores 4095 - value, which InnerEye's inversion
                    undoes, so every format of an image gives the same model input.
 
@@ -605,6 +607,7 @@ def render(rng, label, sex, age, ap, icu, site, size):
         ctr *= 1.10  # AP projection magnifies the heart
     D, masks, lungs, zones, heart = draw_anatomy(rng, F, a, ctr, ap)
     extra, kind = add_finding(finding_rng, F, a, D, masks, lungs, zones, label, kind3)
+    finding_mask = where_drawn(extra, heart, kind)  # no random draws: the images stay as they were
     D = D + extra
     tubes = []
     if icu:
@@ -657,8 +660,24 @@ def render(rng, label, sex, age, ap, icu, site, size):
     meta = dict(finding=kind, lines_tubes=";".join(tubes) if tubes else "",
                 rotation_deg=round(math.degrees(theta), 2), zoom=round(zoom, 3),
                 cardiothoracic_ratio=round(ctr, 3), collimated=collimated, burned_in_text=burned,
-                rows=h, columns=w)
+                rows=h, columns=w, finding_mask=finding_mask)
     return img, meta
+
+
+# Share of the finding's largest added density above which a pixel counts as part of the finding.
+MASK_THRESHOLD = 0.2
+
+
+def where_drawn(extra, heart, kind):
+    """Where the finding was drawn, as a boolean image: the pixels to which the finding added at least
+    MASK_THRESHOLD of its largest density (ground glass, consolidation, effusion, granuloma), or the
+    heart for cardiomegaly (drawn through the heart size). Empty for a normal film without a finding."""
+    if kind == "cardiomegaly":
+        return heart > 0.5
+    peak = float(np.max(extra)) if extra.size else 0.0
+    if peak <= 0:
+        return np.zeros(extra.shape, dtype=bool)
+    return extra >= MASK_THRESHOLD * peak
 
 
 # ---------------------------------------------------------------------------------------------
@@ -799,11 +818,16 @@ def write_dicom(path, img, meta, seed, set_name):
 
 def write_outputs(args_tuple):
     """Worker: generate one patient and write its files; returns metadata rows."""
-    seed, set_name, index, size, formats, out, forced = args_tuple
+    seed, set_name, index, size, formats, out, forced, masks = args_tuple
     rows = []
     for series, img, meta in patient_images(seed, set_name, index, size, forced):
         meta = dict(meta)
+        finding_mask = meta.pop("finding_mask")
         meta["png16_path"] = meta["png8_path"] = meta["dicom_path"] = ""
+        if masks:
+            rel = f"masks/{series}.png"
+            Image.fromarray(finding_mask.astype(np.uint8) * 255).save(out / rel, format="PNG")
+            meta["mask_path"] = rel
         for fmt in formats:
             if fmt == "png16":
                 rel = f"png16/{series}.png"
@@ -868,6 +892,9 @@ def main(argv=None):
     ap.add_argument("--size", type=int, default=512, help="shorter image side in pixels")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--contact-sheet", type=Path, default=None, help="also write a preview PNG")
+    ap.add_argument("--masks", action="store_true",
+                    help="also write masks/<series>.png: where the finding was drawn (255), for "
+                         "localisation checks (pointing_game.py)")
     args = ap.parse_args(argv)
 
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
@@ -883,10 +910,12 @@ def main(argv=None):
     out.mkdir(parents=True, exist_ok=True)
     for f in formats:
         (out / f).mkdir(exist_ok=True)
+    if args.masks:
+        (out / "masks").mkdir(exist_ok=True)
     tasks = []
     for i in range(args.first_patient, args.first_patient + n):
         forced = FIXTURES[i % len(FIXTURES)] if args.set == "fixtures" else None
-        tasks.append((args.seed, args.set, i, args.size, formats, out, forced))
+        tasks.append((args.seed, args.set, i, args.size, formats, out, forced, args.masks))
     rows = []
     if args.jobs > 1:
         with Pool(args.jobs) as pool:

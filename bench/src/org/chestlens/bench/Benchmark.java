@@ -88,7 +88,20 @@ public final class Benchmark {
             // compared with the raw forward measured right before and right after it.
             try (RawForward model = new RawForward(MODEL, Math.max(BATCH, 16))) {
                 E2e saturated = e2e(BATCH, 20, Math.max(4, 2 * BATCH), SECONDS, WINDOWS, model,
-                        service -> lowLoad(service, model));
+                        service -> {
+                            double overhead = lowLoad(service, model);
+                            heatMaps(service);
+                            return overhead;
+                        });
+                // The same run without explanations: no maps read or stored, no model view kept.
+                System.out.println("maps off (chestlens.inference.explain=false, chestlens.retention.model-view=0):");
+                E2e off = e2e(BATCH, 20, Math.max(4, 2 * BATCH), SECONDS, WINDOWS, model, null,
+                        "--chestlens.inference.explain=false", "--chestlens.retention.model-view=0");
+                double on = median(saturated.windows().stream().map(Window::ratio).sorted().toList());
+                double without = median(off.windows().stream().map(Window::ratio).sorted().toList());
+                System.out.printf("RESULT maps on vs off: end-to-end / raw forward %.3f with maps and model views, %.3f "
+                        + "without: throughput with maps %+.1f %% (goal: within 3 %%)%n", on, without,
+                        100 * (on / without - 1));
                 e2e = saturated.imagesPerSecond();
                 List<Double> ratios = saturated.windows().stream().map(Window::ratio).sorted().toList();
                 System.out.printf("RESULT throughput ratio end-to-end / raw forward at batch %d: %.3f (median of %d "
@@ -97,6 +110,23 @@ public final class Benchmark {
                                 .map(w -> String.format("%.3f", w.ratio())).toList());
                 System.out.printf("RESULT low-load p50 of (latency - forward - decode), the worse of PNG and DICOM: "
                         + "%.1f ms (goal: at most 50 ms)%n", saturated.lowLoadOverhead());
+            }
+        }
+        if (mode.equals("heatmap")) {
+            // Heat map PNGs alone: a service scores 80 uploads, then answers their heat maps one at a time.
+            resetDatabase();
+            // Batch 1: the heat map does not depend on it, and the warm-up is shortest.
+            try (ServiceProcess service = startService(1, 0)) {
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                URI uri = URI.create("http://localhost:" + service.port() + "/api/v1/images");
+                for (int i = 0; i < 80; i++) {
+                    int status = http.send(upload(uri, bodies.get(i), "wait=120"), HttpResponse.BodyHandlers.discarding())
+                            .statusCode();
+                    if (status != 201) {
+                        throw new IllegalStateException("upload answered " + status);
+                    }
+                }
+                heatMaps(service);
             }
         }
         if (mode.equals("all") || mode.equals("sweep")) {
@@ -180,9 +210,9 @@ public final class Benchmark {
      * of a 30 s window at 4.7 s per answer, and with them the work done for them.)
      */
     static E2e e2e(int batch, int delayMs, int clients, int seconds, int windows, RawForward raw,
-                   AfterSaturation after) throws Exception {
+                   AfterSaturation after, String... serviceArgs) throws Exception {
         resetDatabase();
-        try (ServiceProcess service = startService(batch, delayMs)) {
+        try (ServiceProcess service = startService(batch, delayMs, serviceArgs)) {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             URI uri = URI.create("http://localhost:" + service.port() + "/api/v1/images");
             AtomicInteger next = new AtomicInteger();
@@ -319,6 +349,43 @@ public final class Benchmark {
 
     static double sum(Map<String, Double> cpu) {
         return cpu.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    /**
+     * Heat map PNGs of the predictions just made, one at a time on the idle service: the answer's
+     * latency (read the grid and the model view, upsample, colour, encode, audit), p50 and p95 of 60
+     * after 10 not counted.
+     */
+    static void heatMaps(ServiceProcess service) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        String base = "http://localhost:" + service.port() + "/api/v1/predictions";
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "?limit=70"))
+                .header("Authorization", AUTHORIZATION).build(), HttpResponse.BodyHandlers.ofString());
+        Matcher ids = Pattern.compile("\"id\":\"([0-9a-f-]{36})\"").matcher(page.body());
+        List<String> predictions = new ArrayList<>();
+        while (ids.find()) {
+            predictions.add(ids.group(1));
+        }
+        List<Double> pngMillis = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < predictions.size(); i++) {
+            long start = System.nanoTime();
+            HttpResponse<byte[]> png = http.send(HttpRequest.newBuilder(URI.create(base + "/" + predictions.get(i)
+                    + "/heatmap?format=png")).header("Authorization", AUTHORIZATION).build(),
+                    HttpResponse.BodyHandlers.ofByteArray());
+            double millis = (System.nanoTime() - start) / 1e6;
+            if (png.statusCode() != 200) {
+                throw new IllegalStateException("heat map answered " + png.statusCode());
+            }
+            if (i >= 10) {
+                pngMillis.add(millis);
+                bytes += png.body().length;
+            }
+        }
+        List<Double> sorted = pngMillis.stream().sorted().toList();
+        System.out.printf("RESULT heat map PNG (224 x 254), one request at a time on the idle service: p50 %.1f ms, "
+                        + "p95 %.1f ms over %d predictions, %.0f KB each (goal: p50 under 30 ms)%n", pct(sorted, 50),
+                pct(sorted, 95), sorted.size(), bytes / 1024.0 / Math.max(1, sorted.size()));
     }
 
     static void sleepUntil(long nanoTime) throws InterruptedException {
@@ -462,15 +529,17 @@ public final class Benchmark {
         return TestImages.syntheticPng(9_000_000L + i, 256, 256);
     }
 
-    static ServiceProcess startService(int batch, int delayMs) throws Exception {
+    static ServiceProcess startService(int batch, int delayMs, String... extra) throws Exception {
         Path log = Files.createTempFile("chestlens-bench", ".log");
-        ServiceProcess service = new ServiceProcess(log, "--chestlens.inference.max-batch-size=" + batch,
+        List<String> args = new ArrayList<>(List.of("--chestlens.inference.max-batch-size=" + batch,
                 "--chestlens.inference.max-batch-delay=" + delayMs + "ms",
                 "--chestlens.ingest.max-file-size=64MB", "--chestlens.ingest.max-request-size=64MB",
                 "--logging.level.org.chestlens=WARN",
                 // The benchmark is one caller far above any sensible per-caller limit; it measures the queue.
-                "--chestlens.security.rate-limit.enabled=false");
-        service.start(Duration.ofMinutes(3));
+                "--chestlens.security.rate-limit.enabled=false"));
+        args.addAll(List.of(extra));
+        ServiceProcess service = new ServiceProcess(log, args.toArray(String[]::new));
+        service.start(Duration.ofMinutes(Integer.getInteger("bench.startMinutes", 3)));
         return service;
     }
 

@@ -112,6 +112,16 @@ public final class ApiClient {
         return answer(request.retrieve().toEntity(String.class));
     }
 
+    public record BytesAnswer(int status, HttpHeaders headers, byte[] body) {
+    }
+
+    /** A GET whose answer is kept as bytes (a PNG); the headers are added to the credentials. */
+    public BytesAnswer getBytes(String path, HttpHeaders headers) {
+        ResponseEntity<byte[]> response = http.get().uri(path).headers(h -> headers.forEach(h::put)).retrieve()
+                .toEntity(byte[].class);
+        return new BytesAnswer(response.getStatusCode().value(), response.getHeaders(), response.getBody());
+    }
+
     public Answer putJson(String path, Object body) {
         return send(HttpMethod.PUT, path, new HttpHeaders(), MediaType.APPLICATION_JSON, body);
     }

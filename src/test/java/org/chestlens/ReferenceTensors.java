@@ -14,44 +14,67 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The reference tensors the export script wrote with torchvision and the traced folds: for each
- * reference PNG, the model input (first channel, float32 little-endian) and the fold outputs.
+ * reference PNG, the model input (first channel, float32 little-endian) and the fold outputs; for a
+ * format-2 package also the class activation maps averaged over folds and each fold's bias.
  */
 public final class ReferenceTensors {
 
+    /**
+     * @param cam fold-averaged class activation maps, [outputs][camHeight][camWidth] flattened; null in format 1
+     * @param foldBias per fold, the classifier's bias per output (the maps leave it out); null in format 1
+     */
     public record Case(String png, float[] input, int height, int width, float[][] foldLogits,
-                       double[] ensembleProbabilities) {
+                       double[] ensembleProbabilities, float[] cam, int[] camShape, float[][] foldBias) {
     }
 
     private ReferenceTensors() {
     }
 
     public static List<Case> load(Path referenceDir) {
+        return load(referenceDir, referenceDir.resolve("manifest.json"));
+    }
+
+    /** From another manifest (e.g. one kept from an earlier package version), with the files of {@code referenceDir}. */
+    public static List<Case> load(Path referenceDir, Path manifestFile) {
         try {
-            JsonNode manifest = JsonMapper.builder().build().readTree(referenceDir.resolve("manifest.json").toFile());
+            JsonNode manifest = JsonMapper.builder().build().readTree(manifestFile.toFile());
             List<Case> cases = new ArrayList<>();
             for (JsonNode image : manifest.path("images")) {
-                byte[] raw = Files.readAllBytes(referenceDir.resolve(image.path("input").asString()));
-                float[] input = new float[raw.length / Float.BYTES];
-                ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(input);
-                JsonNode folds = image.path("foldLogits");
-                float[][] logits = new float[folds.size()][];
-                for (int f = 0; f < folds.size(); f++) {
-                    logits[f] = new float[folds.path(f).size()];
-                    for (int k = 0; k < logits[f].length; k++) {
-                        logits[f][k] = (float) folds.path(f).path(k).asDouble();
-                    }
-                }
+                float[] input = floats(referenceDir.resolve(image.path("input").asString()));
+                float[][] logits = matrix(image.path("foldLogits"));
+                float[] cam = image.has("cam") ? floats(referenceDir.resolve(image.path("cam").asString())) : null;
+                int[] camShape = image.has("camShape") ? new int[] {image.path("camShape").path(0).asInt(),
+                        image.path("camShape").path(1).asInt(), image.path("camShape").path(2).asInt()} : null;
+                float[][] bias = image.has("foldBias") ? matrix(image.path("foldBias")) : null;
                 JsonNode ensemble = image.path("ensembleProbabilities");
                 double[] probabilities = new double[ensemble.size()];
                 for (int k = 0; k < probabilities.length; k++) {
                     probabilities[k] = ensemble.path(k).asDouble();
                 }
                 cases.add(new Case(image.path("png").asString(), input, image.path("height").asInt(),
-                        image.path("width").asInt(), logits, probabilities));
+                        image.path("width").asInt(), logits, probabilities, cam, camShape, bias));
             }
             return cases;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    private static float[] floats(Path file) throws IOException {
+        byte[] raw = Files.readAllBytes(file);
+        float[] values = new float[raw.length / Float.BYTES];
+        ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        return values;
+    }
+
+    private static float[][] matrix(JsonNode rows) {
+        float[][] values = new float[rows.size()][];
+        for (int r = 0; r < rows.size(); r++) {
+            values[r] = new float[rows.path(r).size()];
+            for (int k = 0; k < values[r].length; k++) {
+                values[r][k] = (float) rows.path(r).path(k).asDouble();
+            }
+        }
+        return values;
     }
 }

@@ -90,4 +90,20 @@ public final class TestImages {
         out.writeBytes(data);
         out.writeBytes(ByteBuffer.allocate(4).putInt((int) crc.getValue()).array());
     }
+
+    /** The PNG with a tEXt chunk before IEND: the same pixels, bytes (and so a hash) never seen before. */
+    public static byte[] withTextChunk(byte[] png, String comment) {
+        byte[] text = ("Comment\0" + comment).getBytes(StandardCharsets.ISO_8859_1);
+        ByteBuffer chunk = ByteBuffer.allocate(12 + text.length);
+        chunk.putInt(text.length).put("tEXt".getBytes(StandardCharsets.US_ASCII)).put(text);
+        CRC32 crc = new CRC32();
+        crc.update(chunk.array(), 4, 4 + text.length);
+        chunk.putInt((int) crc.getValue());
+        int iend = png.length - 12;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(png, 0, iend);
+        out.write(chunk.array(), 0, chunk.capacity());
+        out.write(png, iend, 12);
+        return out.toByteArray();
+    }
 }

@@ -14,10 +14,10 @@ import java.util.function.DoubleSupplier;
  */
 record BatchModel(String id, Forward forward, OutputFormulation formulation, DoubleSupplier warmUp) {
 
-    /** Raw outputs per fold, {@code [fold][image][output]}, for a batch of inputs. */
+    /** Raw outputs of every fold (and their class activation maps, where the package has them) for a batch. */
     @FunctionalInterface
     interface Forward {
-        float[][][] forward(List<ModelInput> batch);
+        FoldOutputs forward(List<ModelInput> batch);
     }
 
     static BatchModel of(ServedModel model, int maxBatchSize) {

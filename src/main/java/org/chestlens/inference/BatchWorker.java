@@ -161,7 +161,7 @@ final class BatchWorker {
             waits[i] = (start - batch.get(i).enqueuedNanos()) / 1e6;
             metrics.waited(start - batch.get(i).enqueuedNanos());
         }
-        float[][][] outputs = model.forward().forward(inputs);
+        FoldOutputs outputs = model.forward().forward(inputs);
         long forwardNanos = System.nanoTime() - start;
         List<EnsemblePrediction> predictions = model.formulation().ensemble(outputs, batch.size(), waits,
                 forwardNanos / 1e6);
@@ -219,6 +219,6 @@ final class BatchWorker {
     private static NewPrediction toNewPrediction(QueuedJob job, EnsemblePrediction p) {
         return new NewPrediction(job.modelId(), job.modelVersion(), p.probabilities(), p.predictedClass(),
                 p.subTaskScores().cvx03vs12(), p.subTaskScores().cvx0vs3(), p.subTaskScores().cvx1vs2(),
-                p.confidence(), p.foldSpread(), job.decodeMillis(), p.waitMillis(), p.inferenceMillis());
+                p.confidence(), p.foldSpread(), job.decodeMillis(), p.waitMillis(), p.inferenceMillis(), p.maps());
     }
 }

@@ -1,5 +1,6 @@
 package org.chestlens.inference;
 
+import org.chestlens.prediction.ActivationMaps;
 import org.chestlens.prediction.ChestClass;
 
 /**
@@ -11,6 +12,7 @@ import org.chestlens.prediction.ChestClass;
  * @param confidence the probability of the predicted class
  * @param foldSpread per class, the largest minus the smallest fold probability: how much the
  *                   cross-validation folds disagree
+ * @param maps the class activation maps averaged over folds; null when the model has none
  * @param waitMillis time the image waited for the model
  * @param inferenceMillis time of the forward passes of the batch the image was in
  */
@@ -20,11 +22,13 @@ record EnsemblePrediction(
         SubTaskScores subTaskScores,
         double confidence,
         double[] foldSpread,
+        ActivationMaps maps,
         double waitMillis,
         double inferenceMillis) {
 
     /** Averages fold probabilities first, then takes argmax and sub-task scores (docs/innereye.md §2). */
-    public static EnsemblePrediction fromFolds(double[][] foldProbabilities, double waitMillis, double inferenceMillis) {
+    public static EnsemblePrediction fromFolds(double[][] foldProbabilities, ActivationMaps maps, double waitMillis,
+                                               double inferenceMillis) {
         int classes = foldProbabilities[0].length;
         double[] mean = new double[classes];
         double[] min = new double[classes];
@@ -49,6 +53,6 @@ record EnsemblePrediction(
             spread[c] = max[c] - min[c];
         }
         return new EnsemblePrediction(mean, ChestClass.ofIndex(best), SubTaskScores.fromClassProbabilities(mean),
-                mean[best], spread, waitMillis, inferenceMillis);
+                mean[best], spread, maps, waitMillis, inferenceMillis);
     }
 }

@@ -14,18 +14,30 @@ import ai.djl.translate.TranslatorContext;
 
 /**
  * Feeds a batch of grey images to a TorchScript fold as float32 [N, 3, H, W] and returns its raw
- * outputs [N, K]. One direct buffer is reused for every batch: a fresh array per call would grow
+ * outputs [N, K] and, from a format-2 fold, its class activation maps [N, K, h, w]. One direct buffer is reused for every batch: a fresh array per call would grow
  * the JVM's direct-buffer pool until a GC frees it. Not thread-safe; the device worker owns it.
  */
-final class FoldTranslator implements NoBatchifyTranslator<List<ModelInput>, float[][]> {
+final class FoldTranslator implements NoBatchifyTranslator<List<ModelInput>, FoldTranslator.FoldOutput> {
+
+    /**
+     * One fold's answer for a batch.
+     *
+     * @param logits {@code [image][output]}
+     * @param maps {@code [image][output * h * w]}, row-major per output; null from a format-1 fold
+     */
+    record FoldOutput(float[][] logits, float[][] maps) {
+    }
 
     private final int height;
     private final int width;
+    private final boolean readMaps;
     private final ByteBuffer buffer;
 
-    FoldTranslator(int maxBatchSize, int height, int width) {
+    /** @param readMaps whether to copy a format-2 fold's maps out of the forward (or leave them unread) */
+    FoldTranslator(int maxBatchSize, int height, int width, boolean readMaps) {
         this.height = height;
         this.width = width;
+        this.readMaps = readMaps;
         this.buffer = ByteBuffer.allocateDirect(maxBatchSize * 3 * height * width * Float.BYTES)
                 .order(ByteOrder.nativeOrder());
     }
@@ -54,14 +66,24 @@ final class FoldTranslator implements NoBatchifyTranslator<List<ModelInput>, flo
     }
 
     @Override
-    public float[][] processOutput(TranslatorContext ctx, NDList list) {
-        NDArray output = list.singletonOrThrow();
+    public FoldOutput processOutput(TranslatorContext ctx, NDList list) {
+        if (list.size() != 1 && list.size() != 2) {
+            throw new ModelPackageException("Model returns " + list.size() + " outputs, expected logits "
+                    + "(format 1) or logits and class activation maps (format 2)");
+        }
+        float[][] logits = rows(list.get(0), 2, "[batch, outputs]");
+        float[][] maps = list.size() == 2 && readMaps ? rows(list.get(1), 4, "[batch, outputs, height, width]") : null;
+        return new FoldOutput(logits, maps);
+    }
+
+    /** The array as one row per image, whatever its other dimensions. */
+    private static float[][] rows(NDArray output, int dimensions, String expected) {
         Shape shape = output.getShape();
-        if (shape.dimension() != 2) {
-            throw new ModelPackageException("Model output has shape " + shape + ", expected [batch, outputs]");
+        if (shape.dimension() != dimensions) {
+            throw new ModelPackageException("Model output has shape " + shape + ", expected " + expected);
         }
         int rows = (int) shape.get(0);
-        int columns = (int) shape.get(1);
+        int columns = (int) (shape.size() / Math.max(1, rows));
         float[] flat = output.toType(DataType.FLOAT32, false).toFloatArray();
         float[][] result = new float[rows][columns];
         for (int r = 0; r < rows; r++) {

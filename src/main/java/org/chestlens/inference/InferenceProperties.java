@@ -27,6 +27,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxAttempts forward attempts per job before it is marked failed
  * @param retryDelay wait before a failed job is tried again
  * @param retainInputs keep the pre-processed input of finished jobs (for audits or re-scoring)
+ * @param explain store the class activation maps of models whose package has them (format 2) with each
+ *                prediction; false reads only the logits (the maps are still computed in the forward)
  * @param instanceId this replica's name in job leases, different for every replica; the host name when unset,
  *                   which stays the same across a restart so the replica takes its own unfinished jobs back
  *                   at once
@@ -46,6 +48,7 @@ record InferenceProperties(
         @Min(1) @DefaultValue("3") int maxAttempts,
         @DefaultValue("5s") Duration retryDelay,
         @DefaultValue("false") boolean retainInputs,
+        @DefaultValue("true") boolean explain,
         String instanceId) {
 
     public enum DeviceChoice { AUTO, CPU, GPU }

@@ -65,7 +65,8 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
                 modelVersions.register(new ModelVersionRegistry.ModelVersionSpec(manifest.id(), manifest.version(),
                         manifest.trained(), manifest.outputFormulation(),
                         manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList(), manifest.notice()));
-                ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize());
+                ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize(),
+                        properties.explain());
                 models.put(manifest.id(), model);
                 batchers.put(manifest.id(), new MicroBatcher(model, JobLedger.of(jobs, instanceId, properties, database),
                         properties, meters));

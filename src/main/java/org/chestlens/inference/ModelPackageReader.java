@@ -61,6 +61,16 @@ final class ModelPackageReader {
             throw new ModelPackageException(manifestFile + ": " + e.getMessage());
         }
         require("logits".equals(m.output()), manifestFile, "output must be 'logits'");
+        require(m.format() == 1 || m.format() == 2, manifestFile, "formatVersion must be 1 or 2");
+        if (m.explains()) {
+            ModelManifest.Explanation e = m.explanation();
+            int outputs = OutputFormulation.fromId(m.outputFormulation()).outputCount();
+            require(e != null && "classActivationMap".equals(e.kind()) && "excluded".equals(e.bias())
+                            && e.shape() != null && e.shape().size() == 3 && e.shape().get(0) == outputs
+                            && e.shape().get(1) > 0 && e.shape().get(2) > 0, manifestFile,
+                    "formatVersion 2 needs explanation {kind: classActivationMap, bias: excluded, shape: ["
+                            + outputs + ", height, width]}");
+        }
         require(m.classes() != null && m.classes().size() == 4, manifestFile, "classes must list CVX0..CVX3");
         for (ModelManifest.ClassEntry entry : m.classes()) {
             require(entry.index() >= 0 && entry.index() < 4

@@ -4,12 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 
 import com.fasterxml.jackson.annotation.JsonValue;
+import org.chestlens.prediction.ActivationMaps;
 
 /** How a model's raw outputs become the four class probabilities (docs/innereye.md §2). */
 enum OutputFormulation {
 
     /** Four logits, softmax, class = argmax. The current InnerEye CovidModel. */
-    SOFTMAX4("softmax4", 4) {
+    SOFTMAX4("softmax4", 4, List.of("CVX0", "CVX1", "CVX2", "CVX3")) {
         @Override
         public double[] classProbabilities(float[] logits) {
             double max = Double.NEGATIVE_INFINITY;
@@ -33,7 +34,7 @@ enum OutputFormulation {
      * Three sigmoid outputs, one per branch of the decision tree (s1 = P(CVX12), s2 = P(CVX3 | CVX03),
      * s3 = P(CVX2 | CVX12)); class probabilities are the products along the tree.
      */
-    SIGMOID3("sigmoid3", 3) {
+    SIGMOID3("sigmoid3", 3, List.of("CVX03vs12", "CVX0vs3", "CVX1vs2")) {
         @Override
         public double[] classProbabilities(float[] logits) {
             return fromBranchProbabilities(sigmoid(logits[0]), sigmoid(logits[1]), sigmoid(logits[2]));
@@ -42,10 +43,20 @@ enum OutputFormulation {
 
     private final String id;
     private final int outputCount;
+    private final List<String> outputNames;
 
-    OutputFormulation(String id, int outputCount) {
+    OutputFormulation(String id, int outputCount, List<String> outputNames) {
         this.id = id;
         this.outputCount = outputCount;
+        this.outputNames = outputNames;
+    }
+
+    /**
+     * What each raw output (and so each class activation map) stands for: a class for softmax4, a
+     * sub-task of the decision hierarchy for sigmoid3 (named as the API names the sub-task scores).
+     */
+    List<String> outputNames() {
+        return outputNames;
     }
 
     public abstract double[] classProbabilities(float[] logits);
@@ -68,17 +79,40 @@ enum OutputFormulation {
         throw new IllegalArgumentException("Unknown output formulation '" + id + "' (expected softmax4 or sigmoid3)");
     }
 
-    /** Turns raw fold outputs ({@code [fold][image][output]}) into one ensemble prediction per image. */
-    List<EnsemblePrediction> ensemble(float[][][] outputs, int batchSize, double[] waitMillis, double inferenceMillis) {
+    /**
+     * Turns raw fold outputs into one ensemble prediction per image. Class activation maps are
+     * averaged over folds like the probabilities; a map explains a raw output (a logit), so the
+     * average of the maps explains the average logit.
+     */
+    List<EnsemblePrediction> ensemble(FoldOutputs outputs, int batchSize, double[] waitMillis, double inferenceMillis) {
+        float[][][] logits = outputs.logits();
         List<EnsemblePrediction> predictions = new ArrayList<>(batchSize);
         for (int i = 0; i < batchSize; i++) {
-            double[][] foldProbabilities = new double[outputs.length][];
-            for (int f = 0; f < outputs.length; f++) {
-                foldProbabilities[f] = classProbabilities(outputs[f][i]);
+            double[][] foldProbabilities = new double[logits.length][];
+            for (int f = 0; f < logits.length; f++) {
+                foldProbabilities[f] = classProbabilities(logits[f][i]);
             }
-            predictions.add(EnsemblePrediction.fromFolds(foldProbabilities, waitMillis[i], inferenceMillis));
+            ActivationMaps maps = outputs.maps() == null ? null
+                    : new ActivationMaps(outputNames, outputs.mapHeight(), outputs.mapWidth(),
+                            foldMean(outputs.maps(), i));
+            predictions.add(EnsemblePrediction.fromFolds(foldProbabilities, maps, waitMillis[i], inferenceMillis));
         }
         return predictions;
+    }
+
+    private static float[] foldMean(float[][][] maps, int image) {
+        double[] sum = new double[maps[0][image].length];
+        for (float[][] fold : maps) {
+            float[] map = fold[image];
+            for (int v = 0; v < sum.length; v++) {
+                sum[v] += map[v];
+            }
+        }
+        float[] mean = new float[sum.length];
+        for (int v = 0; v < sum.length; v++) {
+            mean[v] = (float) (sum[v] / maps.length);
+        }
+        return mean;
     }
 
     static double[] fromBranchProbabilities(double s1, double s2, double s3) {

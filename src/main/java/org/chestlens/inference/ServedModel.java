@@ -21,22 +21,31 @@ final class ServedModel implements AutoCloseable {
 
     private final ModelManifest manifest;
     private final OutputFormulation formulation;
-    private final List<ZooModel<List<ModelInput>, float[][]>> folds = new ArrayList<>();
-    private final List<Predictor<List<ModelInput>, float[][]>> predictors = new ArrayList<>();
+    private final List<ZooModel<List<ModelInput>, FoldTranslator.FoldOutput>> folds = new ArrayList<>();
+    private final List<Predictor<List<ModelInput>, FoldTranslator.FoldOutput>> predictors = new ArrayList<>();
 
-    private ServedModel(ModelManifest manifest) {
+    private final boolean explains;
+
+    private ServedModel(ModelManifest manifest, boolean explain) {
         this.manifest = manifest;
         this.formulation = OutputFormulation.fromId(manifest.outputFormulation());
+        this.explains = explain && manifest.explains();
     }
 
     static ServedModel load(Path packageDir, ModelManifest manifest, Device device, int maxBatchSize) {
-        ServedModel model = new ServedModel(manifest);
+        return load(packageDir, manifest, device, maxBatchSize, true);
+    }
+
+    /** @param explain keep the class activation maps of a format-2 package (false: read logits only) */
+    static ServedModel load(Path packageDir, ModelManifest manifest, Device device, int maxBatchSize,
+                            boolean explain) {
+        ServedModel model = new ServedModel(manifest, explain);
         int crop = manifest.preprocessing().centerCrop();
-        FoldTranslator translator = new FoldTranslator(maxBatchSize, crop, crop);
+        FoldTranslator translator = new FoldTranslator(maxBatchSize, crop, crop, model.explains);
         try {
             for (ModelManifest.FoldFile fold : manifest.folds()) {
-                Criteria<List<ModelInput>, float[][]> criteria = Criteria.builder()
-                        .setTypes(listType(), float[][].class)
+                Criteria<List<ModelInput>, FoldTranslator.FoldOutput> criteria = Criteria.builder()
+                        .setTypes(listType(), FoldTranslator.FoldOutput.class)
                         .optModelPath(packageDir)
                         .optModelName(fold.file().substring(0, fold.file().length() - ".pt".length()))
                         .optEngine(DjlRuntime.ENGINE)
@@ -44,7 +53,7 @@ final class ServedModel implements AutoCloseable {
                         .optOption("mapLocation", "true")
                         .optTranslator(translator)
                         .build();
-                ZooModel<List<ModelInput>, float[][]> zooModel = criteria.loadModel();
+                ZooModel<List<ModelInput>, FoldTranslator.FoldOutput> zooModel = criteria.loadModel();
                 model.folds.add(zooModel);
                 model.predictors.add(zooModel.newPredictor());
             }
@@ -56,23 +65,46 @@ final class ServedModel implements AutoCloseable {
         return model;
     }
 
-    /** Raw outputs per fold: {@code [fold][image][output]}. */
-    float[][][] forward(List<ModelInput> batch) {
-        float[][][] outputs = new float[predictors.size()][][];
+    /**
+     * Raw outputs of every fold, with the class activation maps of a format-2 package: they come out
+     * of the same forward, so asking for them costs a copy, not a second pass.
+     */
+    FoldOutputs forward(List<ModelInput> batch) {
+        float[][][] logits = new float[predictors.size()][][];
+        float[][][] maps = explains ? new float[predictors.size()][][] : null;
         try {
             for (int f = 0; f < predictors.size(); f++) {
-                outputs[f] = predictors.get(f).predict(batch);
-                checkShape(outputs[f], batch.size(), manifest.folds().get(f).file());
+                FoldTranslator.FoldOutput output = predictors.get(f).predict(batch);
+                String foldFile = manifest.folds().get(f).file();
+                checkShape(output.logits(), batch.size(), foldFile);
+                if (maps != null) {
+                    checkMaps(output.maps(), batch.size(), foldFile);
+                    maps[f] = output.maps();
+                }
+                logits[f] = output.logits();
             }
         } catch (TranslateException e) {
             throw new InferenceFailedException("Forward pass of model " + manifest.id() + " failed", e);
         }
-        return outputs;
+        return maps == null ? FoldOutputs.logitsOnly(logits)
+                : new FoldOutputs(logits, maps, mapShape().get(1), mapShape().get(2));
     }
 
     /** Turns raw fold outputs into one ensemble prediction per image. */
-    List<EnsemblePrediction> ensemble(float[][][] outputs, int batchSize, double[] waitMillis, double inferenceMillis) {
+    List<EnsemblePrediction> ensemble(FoldOutputs outputs, int batchSize, double[] waitMillis, double inferenceMillis) {
         return formulation.ensemble(outputs, batchSize, waitMillis, inferenceMillis);
+    }
+
+    private List<Integer> mapShape() {
+        return manifest.explanation().shape();
+    }
+
+    private void checkMaps(float[][] maps, int batchSize, String foldFile) {
+        int expected = mapShape().get(0) * mapShape().get(1) * mapShape().get(2);
+        if (maps == null || maps.length != batchSize || maps[0].length != expected) {
+            throw new ModelPackageException(foldFile + " of model " + manifest.id() + " does not return the class "
+                    + "activation maps its model.json declares (" + mapShape() + " per image)");
+        }
     }
 
     private void checkShape(float[][] output, int batchSize, String foldFile) {

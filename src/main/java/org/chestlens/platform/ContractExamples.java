@@ -18,12 +18,14 @@ import tools.jackson.databind.json.JsonMapper;
  * Puts real answers into the published contract as examples: openapi-examples.json holds, per
  * operation ("METHOD /path"), a request and the answers by status, captured from a running service
  * by openapi/capture_examples.py. Examples written by hand drift from what the service says; these
- * are checked against their schemas by the contract lint.
+ * are checked against their schemas by the contract lint. A binary answer (a PNG) is an example file
+ * beside the contract ({@code files}: status, media type, path relative to openapi/), referenced by
+ * {@code externalValue}.
  */
 @Component
 class ContractExamples implements OpenApiCustomizer {
 
-    private record Example(Object request, Map<String, Object> responses) {
+    private record Example(Object request, Map<String, Object> responses, Map<String, Map<String, String>> files) {
     }
 
     private final Map<String, Example> examples;
@@ -57,7 +59,25 @@ class ContractExamples implements OpenApiCustomizer {
             example.responses().forEach((status, answer) -> {
                 ApiResponse response = operation.getResponses().get(status);
                 if (response != null && response.getContent() != null) {
-                    response.getContent().values().forEach(type -> type.setExample(answer));
+                    response.getContent().forEach((type, media) -> {
+                        if (example.files() == null || !example.files().getOrDefault(status, Map.of()).containsKey(type)) {
+                            media.setExample(answer);
+                        }
+                    });
+                }
+            });
+        }
+        if (example.files() != null && operation.getResponses() != null) {
+            example.files().forEach((status, byType) -> {
+                ApiResponse response = operation.getResponses().get(status);
+                if (response != null && response.getContent() != null) {
+                    byType.forEach((type, file) -> {
+                        var media = response.getContent().get(type);
+                        if (media != null) {
+                            media.addExamples("real", new io.swagger.v3.oas.models.examples.Example()
+                                    .summary("A real answer (file beside the contract)").externalValue(file));
+                        }
+                    });
                 }
             });
         }

@@ -32,15 +32,17 @@ public class JobStore {
     private final ImageWriter images;
     private final PredictionWriter predictions;
     private final IdempotencyKeys idempotencyKeys;
+    private final ModelViews modelViews;
     private final ApplicationEventPublisher events;
 
     JobStore(JdbcClient jdbc, ModelVersionRegistry modelVersions, ImageWriter images, PredictionWriter predictions,
-             IdempotencyKeys idempotencyKeys, ApplicationEventPublisher events) {
+             IdempotencyKeys idempotencyKeys, ModelViews modelViews, ApplicationEventPublisher events) {
         this.jdbc = jdbc;
         this.modelVersions = modelVersions;
         this.images = images;
         this.predictions = predictions;
         this.idempotencyKeys = idempotencyKeys;
+        this.modelViews = modelViews;
         this.events = events;
     }
 
@@ -63,6 +65,7 @@ public class JobStore {
         List<Accepted> accepted = new ArrayList<>(pending.size());
         for (PendingImage p : pending) {
             UUID imageId = images.insert(p.image(), now);
+            modelViews.keep(imageId, p.input(), p.inputWidth(), p.inputHeight(), now);
             Optional<UUID> created = jdbc.sql("""
                             INSERT INTO inference_job (id, image_id, model_version_id, status, input, input_height,
                                                        input_width, decode_ms, attempts, owner, lease_until, created_at)

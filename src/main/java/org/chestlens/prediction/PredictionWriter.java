@@ -60,10 +60,25 @@ class PredictionWriter {
                 .paramSource(PredictionRow.of(imageId, version.id(), p, now))
                 .query(UUID.class)
                 .optional()
-                .ifPresent(predictionId -> events.publishEvent(new PredictionCompleted(predictionId, imageId,
-                        p.modelId(), p.modelVersion(), p.predictedClass(),
-                        Collections.unmodifiableMap(PredictionView.byClass(p.probabilities())), p.confidence(),
-                        PredictionView.noticeFor(version), now)));
+                .ifPresent(predictionId -> {
+                    if (p.activationMaps() != null) {
+                        storeMaps(predictionId, p.activationMaps());
+                    }
+                    events.publishEvent(new PredictionCompleted(predictionId, imageId,
+                            p.modelId(), p.modelVersion(), p.predictedClass(),
+                            Collections.unmodifiableMap(PredictionView.byClass(p.probabilities())), p.confidence(),
+                            PredictionView.noticeFor(version), now));
+                });
+    }
+
+    private void storeMaps(UUID predictionId, ActivationMaps maps) {
+        jdbc.sql("""
+                        INSERT INTO prediction_activation_map (prediction_id, outputs, height, width, grid)
+                        VALUES (:id, :outputs, :height, :width, :grid)""")
+                .param("id", predictionId).param("outputs", maps.outputs().toArray(String[]::new))
+                .param("height", maps.height()).param("width", maps.width())
+                .param("grid", JobStore.toBytes(maps.values()))
+                .update();
     }
 
     private static Double[] boxed(double[] values) {

@@ -118,7 +118,7 @@ class BatchWorkerTest {
     }
 
     /** Logits that favour class {@code round(4 * pixel)}, the same for every fold. */
-    private float[][][] forward(List<ModelInput> batch) {
+    private FoldOutputs forward(List<ModelInput> batch) {
         forwardSizes.add(batch.size());
         if (batch.stream().anyMatch(input -> input.pixels()[0] == POISON)) {
             throw new InferenceFailedException("test: poisoned batch", null);
@@ -129,7 +129,7 @@ class BatchWorkerTest {
             outputs[0][i][favoured] = 3f;
             outputs[1][i][favoured] = 2f;
         }
-        return outputs;
+        return FoldOutputs.logitsOnly(outputs);
     }
 
     private BatchWorker worker() {

@@ -50,7 +50,7 @@ class HierarchyMathsTest {
             double[] p = GOLDEN_PROBABILITIES[i];
             int truth = GOLDEN_TRUE_CLASS[i];
             SubTaskScores s = SubTaskScores.fromClassProbabilities(p);
-            EnsemblePrediction e = EnsemblePrediction.fromFolds(new double[][] {p}, 0, 0);
+            EnsemblePrediction e = EnsemblePrediction.fromFolds(new double[][] {p}, null, 0, 0);
             multiclassCorrect += e.predictedClass().index() == truth ? 1 : 0;
 
             counted[0]++;
@@ -107,7 +107,7 @@ class HierarchyMathsTest {
     void ensembleAveragesProbabilitiesBeforeArgmax() {
         // Fold A says CVX1 firmly, fold B says CVX0 weakly: the mean favours CVX1 (0.45 > 0.40).
         double[][] folds = {{0.2, 0.7, 0.05, 0.05}, {0.6, 0.2, 0.1, 0.1}};
-        EnsemblePrediction e = EnsemblePrediction.fromFolds(folds, 1.5, 2.5);
+        EnsemblePrediction e = EnsemblePrediction.fromFolds(folds, null, 1.5, 2.5);
         assertThat(e.probabilities()).containsExactly(new double[] {0.4, 0.45, 0.075, 0.075}, within(1e-12));
         assertThat(e.predictedClass()).isEqualTo(ChestClass.CVX1);
         assertThat(e.confidence()).isCloseTo(0.45, within(1e-12));
@@ -115,6 +115,27 @@ class HierarchyMathsTest {
         assertThat(e.subTaskScores().cvx03vs12()).isCloseTo(0.525, within(1e-12));
         assertThat(e.waitMillis()).isEqualTo(1.5);
         assertThat(e.inferenceMillis()).isEqualTo(2.5);
+    }
+
+    @Test
+    void activationMapsAreAveragedOverFoldsAndNamedByOutput() {
+        // Two folds, one image, 3 sigmoid outputs of 1 x 2 cells each: the ensemble keeps one map per
+        // sub-task, the fold mean, and names it as the API names the sub-task scores.
+        float[][][] logits = {{{0.5f, -1f, 2f}}, {{1.5f, -3f, 0f}}};
+        float[][][] maps = {{{1, 2, 3, 4, 5, 6}}, {{3, 4, 5, 6, 7, 8}}};
+        EnsemblePrediction e = OutputFormulation.SIGMOID3
+                .ensemble(new FoldOutputs(logits, maps, 1, 2), 1, new double[1], 0).get(0);
+        assertThat(e.maps().outputs()).containsExactly("CVX03vs12", "CVX0vs3", "CVX1vs2");
+        assertThat(e.maps().values()).containsExactly(2, 3, 4, 5, 6, 7);
+        assertThat(e.maps().map("CVX0vs3").orElseThrow()).containsExactly(4, 5);
+
+        float[][][] four = {{{0, 1, 2, 3}}};
+        float[][][] fourMaps = {{{1, 1, 2, 2, 3, 3, 4, 4}}};
+        EnsemblePrediction softmax = OutputFormulation.SOFTMAX4
+                .ensemble(new FoldOutputs(four, fourMaps, 1, 2), 1, new double[1], 0).get(0);
+        assertThat(softmax.maps().outputs()).containsExactly("CVX0", "CVX1", "CVX2", "CVX3");
+        assertThat(OutputFormulation.SOFTMAX4.ensemble(FoldOutputs.logitsOnly(four), 1, new double[1], 0).get(0)
+                .maps()).isNull();
     }
 
     private static int argmax(double[] p) {

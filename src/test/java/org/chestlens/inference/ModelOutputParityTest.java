@@ -39,8 +39,9 @@ class ModelOutputParityTest {
     void foldLogitsAndEnsembleProbabilitiesMatchPython() {
         List<ModelInput> inputs = cases.stream()
                 .map(c -> new ModelInput(c.input(), c.height(), c.width())).toList();
-        float[][][] outputs = model.forward(inputs);
-        List<EnsemblePrediction> predictions = model.ensemble(outputs, inputs.size(), new double[inputs.size()], 0);
+        FoldOutputs forward = model.forward(inputs);
+        float[][][] outputs = forward.logits();
+        List<EnsemblePrediction> predictions = model.ensemble(forward, inputs.size(), new double[inputs.size()], 0);
         double worstLogit = 0;
         double worstProbability = 0;
         for (int i = 0; i < cases.size(); i++) {
@@ -66,9 +67,9 @@ class ModelOutputParityTest {
     void batchingDoesNotChangeTheAnswer() {
         ReferenceTensors.Case reference = cases.get(0);
         ModelInput one = new ModelInput(reference.input(), reference.height(), reference.width());
-        float[][][] alone = model.forward(List.of(one));
+        float[][][] alone = model.forward(List.of(one)).logits();
         List<ModelInput> batch = cases.stream().map(c -> new ModelInput(c.input(), c.height(), c.width())).toList();
-        float[][][] together = model.forward(batch);
+        float[][][] together = model.forward(batch).logits();
         for (int f = 0; f < alone.length; f++) {
             assertThat(together[f][0]).containsExactly(alone[f][0], within(1e-5f));
         }

@@ -37,7 +37,7 @@ public final class OfflineProbe {
         ModelManifest manifest = ModelPackageReader.read(packageDir);
         try (ServedModel model = ServedModel.load(packageDir, manifest, Device.cpu(), 1)) {
             int crop = manifest.preprocessing().centerCrop();
-            float[][][] out = model.forward(List.of(new ModelInput(new float[crop * crop], crop, crop)));
+            float[][][] out = model.forward(List.of(new ModelInput(new float[crop * crop], crop, crop))).logits();
             System.out.println("FORWARD OK folds=" + out.length + " outputs=" + out[0][0].length);
         }
         System.out.println("NETWORK ATTEMPTS " + attempts.size() + " " + attempts);

@@ -79,7 +79,7 @@ class ResultWriterTest {
 
     private static JobResult result(PendingJob pending) {
         NewPrediction prediction = new NewPrediction("demo", "1", new double[] {0.7, 0.1, 0.1, 0.1}, ChestClass.ofIndex(0),
-                0.2, 0.1, 0.5, 0.7, new double[] {0, 0, 0, 0}, 1, 2, 3);
+                0.2, 0.1, 0.5, 0.7, new double[] {0, 0, 0, 0}, 1, 2, 3, null);
         return new JobResult(pending.job().jobId(), pending.job().imageId(), prediction);
     }
 }

@@ -3,8 +3,6 @@ package org.chestlens.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +15,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.stream.Collectors;
-import java.util.zip.CRC32;
 
 import ca.uhn.fhir.context.FhirContext;
 import ca.uhn.fhir.context.support.DefaultProfileValidationSupport;
@@ -32,6 +29,7 @@ import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
 import org.chestlens.ApiClient.TextAnswer;
 import org.chestlens.ChestlensIntegrationTest;
+import org.chestlens.TestImages;
 import org.chestlens.prediction.ChestClass;
 import org.chestlens.prediction.PredictionStore;
 import org.chestlens.prediction.PredictionView;
@@ -441,19 +439,7 @@ class FhirResultsTest {
 
     /** The fixture PNG with a tEXt chunk before IEND: the same pixels, a hash never seen before. */
     static byte[] freshPng(Path fixture, String tag) throws Exception {
-        byte[] png = Files.readAllBytes(fixture);
-        byte[] text = ("Comment\0" + tag + " " + RUN_SALT).getBytes(StandardCharsets.ISO_8859_1);
-        ByteBuffer chunk = ByteBuffer.allocate(12 + text.length);
-        chunk.putInt(text.length).put("tEXt".getBytes(StandardCharsets.US_ASCII)).put(text);
-        CRC32 crc = new CRC32();
-        crc.update(chunk.array(), 4, 4 + text.length);
-        chunk.putInt((int) crc.getValue());
-        int iend = png.length - 12;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.write(png, 0, iend);
-        out.write(chunk.array());
-        out.write(png, iend, 12);
-        return out.toByteArray();
+        return TestImages.withTextChunk(Files.readAllBytes(fixture), tag + " " + RUN_SALT);
     }
 
     /**

@@ -17,6 +17,7 @@ import org.chestlens.StoreTest;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Import;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -27,7 +28,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 @StoreTest
 @Import({JobStore.class, ImageWriter.class, PredictionWriter.class, IdempotencyKeys.class,
-        ModelVersionRegistry.class})
+        ModelVersionRegistry.class, ModelViews.class})
+@EnableConfigurationProperties(RetentionProperties.class)
 class JobStoreTest {
 
     @Autowired
@@ -118,7 +120,7 @@ class JobStoreTest {
     void writingAResultTwiceStoresOnePrediction() {
         JobStore.Accepted accepted = accept(1, Duration.ofMinutes(5)).get(0);
         NewPrediction prediction = new NewPrediction(modelId, "1", new double[] {0.1, 0.2, 0.3, 0.4}, ChestClass.CVX3,
-                0.5, 0.8, 0.6, 0.4, new double[] {0, 0, 0, 0}, 1, 2, 3);
+                0.5, 0.8, 0.6, 0.4, new double[] {0, 0, 0, 0}, 1, 2, 3, null);
         JobResult result = new JobResult(accepted.job().orElseThrow().jobId(), accepted.imageId(), prediction);
 
         jobs.complete(List.of(result), "owner-of-test", false);

@@ -97,7 +97,7 @@ class WebhookOutboxTest {
         JobStore.Accepted accepted = acceptOne();
         JobResult result = new JobResult(accepted.job().orElseThrow().jobId(), accepted.imageId(),
                 new NewPrediction(modelId, "1", new double[] {0.1, 0.6, 0.2, 0.1}, ChestClass.CVX1, 0.8, 0.5, 0.25,
-                        0.6, new double[4], 1, 1, 1));
+                        0.6, new double[4], 1, 1, 1, null));
 
         transactions.executeWithoutResult(status -> {
             jobs.complete(List.of(result), OWNER, false);
