@@ -23,6 +23,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DataAccessException;
 import org.springframework.dao.DataAccessResourceFailureException;
 import org.springframework.dao.QueryTimeoutException;
 import org.springframework.http.HttpHeaders;
@@ -151,7 +152,9 @@ public final class DatabaseAvailability implements SmartLifecycle {
      * timeout.
      */
     public static boolean isOutage(Throwable failure) {
+        boolean underJdbc = false;
         for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            underJdbc |= cause instanceof SQLException || cause instanceof DataAccessException;
             if (cause instanceof SQLTransientException && cause.getMessage() != null
                     && cause.getMessage().startsWith("The pool is currently suspended")) {
                 return true; // HikariCP, suspended during the outage
@@ -161,8 +164,10 @@ public final class DatabaseAvailability implements SmartLifecycle {
                     || cause instanceof SQLTransientConnectionException) {
                 return true;
             }
-            if (cause instanceof SocketException || cause instanceof EOFException) {
-                return true; // the connection broke under a statement
+            if ((cause instanceof SocketException || cause instanceof EOFException) && underJdbc) {
+                // The database connection broke under a statement; the same exceptions from a client's
+                // request body cut short are the client's fault, not an outage.
+                return true;
             }
             // HikariCP's answer to any use of a connection it closed as broken (no SQLState): what a
             // rollback after a lost connection meets, and the error Spring then reports instead.
