@@ -6,6 +6,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A schema of its own in the test database for service processes ({@link ServiceProcess}): the test JVM's shared
@@ -47,6 +49,17 @@ public final class TestSchema implements AutoCloseable {
             }
             return value;
         }
+    }
+
+    /** The first column of every row, as text. */
+    public List<String> column(String sql) throws SQLException {
+        List<String> values = new ArrayList<>();
+        try (PreparedStatement s = db.prepareStatement(sql); ResultSet rs = s.executeQuery()) {
+            while (rs.next()) {
+                values.add(rs.getString(1));
+            }
+        }
+        return values;
     }
 
     public long count(String sql) throws SQLException {

@@ -13,17 +13,19 @@ import ca.uhn.hl7v2.HL7Exception;
 import ca.uhn.hl7v2.HapiContext;
 import ca.uhn.hl7v2.app.HL7Service;
 import ca.uhn.hl7v2.model.Message;
+import ca.uhn.hl7v2.model.v251.message.ORU_R01;
 import ca.uhn.hl7v2.protocol.ReceivingApplication;
 import ca.uhn.hl7v2.util.idgenerator.InMemoryIDGenerator;
+import ca.uhn.hl7v2.validation.impl.ValidationContextFactory;
 
 /**
  * An MLLP receiver as an interface engine runs one: HAPI's own server ({@link HL7Service}) on a local port,
  * parsing every message with HAPI's default validation, answering as told, and keeping what it received.
  */
-final class Hl7Receiver implements AutoCloseable {
+public final class Hl7Receiver implements AutoCloseable {
 
     /** What the receiving application answers. */
-    enum Answer { AA, AE, AR, NOTHING }
+    public enum Answer { AA, AE, AR, NOTHING }
 
     private final HapiContext context = new DefaultHapiContext();
     private final HL7Service server;
@@ -64,15 +66,15 @@ final class Hl7Receiver implements AutoCloseable {
         server.startAndWait();
     }
 
-    static Hl7Receiver listen(int port, Answer answer) throws InterruptedException {
+    public static Hl7Receiver listen(int port, Answer answer) throws InterruptedException {
         return new Hl7Receiver(port, answer);
     }
 
-    static Hl7Receiver listen(Answer answer) throws IOException, InterruptedException {
+    public static Hl7Receiver listen(Answer answer) throws IOException, InterruptedException {
         return new Hl7Receiver(freePort(), answer);
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
@@ -83,17 +85,26 @@ final class Hl7Receiver implements AutoCloseable {
     }
 
     /** Every message received so far, as ER7. */
-    List<String> received() {
+    public List<String> received() {
         return List.copyOf(received);
     }
 
     /** Waits until {@code count} messages arrived (or the timeout passed); returns what arrived. */
-    List<String> await(int count, Duration timeout) throws InterruptedException {
+    public List<String> await(int count, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (received.size() < count && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
         return received();
+    }
+
+    /** Parses ER7 as an ORU^R01 under HAPI's default validation (data types, lengths), failing on any breach. */
+    public static ORU_R01 parseStrictly(String er7) throws HL7Exception {
+        try (HapiContext strict = new DefaultHapiContext(ValidationContextFactory.defaultValidation())) {
+            return (ORU_R01) strict.getPipeParser().parse(er7);
+        } catch (IOException e) {
+            throw new HL7Exception(e);
+        }
     }
 
     @Override

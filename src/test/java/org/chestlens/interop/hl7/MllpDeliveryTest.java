@@ -100,7 +100,7 @@ class MllpDeliveryTest {
             }
             List<String> got = receiver.await(1, Duration.ofSeconds(5));
             assertThat(got).hasSize(1);
-            ORU_R01 oru = OruMessagesTest.parseStrictly(got.get(0));
+            ORU_R01 oru = Hl7Receiver.parseStrictly(got.get(0));
             Terser t = new Terser(oru);
             assertThat(t.get("/PATIENT_RESULT/ORDER_OBSERVATION/OBR-3")).isEqualTo(accession);
             assertThat(t.get("/PATIENT_RESULT/ORDER_OBSERVATION/ORC-2")).isEqualTo(accession);

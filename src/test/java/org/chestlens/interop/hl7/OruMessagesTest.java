@@ -9,12 +9,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import ca.uhn.hl7v2.DefaultHapiContext;
-import ca.uhn.hl7v2.HapiContext;
 import ca.uhn.hl7v2.model.v251.message.ORU_R01;
 import ca.uhn.hl7v2.model.v251.segment.OBX;
 import ca.uhn.hl7v2.util.Terser;
-import ca.uhn.hl7v2.validation.impl.ValidationContextFactory;
 import org.chestlens.prediction.HospitalIdentifiers;
 import org.chestlens.prediction.PredictionView;
 import org.chestlens.prediction.Reliability;
@@ -39,12 +36,6 @@ class OruMessagesTest {
                 "DEMONSTRATION MODEL | not a finding ^ ~ & \\ escapes", reliability);
     }
 
-    static ORU_R01 parseStrictly(String er7) throws Exception {
-        try (HapiContext context = new DefaultHapiContext(ValidationContextFactory.defaultValidation())) {
-            return (ORU_R01) context.getPipeParser().parse(er7);
-        }
-    }
-
     @Test
     void aPredictionWithAnAccessionNumberAndASubject() throws Exception {
         PredictionView prediction = prediction(new Reliability(UUID.randomUUID(), "viewPosition = AP", 0.31, 58, 0.12,
@@ -52,7 +43,7 @@ class OruMessagesTest {
         String er7 = OruMessages.completed(HEADER, "CL0123456789ABCDEF01", Instant.parse("2026-12-06T05:00:01Z"),
                 prediction, new HospitalIdentifiers("ACC-42", "1.2.3.4", "1.2.3.4.5", "1.2.3.4.5.6",
                         "https://ehr.example/fhir/Patient/p-77"));
-        ORU_R01 oru = parseStrictly(er7);
+        ORU_R01 oru = Hl7Receiver.parseStrictly(er7);
         Terser t = new Terser(oru);
         assertThat(t.get("/MSH-3")).isEqualTo("CHESTLENS");
         assertThat(t.get("/MSH-4")).isEqualTo("RADIOLOGY");
@@ -110,7 +101,7 @@ class OruMessagesTest {
         String er7 = OruMessages.completed(HEADER, OruMessages.newControlId(), Instant.now(), prediction,
                 HospitalIdentifiers.NONE);
         assertThat(er7).doesNotContain("PID|");
-        Terser t = new Terser(parseStrictly(er7));
+        Terser t = new Terser(Hl7Receiver.parseStrictly(er7));
         assertThat(t.get("/PATIENT_RESULT/ORDER_OBSERVATION/OBR-3-1")).isEqualTo(prediction.imageId().toString());
         assertThat(t.get("/PATIENT_RESULT/ORDER_OBSERVATION/OBR-3-2")).isEqualTo("CHESTLENS");
         assertThat(t.get("/PATIENT_RESULT/ORDER_OBSERVATION/OBR-2-1")).isNull();
@@ -122,7 +113,7 @@ class OruMessagesTest {
         UUID image = UUID.randomUUID();
         String er7 = OruMessages.failed(HEADER, OruMessages.newControlId(), Instant.now(), image, "m", "1",
                 "the model failed 3 times", Instant.now(), new HospitalIdentifiers("ACC-9", null, null, null, null));
-        Terser t = new Terser(parseStrictly(er7));
+        Terser t = new Terser(Hl7Receiver.parseStrictly(er7));
         assertThat(t.get("/PATIENT_RESULT/ORDER_OBSERVATION/OBR-25")).isEqualTo("X");
         assertThat(t.get("/PATIENT_RESULT/ORDER_OBSERVATION/OBR-3")).isEqualTo("ACC-9");
         assertThat(t.get("/PATIENT_RESULT/ORDER_OBSERVATION/OBSERVATION/OBX-5(1)")).contains("could not be scored");

@@ -109,7 +109,7 @@ public final class WebhookReceiver implements AutoCloseable {
      * after "whsec_" over "id.timestamp.body", base64, compared in constant time with each
      * space-separated "v1,..." signature.
      */
-    static boolean signatureValid(String secret, Received r) throws GeneralSecurityException {
+    public static boolean signatureValid(String secret, Received r) throws GeneralSecurityException {
         if (r.id() == null || r.timestamp() == null || r.signature() == null) {
             return false;
         }
@@ -128,7 +128,7 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     /** The timestamp is the attempt's, in Unix seconds, close to now (receivers reject stale ones). */
-    static boolean timestampFresh(Received r) {
+    public static boolean timestampFresh(Received r) {
         long seconds = Long.parseLong(r.timestamp());
         return Math.abs(System.currentTimeMillis() / 1000 - seconds) < 300;
     }
