@@ -2,8 +2,12 @@ package org.chestlens.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,7 +29,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * The C-STORE receiver against dcmtk's storescu: a study sent in one association is scored instance by
  * instance, an instance sent twice is one image with one prediction, the audit trail names the calling AE
- * title, other AE titles are rejected, and an association that stalls is dropped.
+ * title, other AE titles are rejected, associations beyond the limit are refused, and an association that stalls is
+ * dropped.
  */
 @ChestlensIntegrationTest
 class DicomStoreScpTest {
@@ -114,6 +119,78 @@ class DicomStoreScpTest {
         assertThat(health.path("details").path("port").asInt()).isEqualTo(scp.state().port());
         assertThat(health.path("details").path("aeTitle").asString()).isEqualTo("CHESTLENS");
         assertThat(health.path("details").path("maxAssociations").asInt()).isPositive();
+    }
+
+    @Test
+    void associationsBeyondTheLimitAreRejectedAsLocalLimitExceededUntilOneIsReleased(@TempDir Path dir)
+            throws Exception {
+        Path file = dir.resolve("one.dcm");
+        Files.write(file, StudyInstances.instance(StudyInstances.newUid(), StudyInstances.newUid(),
+                StudyInstances.newUid()));
+        int limit = scp.state().maxAssociations();
+        List<Socket> held = new ArrayList<>();
+        try {
+            // Established (A-ASSOCIATE-AC read) and idle: the receiver drops them only after its 3 s idle timeout.
+            for (int i = 0; i < limit; i++) {
+                held.add(associate(scp.state().port()));
+            }
+            assertThat(scp.state().activeAssociations()).isEqualTo(limit);
+
+            StoreScu.Result refused = StoreScu.send(scp.state().port(), "STORESCU", "CHESTLENS", List.of(file));
+            assertThat(refused.statuses()).as(refused.output()).isEmpty();
+            assertThat(refused.output()).contains("Association Rejected").contains("Transient")
+                    .contains("Local Limit Exceeded");
+
+            held.remove(0).close();
+            long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+            while (scp.state().activeAssociations() >= limit && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            StoreScu.Result accepted = StoreScu.send(scp.state().port(), "STORESCU", "CHESTLENS", List.of(file));
+            assertThat(accepted.statuses()).as(accepted.output()).containsExactly(0);
+        } finally {
+            for (Socket socket : held) {
+                socket.close();
+            }
+        }
+    }
+
+    /** Opens an association (Verification, Implicit VR Little Endian) and leaves it idle. */
+    private static Socket associate(int port) throws IOException {
+        ByteArrayOutputStream items = new ByteArrayOutputStream();
+        item(items, 0x10, ascii("1.2.840.10008.3.1.1.1"));
+        ByteArrayOutputStream context = new ByteArrayOutputStream();
+        context.write(new byte[] {1, 0, 0, 0});
+        item(context, 0x30, ascii(StoragePresentationContexts.VERIFICATION));
+        item(context, 0x40, ascii("1.2.840.10008.1.2"));
+        item(items, 0x20, context.toByteArray());
+        ByteArrayOutputStream maxLength = new ByteArrayOutputStream();
+        item(maxLength, 0x51, new byte[] {0, 1, 0, 0});
+        item(items, 0x50, maxLength.toByteArray());
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        body.write(new byte[] {0, 1, 0, 0});
+        body.write(String.format("%-16s%-16s", "CHESTLENS", "STORESCU").getBytes(StandardCharsets.US_ASCII));
+        body.write(new byte[32]);
+        body.write(items.toByteArray());
+        Socket socket = new Socket("127.0.0.1", port);
+        DataOutputStream out = new DataOutputStream(socket.getOutputStream());
+        out.writeByte(0x01);
+        out.writeByte(0);
+        out.writeInt(body.size());
+        out.write(body.toByteArray());
+        out.flush();
+        socket.setSoTimeout(10_000);
+        assertThat(socket.getInputStream().read()).as("A-ASSOCIATE-AC").isEqualTo(0x02);
+        return socket;
+    }
+
+    private static void item(ByteArrayOutputStream to, int type, byte[] value) throws IOException {
+        to.write(new byte[] {(byte) type, 0, (byte) (value.length >> 8), (byte) value.length});
+        to.write(value);
+    }
+
+    private static byte[] ascii(String uid) {
+        return uid.getBytes(StandardCharsets.US_ASCII);
     }
 
     private long auditRows(String actor, String outcome) {
