@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * The Store Instances Response Module (PS3.18 Annex I) of one STOW-RS request, written as DICOM
@@ -41,7 +42,7 @@ final class StoreInstancesResponse {
 
     private final List<Stored> stored = new ArrayList<>();
     private final List<Failed> failed = new ArrayList<>();
-    private boolean retryLater;
+    private long retryAfterSeconds;
 
     void stored(Stored instance) {
         stored.add(instance);
@@ -59,13 +60,17 @@ final class StoreInstancesResponse {
         return List.copyOf(failed);
     }
 
-    /** An instance was refused because the service was busy (queue full, decoders busy), not for itself. */
-    void busy() {
-        retryLater = true;
+    /**
+     * An instance was refused because the service was busy (queue full, decoders busy, database away), not for
+     * itself; a retry may succeed after {@code seconds} (the longest of the refusals is kept).
+     */
+    void busy(long seconds) {
+        retryAfterSeconds = Math.max(retryAfterSeconds, Math.max(1, seconds));
     }
 
-    boolean retryLater() {
-        return retryLater;
+    /** When a retry may succeed, or empty when no instance was refused for being busy. */
+    OptionalLong retryAfterSeconds() {
+        return retryAfterSeconds == 0 ? OptionalLong.empty() : OptionalLong.of(retryAfterSeconds);
     }
 
     Map<String, Object> toDicomJson() {

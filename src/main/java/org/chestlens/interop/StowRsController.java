@@ -121,11 +121,9 @@ class StowRsController {
                 : response.stored().isEmpty() ? HttpStatus.CONFLICT : HttpStatus.ACCEPTED;
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(status)
                 .contentType(MediaType.parseMediaType(DICOM_JSON));
-        if (response.retryLater()) {
-            // Refused because the service was busy, not for the instance itself (an instance over the
-            // size limit is 0xA700 too, but retrying it cannot help): tell a retrying router when.
-            answer.header(HttpHeaders.RETRY_AFTER, "10");
-        }
+        // Refused because the service was busy, not for the instance itself (an instance over the size limit is
+        // 0xA700 too, but retrying it cannot help): tell a retrying router when, as the refusal said.
+        response.retryAfterSeconds().ifPresent(seconds -> answer.header(HttpHeaders.RETRY_AFTER, Long.toString(seconds)));
         return answer.body(response.toDicomJson());
     }
 

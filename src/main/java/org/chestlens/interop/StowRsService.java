@@ -100,7 +100,7 @@ class StowRsService {
                 skipped.transferTo(OutputStream.nullOutputStream());
             }
             response.failed(new StoreInstancesResponse.Failed(null, null, StoreInstancesResponse.OUT_OF_RESOURCES));
-            response.busy();
+            busy.retryAfterSeconds().ifPresent(response::busy);
             return;
         }
         // Closing the part stream skips whatever of the part was not read.
@@ -142,15 +142,14 @@ class StowRsService {
         } catch (UploadRejectedException rejected) {
             response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
                     failureReason(rejected.reason())));
-            if (rejected.retryAfterSeconds().isPresent()) {
-                response.busy(); // queue full or decoders busy: the same instance may succeed later
-            }
+            // Queue full or decoders busy: the same instance may succeed later.
+            rejected.retryAfterSeconds().ifPresent(response::busy);
         } catch (RuntimeException unexpected) {
             if (DatabaseAvailability.isOutage(unexpected)) {
                 // Out of resources for now: the same instance may be stored once the database is back.
                 response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(),
                         StoreInstancesResponse.OUT_OF_RESOURCES));
-                response.busy();
+                response.busy(database.properties().retryAfterSeconds());
                 database.rejected();
                 return;
             }

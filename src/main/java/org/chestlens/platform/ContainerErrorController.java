@@ -6,6 +6,7 @@ import jakarta.servlet.RequestDispatcher;
 import jakarta.servlet.http.HttpServletRequest;
 
 import io.swagger.v3.oas.annotations.Hidden;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.webmvc.error.ErrorController;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -28,13 +29,23 @@ public class ContainerErrorController implements ErrorController {
     /** Also what a controller answers when the body it reads breaks off. */
     public static final String UNREADABLE_REQUEST = "unreadable-request";
 
+    private final ObjectProvider<DatabaseAvailability> database;
+
+    /** The database's availability is absent from web slices, which have no database. */
+    ContainerErrorController(ObjectProvider<DatabaseAvailability> database) {
+        this.database = database;
+    }
+
     @RequestMapping("/error")
     ResponseEntity<ProblemDetail> error(HttpServletRequest request) {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         if (request.getAttribute(RequestDispatcher.ERROR_EXCEPTION) instanceof Throwable failure
                 && DatabaseAvailability.isOutage(failure)) {
             // A filter (before Spring MVC and its advice) could not reach the database.
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
+            DatabaseAvailability known = database.getIfAvailable();
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER,
+                            Long.toString(known == null ? DatabaseProperties.DEFAULT_RETRY_AFTER_SECONDS
+                                    : known.properties().retryAfterSeconds()))
                     .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                     .body(DatabaseAvailability.problem(String.valueOf(request.getAttribute(
                             RequestDispatcher.ERROR_REQUEST_URI))));

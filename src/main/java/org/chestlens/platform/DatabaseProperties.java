@@ -31,6 +31,9 @@ public record DatabaseProperties(
         @DefaultValue("1s") Duration probeTimeout,
         @DefaultValue("5s") Duration retryAfter) {
 
+    /** The default of {@code retry-after}, for answers given where the configuration is not at hand (web slices). */
+    static final long DEFAULT_RETRY_AFTER_SECONDS = 5;
+
     /** Whole seconds, at least one: what Retry-After and the driver's timeouts take. */
     static int seconds(Duration duration) {
         return (int) Math.max(1, (duration.toMillis() + 999) / 1000);

@@ -135,7 +135,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         log.debug("Answered 503 database-unavailable: {}", LogSafe.escape(ex.toString()));
         DatabaseAvailability known = database.getIfAvailable();
         HttpHeaders headers = new HttpHeaders();
-        headers.set(HttpHeaders.RETRY_AFTER, known == null ? "5" : Long.toString(known.properties().retryAfterSeconds()));
+        headers.set(HttpHeaders.RETRY_AFTER, Long.toString(known == null ? DatabaseProperties.DEFAULT_RETRY_AFTER_SECONDS
+                : known.properties().retryAfterSeconds()));
         if (known != null) {
             known.rejected();
         }

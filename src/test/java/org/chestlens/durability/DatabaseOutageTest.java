@@ -90,7 +90,8 @@ class DatabaseOutageTest {
                     "--chestlens.security.bootstrap-admin-roles=admin,submitter,reader",
                     // A small queue keeps the backlog (and the wait for it at the end) short; the excess is 429.
                     "--chestlens.inference.queue-capacity=8", "--chestlens.ingest.decode-slot-wait=1s",
-                    "--chestlens.webhooks.max-attempts=100", "--chestlens.inference.max-batch-size=2")) {
+                    "--chestlens.webhooks.max-attempts=100", "--chestlens.inference.max-batch-size=2",
+                    "--chestlens.database.retry-after=7s")) {
                 long began = System.nanoTime();
                 service.start(Duration.ofMinutes(5));
                 ApiClient api = new ApiClient(service.port(), TestSecurity.apiKey(API_KEY));
@@ -163,7 +164,8 @@ class DatabaseOutageTest {
 
                 // DICOMweb STOW-RS: the instance failed with 0xA700 (out of resources), retry after the time given.
                 assertThat(stow.status()).as("STOW-RS during the outage").isEqualTo(409);
-                assertThat(stow.headers().getFirst(HttpHeaders.RETRY_AFTER)).isNotNull();
+                assertThat(stow.headers().getFirst(HttpHeaders.RETRY_AFTER)).as("the configured retry-after")
+                        .isEqualTo("7");
                 assertThat(stow.body().path("00081198").path("Value").path(0).path("00081197").path("Value").path(0)
                         .asInt()).as("Failure Reason").isEqualTo(0xA700);
 
