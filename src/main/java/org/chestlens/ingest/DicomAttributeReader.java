@@ -1,12 +1,11 @@
 package org.chestlens.ingest;
 
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 import com.pixelmed.dicom.Attribute;
 import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
+import com.pixelmed.dicom.SequenceAttribute;
 import com.pixelmed.dicom.TagFromName;
 
 import org.chestlens.prediction.DicomAttributes;
@@ -17,9 +16,6 @@ import org.chestlens.prediction.DicomAttributes;
  * radiograph becomes a warning stored with it.
  */
 final class DicomAttributeReader {
-
-    private static final Set<String> RADIOGRAPHY = Set.of("CR", "DX");
-    private static final String CHEST = "CHEST";
 
     private DicomAttributeReader() {
     }
@@ -49,22 +45,25 @@ final class DicomAttributeReader {
                 positive(list, TagFromName.DistanceSourceToDetector));
     }
 
-    static List<String> warnings(DicomAttributes metadata, DicomImageHeader header) {
-        List<String> warnings = new ArrayList<>();
-        if (header.frames() > 1) {
-            warnings.add("first of " + header.frames() + " frames used");
+    /** What the input gate's header checks find (see {@link InputGate#dicomFindings}). */
+    static List<InputGate.Finding> findings(AttributeList list, DicomAttributes metadata, DicomImageHeader header) {
+        return InputGate.dicomFindings(metadata.modality(), metadata.bodyPartExamined(), metadata.viewPosition(),
+                viewCodeMeaning(list), header.frames());
+    }
+
+    /** The View Code Sequence's first item, by Code Meaning (else Code Value); null when absent or damaged. */
+    private static String viewCodeMeaning(AttributeList list) {
+        try {
+            if (list.get(TagFromName.ViewCodeSequence) instanceof SequenceAttribute sequence
+                    && sequence.getNumberOfItems() > 0) {
+                AttributeList item = sequence.getItem(0).getAttributeList();
+                String meaning = text(item, TagFromName.CodeMeaning);
+                return meaning != null ? meaning : text(item, TagFromName.CodeValue);
+            }
+            return null;
+        } catch (RuntimeException e) {
+            return null; // a damaged optional attribute is dropped, not fatal
         }
-        if (metadata.modality() == null) {
-            warnings.add("Modality missing; expected CR or DX");
-        } else if (!RADIOGRAPHY.contains(metadata.modality())) {
-            warnings.add("Modality is " + metadata.modality() + ", not CR or DX");
-        }
-        if (metadata.bodyPartExamined() == null) {
-            warnings.add("BodyPartExamined missing; expected CHEST");
-        } else if (!CHEST.equals(metadata.bodyPartExamined())) {
-            warnings.add("BodyPartExamined is " + metadata.bodyPartExamined() + ", not CHEST");
-        }
-        return warnings;
     }
 
     static String text(AttributeList list, AttributeTag tag) {

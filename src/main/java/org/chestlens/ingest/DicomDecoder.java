@@ -62,10 +62,15 @@ final class DicomDecoder {
      * {@code patientId} is the raw Patient ID, null when absent: hash it, never log or store it.
      */
     record DecodedDicom(GreyImage image, boolean signed, DicomAttributes metadata, String patientId,
-                        List<String> warnings) {
+                        List<InputGate.Finding> findings) {
 
         DecodedDicom {
-            warnings = List.copyOf(warnings);
+            findings = List.copyOf(findings);
+        }
+
+        /** Every finding's message: what the gate stores when each check flags. */
+        List<String> warnings() {
+            return findings.stream().map(InputGate.Finding::message).toList();
         }
 
         /** The values InnerEye's pre-processing starts from (docs/innereye.md §3 step 1). */
@@ -78,7 +83,7 @@ final class DicomDecoder {
         public String toString() {
             return "DecodedDicom[" + image.width() + "x" + image.height() + ", signed=" + signed + ", metadata="
                     + metadata + ", patientId=" + (patientId == null ? "absent" : "(redacted)") + ", warnings="
-                    + warnings + "]";
+                    + warnings() + "]";
         }
     }
 
@@ -98,7 +103,7 @@ final class DicomDecoder {
             DicomAttributes metadata = DicomAttributeReader.metadata(list, layout);
             String patientId = DicomAttributeReader.text(list, TagFromName.PatientID);
             return new DecodedDicom(image, header.signed(), metadata, patientId,
-                    DicomAttributeReader.warnings(metadata, header));
+                    DicomAttributeReader.findings(list, metadata, header));
         } catch (UploadRejectedException rejection) {
             throw rejection;
         } catch (Exception | OutOfMemoryError | StackOverflowError e) {

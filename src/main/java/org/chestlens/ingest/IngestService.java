@@ -72,14 +72,14 @@ public class IngestService {
     private final UploadDecoder decoder;
 
     IngestService(InferenceService inference, JobStore jobs, ImageWriter images, IdempotencyKeys idempotencyKeys,
-                  PredictionStore store, IngestProperties properties, PatientIdHasher patientIds) {
+                  PredictionStore store, IngestProperties properties, PatientIdHasher patientIds, InputGate gate) {
         this.inference = inference;
         this.jobs = jobs;
         this.images = images;
         this.idempotencyKeys = idempotencyKeys;
         this.store = store;
         this.properties = properties;
-        this.decoder = new UploadDecoder(properties, patientIds);
+        this.decoder = new UploadDecoder(properties, patientIds, gate);
     }
 
     public Result ingest(List<Upload> uploads, String idempotencyKey, Duration wait) {

@@ -21,6 +21,8 @@ public enum RejectionReason {
     NOT_GREYSCALE,
     /** Readable DICOM pixel data in a layout this service does not score (e.g. 12 bits allocated). */
     UNSUPPORTED_PIXEL_DATA,
+    /** What the model was not made for, found for certain by a check the input gate rejects on. */
+    NOT_A_CHEST_RADIOGRAPH,
     /** A DICOM transfer syntax no decoder here reads exactly; the client can re-send it transcoded. */
     UNSUPPORTED_TRANSFER_SYNTAX,
     /** More files in one request than {@code chestlens.ingest.max-files-per-request}. */

@@ -1,5 +1,6 @@
 package org.chestlens.ingest;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -18,11 +19,13 @@ final class UploadDecoder {
 
     private final IngestProperties properties;
     private final PatientIdHasher patientIds;
+    private final InputGate gate;
     private final Semaphore decodeSlots;
 
-    UploadDecoder(IngestProperties properties, PatientIdHasher patientIds) {
+    UploadDecoder(IngestProperties properties, PatientIdHasher patientIds, InputGate gate) {
         this.properties = properties;
         this.patientIds = patientIds;
+        this.gate = gate;
         this.decodeSlots = new Semaphore(properties.maxConcurrentDecodes(), true);
     }
 
@@ -45,13 +48,17 @@ final class UploadDecoder {
             GreyImage grey;
             if (PngDecoder.isPng(bytes)) {
                 grey = PngDecoder.decode(bytes, upload.label(), properties.maxPixels());
+                List<String> warnings = gate.apply(upload.label(), gate.pixelFindings(grey));
                 image = new NewImage(sha256, "PNG", bytes.length, grey.width(), grey.height(), grey.bitDepth(),
-                        grey.colourType(), List.of());
+                        grey.colourType(), warnings);
             } else {
                 DicomDecoder.DecodedDicom dicom = DicomDecoder.decode(bytes, upload.label(), properties.maxPixels());
+                List<InputGate.Finding> findings = new ArrayList<>(dicom.findings());
+                findings.addAll(gate.pixelFindings(dicom.image()));
+                List<String> warnings = gate.apply(upload.label(), findings);
                 grey = dicom.innerEyeValues();
                 image = new NewImage(sha256, "DICOM", bytes.length, grey.width(), grey.height(),
-                        dicom.metadata().bitsStored(), "GREY", dicom.warnings(), dicom.metadata(),
+                        dicom.metadata().bitsStored(), "GREY", warnings, dicom.metadata(),
                         patientIds.hash(dicom.patientId()));
             }
             ModelInput input = preprocessor.apply(grey);

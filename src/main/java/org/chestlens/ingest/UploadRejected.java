@@ -88,6 +88,13 @@ final class UploadRejected {
         return file(UNSUPPORTED_PIXEL_DATA, "File " + part + " cannot be scored: " + reason, part);
     }
 
+    /** The input gate's certain findings; {@code checks} names the checks (their configuration names). */
+    static UploadRejectedException notAChestRadiograph(String part, List<String> findings, List<String> checks) {
+        return new UploadRejectedException(RejectionReason.NOT_A_CHEST_RADIOGRAPH, "File " + part
+                + " is not what the model reads (one frontal chest radiograph): " + String.join("; ", findings)
+                + ".", part, Map.of("checks", checks), null);
+    }
+
     /** Names the images by id only: either subject reference would identify a patient. */
     static UploadRejectedException subjectConflict(List<UUID> images) {
         return new UploadRejectedException(SUBJECT_CONFLICT, images.size() + " of the images is already stored "

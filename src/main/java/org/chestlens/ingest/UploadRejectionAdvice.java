@@ -61,6 +61,8 @@ class UploadRejectionAdvice {
             case CORRUPT_IMAGE -> new Answer(HttpStatus.UNPROCESSABLE_CONTENT, "corrupt-image", "Corrupt image");
             case IMAGE_TOO_LARGE -> new Answer(HttpStatus.UNPROCESSABLE_CONTENT, "image-too-large", "Image too large");
             case NO_CONTRAST -> new Answer(HttpStatus.UNPROCESSABLE_CONTENT, "no-contrast", "Image has no contrast");
+            case NOT_A_CHEST_RADIOGRAPH -> new Answer(HttpStatus.UNPROCESSABLE_CONTENT, "not-a-chest-radiograph",
+                    "Not a chest radiograph");
             case NOT_GREYSCALE -> new Answer(HttpStatus.UNPROCESSABLE_CONTENT, "not-greyscale",
                     "Not a greyscale radiograph");
             case UNSUPPORTED_PIXEL_DATA -> new Answer(HttpStatus.UNPROCESSABLE_CONTENT, "unsupported-pixel-data",

@@ -166,7 +166,8 @@ class StowRsService {
             case QUEUE_FULL, BUSY, IMAGE_TOO_LARGE, UPLOAD_TOO_LARGE -> StoreInstancesResponse.OUT_OF_RESOURCES;
             case CORRUPT_IMAGE, UNSUPPORTED_FORMAT, EMPTY_FILE -> StoreInstancesResponse.CANNOT_UNDERSTAND;
             // Readable DICOM that this service does not score: colour, odd pixel layouts, a flat image.
-            case NOT_GREYSCALE, UNSUPPORTED_PIXEL_DATA, NO_CONTRAST -> StoreInstancesResponse.PROCESSING_FAILURE;
+            case NOT_GREYSCALE, UNSUPPORTED_PIXEL_DATA, NO_CONTRAST, NOT_A_CHEST_RADIOGRAPH ->
+                    StoreInstancesResponse.PROCESSING_FAILURE;
             // Not reached from STOW-RS, which names no subject and sends one file per upload.
             case SUBJECT_CONFLICT, TOO_MANY_FILES -> StoreInstancesResponse.PROCESSING_FAILURE;
         };

@@ -82,8 +82,21 @@ class DicomUploadTest {
     }
 
     @Test
+    void aCtIsRefusedByTheInputGateAndNothingIsStored() {
+        byte[] ct = fixture("pydicom-CT_small.dcm");
+        Answer answer = upload(new ApiClient(port), ct);
+        assertThat(answer.status()).isEqualTo(422);
+        assertThat(answer.contentType()).startsWith("application/problem+json");
+        assertThat(answer.body().path("type").asString()).isEqualTo("urn:chestlens:problem:not-a-chest-radiograph");
+        assertThat(answer.body().path("detail").asString()).contains("Modality is CT, not CR or DX");
+        assertThat(answer.body().path("checks").path(0).asString()).isEqualTo("modality");
+        assertThat(jdbc.sql("SELECT count(*) FROM image WHERE sha256 = :sha").param("sha", IngestService.sha256(ct))
+                .query(Long.class).single()).isZero();
+    }
+
+    @Test
     void anApplicationDicomBodyIsAccepted() {
-        byte[] file = fixture("pydicom-CT_small.dcm");
+        byte[] file = fixture("jpeg-lossless-sv1.dcm");
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.parseMediaType("application/dicom"));
         var response = RestClient.create("http://localhost:" + port).post().uri("/api/v1/images")

@@ -127,7 +127,7 @@ class HostileDicomServiceTest {
             Answer health = api.get("/actuator/health");
             assertThat(health.status()).isEqualTo(200);
             assertThat(health.body().path("status").asString()).isEqualTo("UP");
-            Answer known = uploadPart(api, DicomDecoderTest.fixture("pydicom-MR_small.dcm"));
+            Answer known = uploadPart(api, DicomDecoderTest.fixture("explicit-le.dcm"));
             assertThat(known.status()).as(known.body().toString()).isIn(200, 201);
             assertThat(known.body().path("images").path(0).path("format").asString()).isEqualTo("DICOM");
             Answer fresh = uploadPart(api, freshDicom());

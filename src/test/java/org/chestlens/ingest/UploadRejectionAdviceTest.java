@@ -24,6 +24,7 @@ class UploadRejectionAdviceTest {
             Map.entry(RejectionReason.CORRUPT_IMAGE, "422 corrupt-image Corrupt image"),
             Map.entry(RejectionReason.IMAGE_TOO_LARGE, "422 image-too-large Image too large"),
             Map.entry(RejectionReason.NO_CONTRAST, "422 no-contrast Image has no contrast"),
+            Map.entry(RejectionReason.NOT_A_CHEST_RADIOGRAPH, "422 not-a-chest-radiograph Not a chest radiograph"),
             Map.entry(RejectionReason.NOT_GREYSCALE, "422 not-greyscale Not a greyscale radiograph"),
             Map.entry(RejectionReason.UNSUPPORTED_PIXEL_DATA, "422 unsupported-pixel-data Unsupported pixel data"),
             Map.entry(RejectionReason.QUEUE_FULL, "429 queue-full Inference queue full"),

@@ -63,7 +63,7 @@ class StowRsRequestTest {
                 .forEach(r -> expected.put(r, 0xC000));
         expected.put(RejectionReason.UNSUPPORTED_TRANSFER_SYNTAX, 0xC122);
         EnumSet.of(RejectionReason.NOT_GREYSCALE, RejectionReason.UNSUPPORTED_PIXEL_DATA, RejectionReason.NO_CONTRAST,
-                RejectionReason.SUBJECT_CONFLICT, RejectionReason.TOO_MANY_FILES).forEach(r -> expected.put(r, 0x0110));
+                RejectionReason.NOT_A_CHEST_RADIOGRAPH, RejectionReason.SUBJECT_CONFLICT, RejectionReason.TOO_MANY_FILES).forEach(r -> expected.put(r, 0x0110));
         assertThat(expected.keySet()).isEqualTo(EnumSet.allOf(RejectionReason.class));
         expected.forEach((reason, code) -> assertThat(StowRsService.failureReason(reason)).as(reason.name())
                 .isEqualTo(code));

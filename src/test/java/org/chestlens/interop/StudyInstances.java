@@ -9,11 +9,10 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 import com.pixelmed.dicom.AttributeList;
-import com.pixelmed.dicom.FileMetaInformation;
 import com.pixelmed.dicom.TagFromName;
-import com.pixelmed.dicom.TransferSyntax;
 import com.pixelmed.dicom.ShortStringAttribute;
 import com.pixelmed.dicom.UniqueIdentifierAttribute;
+import org.chestlens.TestDicom;
 
 /**
  * Real DICOM instances of one new study: the committed synthetic chest radiograph
@@ -55,12 +54,7 @@ public final class StudyInstances {
                 accession.addValue(accessionNumber);
                 list.put(accession);
             }
-            list.removeGroupLengthAttributes();
-            list.removeMetaInformationHeaderAttributes();
-            FileMetaInformation.addFileMetaInformation(list, TransferSyntax.ExplicitVRLittleEndian, "CHESTLENSTEST");
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            list.write(out, TransferSyntax.ExplicitVRLittleEndian, true, true);
-            return out.toByteArray();
+            return TestDicom.part10(list);
         } catch (Exception e) {
             throw new IllegalStateException("cannot write a test instance from " + BASE, e);
         }
