@@ -1,12 +1,15 @@
 package org.chestlens.inference;
 
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.IntSupplier;
 import java.util.function.LongSupplier;
+
+import org.chestlens.prediction.Priority;
 
 /**
  * Collects waiting jobs into batches. A batch closes when it is full, when its first job has
@@ -26,23 +29,64 @@ final class BatchAggregator {
         int size();
     }
 
-    /** The service's arrivals: a blocking queue filled by request and recovery threads. */
+    /**
+     * The service's arrivals, filled by request and recovery threads: two lanes, each first come first served.
+     * Stat jobs are taken before routine ones, except that a routine job that has waited {@code routineMaxWait}
+     * goes next: stat traffic delays routine work by a bounded time, it never starves it.
+     */
     static final class Queue implements Arrivals {
 
-        private final LinkedBlockingQueue<PendingJob> jobs = new LinkedBlockingQueue<>();
+        private final ReentrantLock lock = new ReentrantLock();
+        private final Condition arrived = lock.newCondition();
+        private final ArrayDeque<PendingJob> stat = new ArrayDeque<>();
+        private final ArrayDeque<PendingJob> routine = new ArrayDeque<>();
+        private final LongSupplier nanoClock;
+        private final long routineMaxWaitNanos;
+
+        /** @param nanoClock the clock the jobs' arrival times are taken from */
+        Queue(LongSupplier nanoClock, Duration routineMaxWait) {
+            this.nanoClock = nanoClock;
+            this.routineMaxWaitNanos = routineMaxWait.toNanos();
+        }
 
         void add(PendingJob job) {
-            jobs.add(job);
+            lock.lock();
+            try {
+                (job.job().priority() == Priority.STAT ? stat : routine).addLast(job);
+                arrived.signal();
+            } finally {
+                lock.unlock();
+            }
         }
 
         @Override
         public PendingJob poll(long timeoutNanos) throws InterruptedException {
-            return timeoutNanos > 0 ? jobs.poll(timeoutNanos, TimeUnit.NANOSECONDS) : jobs.poll();
+            lock.lockInterruptibly();
+            try {
+                long remaining = timeoutNanos;
+                while (stat.isEmpty() && routine.isEmpty()) {
+                    if (remaining <= 0) {
+                        return null;
+                    }
+                    remaining = arrived.awaitNanos(remaining);
+                }
+                PendingJob oldestRoutine = routine.peekFirst();
+                boolean routineDue = oldestRoutine != null
+                        && nanoClock.getAsLong() - oldestRoutine.enqueuedNanos() >= routineMaxWaitNanos;
+                return stat.isEmpty() || routineDue ? routine.pollFirst() : stat.pollFirst();
+            } finally {
+                lock.unlock();
+            }
         }
 
         @Override
         public int size() {
-            return jobs.size();
+            lock.lock();
+            try {
+                return stat.size() + routine.size();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 

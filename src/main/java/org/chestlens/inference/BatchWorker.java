@@ -159,7 +159,7 @@ final class BatchWorker {
         double[] waits = new double[batch.size()];
         for (int i = 0; i < batch.size(); i++) {
             waits[i] = (start - batch.get(i).enqueuedNanos()) / 1e6;
-            metrics.waited(start - batch.get(i).enqueuedNanos());
+            metrics.waited(batch.get(i).job().priority(), start - batch.get(i).enqueuedNanos());
         }
         FoldOutputs outputs = model.forward().forward(inputs);
         long forwardNanos = System.nanoTime() - start;

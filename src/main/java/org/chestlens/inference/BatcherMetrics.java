@@ -1,6 +1,8 @@
 package org.chestlens.inference;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -8,12 +10,13 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.chestlens.prediction.Priority;
 
 /** The meters of one model's batcher, all tagged with the model id. */
 final class BatcherMetrics {
 
     private final DistributionSummary batchSizes;
-    private final Timer queueWait;
+    private final Map<Priority, Timer> queueWait = new EnumMap<>(Priority.class);
     private final Timer batchDuration;
     private final Counter images;
     private final Counter failures;
@@ -27,16 +30,19 @@ final class BatcherMetrics {
                 .tag("model", modelId).description("Uploads answered 429 because the queue was full").register(meters);
         batchSizes = DistributionSummary.builder("chestlens.inference.batch.size").tag("model", modelId)
                 .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64).register(meters);
-        queueWait = Timer.builder("chestlens.inference.queue.wait").tag("model", modelId)
-                .publishPercentileHistogram().register(meters);
+        for (Priority priority : Priority.values()) {
+            queueWait.put(priority, Timer.builder("chestlens.inference.queue.wait").tag("model", modelId)
+                    .tag("priority", priority.wireName()).description("Time from a job's arrival in the batcher to "
+                            + "its forward pass").publishPercentileHistogram().register(meters));
+        }
         batchDuration = Timer.builder("chestlens.inference.batch.duration").tag("model", modelId)
                 .description("Forward passes of all folds for one batch").publishPercentileHistogram().register(meters);
         images = Counter.builder("chestlens.inference.images").tag("model", modelId).register(meters);
         failures = Counter.builder("chestlens.inference.failures").tag("model", modelId).register(meters);
     }
 
-    void waited(long nanos) {
-        queueWait.record(Duration.ofNanos(nanos));
+    void waited(Priority priority, long nanos) {
+        queueWait.get(priority).record(Duration.ofNanos(nanos));
     }
 
     void scored(int batchSize, long forwardNanos) {

@@ -22,6 +22,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxBatchDelay longest the first waiting image waits for the batch to fill (only while further
  *                      uploads are being committed; an idle service runs a lone image at once)
  * @param queueCapacity most images accepted but not yet scored, per model; beyond it uploads get 429
+ * @param routineMaxWait stat images are scored before routine ones, but a routine image that has waited this long
+ *                       in the batcher goes next, so stat traffic never starves routine work
  * @param lease how long a replica holds a job before others may claim it; renewed every third of it while held
  * @param recoveryInterval how often the database is checked for jobs whose lease expired
  * @param maxAttempts forward attempts per job before it is marked failed
@@ -43,6 +45,7 @@ record InferenceProperties(
         @Min(1) @Max(256) @DefaultValue("8") int maxBatchSize,
         @DefaultValue("20ms") Duration maxBatchDelay,
         @Min(1) @DefaultValue("256") int queueCapacity,
+        @DefaultValue("30s") Duration routineMaxWait,
         @DefaultValue("60s") Duration lease,
         @DefaultValue("10s") Duration recoveryInterval,
         @Min(1) @DefaultValue("3") int maxAttempts,

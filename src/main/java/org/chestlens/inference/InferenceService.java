@@ -17,6 +17,7 @@ import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.ModelVersionRegistry;
 import org.chestlens.prediction.PendingImage;
+import org.chestlens.prediction.Priority;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -122,13 +123,18 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
      * @throws QueueFullException when the queue cannot take the images; it says when to retry
      */
     public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey) {
+        return enqueue(modelId, pending, idempotencyKey, Priority.ROUTINE);
+    }
+
+    /** The same, at the given priority: stat jobs are scored before routine ones (a bounded wait for routine). */
+    public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey, Priority priority) {
         MicroBatcher batcher = batcher(modelId);
         ModelManifest manifest = models.get(modelId).manifest();
         batcher.reserve(pending.size());
         List<JobStore.Accepted> accepted;
         try {
             accepted = jobs.accept(pending, manifest.id(), manifest.version(), instanceId, properties.lease(),
-                    idempotencyKey);
+                    idempotencyKey, priority);
         } catch (RuntimeException e) {
             batcher.release(pending.size());
             throw e;

@@ -17,13 +17,14 @@ import org.chestlens.prediction.QueuedJob;
 final class MicroBatcher {
 
     private final Admission admission;
-    private final BatchAggregator.Queue queue = new BatchAggregator.Queue();
+    private final BatchAggregator.Queue queue;
     private final ResultWriter writer;
     private final BatchWorker worker;
 
     MicroBatcher(ServedModel model, JobLedger ledger, InferenceProperties properties, MeterRegistry meters) {
         String id = model.manifest().id();
         admission = new Admission(properties.queueCapacity());
+        queue = new BatchAggregator.Queue(System::nanoTime, properties.routineMaxWait());
         BatcherMetrics metrics = new BatcherMetrics(meters, id, admission);
         BatchAggregator aggregator = new BatchAggregator(queue, System::nanoTime, admission::reserved,
                 properties.maxBatchSize(), properties.maxBatchDelay());

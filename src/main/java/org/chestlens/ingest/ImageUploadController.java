@@ -19,6 +19,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.ContainerErrorController;
 import org.chestlens.prediction.ImageView;
+import org.chestlens.prediction.Priority;
 import org.chestlens.platform.security.AuditedResources;
 import org.chestlens.platform.security.CurrentCaller;
 import org.chestlens.platform.security.RequiresRole;
@@ -66,7 +67,8 @@ class ImageUploadController {
                     waits up to N seconds for the results; without a preference the server waits up to \
                     chestlens.ingest.default-wait. 201 (or 200 when nothing new was created) carries the \
                     finished predictions; 202 means at least one image is still queued or running: poll its \
-                    location.""")
+                    location. Priority: the form field 'priority' (or 'Prefer: priority=stat'), else the API \
+                    key's default priority, else routine; stat images are scored before routine ones.""")
     @ApiResponse(responseCode = "200", description = "Every image was already stored and scored")
     @ApiResponse(responseCode = "201", description = "Stored and scored")
     @ApiResponse(responseCode = "202", description = "Stored and queued; poll each image's location")
@@ -92,10 +94,15 @@ class ImageUploadController {
                     // A form field, never a query parameter: URLs end up in access logs and browser histories.
                     @SchemaProperty(name = "subject", schema = @Schema(type = "string", description = "Optional "
                             + "FHIR reference to the patient on the client's FHIR server, e.g. Patient/123: the "
-                            + "subject of the FHIR results of these images. Stored, never logged."))}))
+                            + "subject of the FHIR results of these images. Stored, never logged.")),
+                    @SchemaProperty(name = "priority", schema = @Schema(type = "string",
+                            allowableValues = {"stat", "routine"}, description = "stat: scored before routine "
+                            + "work (an emergency department's film); routine: a PACS backfill. Default: the API "
+                            + "key's default priority, else routine"))}))
     ResponseEntity<UploadResult> upload(
             HttpServletRequest request,
-            @Parameter(description = "RFC 7240 preferences: respond-async, or wait=N (seconds)")
+            @Parameter(description = "RFC 7240 preferences: respond-async, or wait=N (seconds); priority=stat or "
+                    + "priority=routine")
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
                     + "request's images instead of uploading again")
@@ -117,6 +124,7 @@ class ImageUploadController {
             List<FormDataBody.Part> parts = FormDataBody.parse(body, body.length, boundary);
             List<IngestService.Upload> uploads = new ArrayList<>();
             String subject = null;
+            String priority = null;
             for (FormDataBody.Part part : parts) {
                 if (part.name().equals("file")) {
                     if (part.content().length > properties.maxFileSize().toBytes()) {
@@ -127,13 +135,15 @@ class ImageUploadController {
                     uploads.add(new IngestService.Upload("#" + (uploads.size() + 1), part.content()));
                 } else if (part.name().equals("subject") && subject == null) {
                     subject = part.text();
+                } else if (part.name().equals("priority") && priority == null) {
+                    priority = part.text();
                 }
             }
             if (uploads.isEmpty()) {
                 throw new ApiProblem(HttpStatus.BAD_REQUEST, "missing-file", "No file uploaded",
                         "The multipart request has no part named 'file'.");
             }
-            return answer(uploads, prefer, idempotencyKey, SubjectReference.check(subject));
+            return answer(uploads, prefer, idempotencyKey, SubjectReference.check(subject), priority);
         }
     }
 
@@ -156,6 +166,8 @@ class ImageUploadController {
             InputStream body,
             @Parameter(hidden = true) @RequestHeader(value = HttpHeaders.CONTENT_LENGTH, required = false)
             Long contentLength,
+            @Parameter(description = "RFC 7240 preferences: respond-async, or wait=N (seconds); priority=stat or "
+                    + "priority=routine")
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
         long limit = properties.maxBodySize().toBytes();
@@ -170,7 +182,7 @@ class ImageUploadController {
             if (!DicomDecoder.isDicom(bytes)) {
                 throw UploadRejected.notDicomPart10("#1");
             }
-            return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey, null);
+            return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey, null, null);
         }
     }
 
@@ -194,15 +206,17 @@ class ImageUploadController {
     }
 
     private ResponseEntity<UploadResult> answer(List<IngestService.Upload> uploads, String prefer,
-                                                String idempotencyKey, String subjectReference) {
+                                                String idempotencyKey, String subjectReference, String formPriority) {
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 200)) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-idempotency-key", "Invalid Idempotency-Key",
                     "The Idempotency-Key header must have 1 to 200 characters.");
         }
         WaitPreference preference = WaitPreference.parse(prefer, properties.defaultWait(), properties.maxWait());
+        Priority priority = priority(formPriority, prefer);
         // Keys are the caller's own: the same key from another caller is another request.
         String scopedKey = idempotencyKey == null ? null : CurrentCaller.scope() + "|" + idempotencyKey;
-        IngestService.Result result = ingest.ingest(uploads, scopedKey, preference.duration(), subjectReference);
+        IngestService.Result result = ingest.ingest(uploads, scopedKey, preference.duration(), subjectReference,
+                priority);
 
         List<ImageView> images = result.images();
         images.forEach(image -> AuditedResources.add(image.id()));
@@ -210,10 +224,49 @@ class ImageUploadController {
                 : result.createdAny() ? HttpStatus.CREATED : HttpStatus.OK;
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(status)
                 .location(URI.create(images.get(0).location()));
+        List<String> applied = new ArrayList<>();
         if (preference.applied() != null) {
-            answer.header("Preference-Applied", preference.applied());
+            applied.add(preference.applied());
+        }
+        if (requestedPriority(prefer) != null) {
+            applied.add("priority=" + priority.wireName());
+        }
+        if (!applied.isEmpty()) {
+            answer.header("Preference-Applied", String.join(", ", applied));
         }
         return answer.body(new UploadResult(images));
+    }
+
+    /**
+     * The form field, else {@code Prefer: priority=...}, else the API key's default, else routine. A value that
+     * names no priority is a 400 in the form field; in Prefer it is ignored, as RFC 7240 asks.
+     */
+    static Priority priority(String formPriority, String prefer) {
+        if (formPriority != null) {
+            return Priority.parse(formPriority).orElseThrow(() -> new ApiProblem(HttpStatus.BAD_REQUEST,
+                    "invalid-parameter", "Invalid parameter", "priority must be stat or routine."));
+        }
+        String preferred = requestedPriority(prefer);
+        return Priority.parse(preferred)
+                .or(() -> CurrentCaller.defaultPriority().flatMap(Priority::parse))
+                .orElse(Priority.ROUTINE);
+    }
+
+    /** The value of a {@code priority=...} preference that names a priority, else null. */
+    private static String requestedPriority(String prefer) {
+        if (prefer == null) {
+            return null;
+        }
+        for (String preference : prefer.split(",")) {
+            String token = preference.split(";")[0].replaceAll("\\s+", "").toLowerCase();
+            if (token.startsWith("priority=")) {
+                String value = token.substring("priority=".length()).replace("\"", "");
+                if (Priority.parse(value).isPresent()) {
+                    return value;
+                }
+            }
+        }
+        return null;
     }
 
     /** RFC 7240: {@code respond-async} and {@code wait=N}; other preferences are ignored. */

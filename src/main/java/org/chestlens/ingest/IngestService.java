@@ -22,6 +22,7 @@ import org.chestlens.prediction.ImageWriter;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.PendingImage;
+import org.chestlens.prediction.Priority;
 import org.chestlens.prediction.PredictionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -92,6 +93,12 @@ public class IngestService {
      *                         have none. Never logged.
      */
     public Result ingest(List<Upload> uploads, String idempotencyKey, Duration wait, String subjectReference) {
+        return ingest(uploads, idempotencyKey, wait, subjectReference, Priority.ROUTINE);
+    }
+
+    /** The same, at the given priority (what the new jobs get; images already stored keep theirs). */
+    public Result ingest(List<Upload> uploads, String idempotencyKey, Duration wait, String subjectReference,
+                         Priority priority) {
         if (uploads.size() > properties.maxFilesPerRequest()) {
             throw UploadRejected.tooManyFiles(uploads.size(), properties.maxFilesPerRequest());
         }
@@ -105,7 +112,7 @@ public class IngestService {
         Plan plan = identifyAndPrepare(uploads, model, subjectReference);
         Queued queued;
         try {
-            queued = queue(plan, model, idempotencyKey);
+            queued = queue(plan, model, idempotencyKey, priority);
         } catch (DuplicateKeyException concurrentSameKey) {
             // Another request with this Idempotency-Key committed first: answer with its images.
             List<UUID> first = idempotencyKeys.imagesOf(idempotencyKey).orElseThrow(() -> concurrentSameKey);
@@ -167,7 +174,7 @@ public class IngestService {
      * Commits the new images and their jobs, taking room in the inference queue, and hands the jobs
      * to the batcher; remembers the Idempotency-Key with them, or alone when every image was known.
      */
-    private Queued queue(Plan plan, ModelInfo model, String idempotencyKey) {
+    private Queued queue(Plan plan, ModelInfo model, String idempotencyKey, Priority priority) {
         UUID[] imageIds = plan.known().clone();
         if (plan.pending().isEmpty()) {
             if (idempotencyKey != null) {
@@ -177,7 +184,7 @@ public class IngestService {
         }
         InferenceService.Enqueued enqueued;
         try {
-            enqueued = inference.enqueue(model.id(), plan.pending(), idempotencyKey);
+            enqueued = inference.enqueue(model.id(), plan.pending(), idempotencyKey, priority);
         } catch (QueueFullException full) {
             throw UploadRejected.queueFull(full.retryAfterSeconds());
         }

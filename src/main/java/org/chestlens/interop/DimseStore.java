@@ -10,6 +10,7 @@ import org.chestlens.ingest.UploadRejectedException;
 import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.platform.security.NetworkPeerAudit;
 import org.chestlens.prediction.ImageView;
+import org.chestlens.prediction.Priority;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.TransientDataAccessException;
@@ -33,9 +34,10 @@ class DimseStore {
     record Answer(int status, String comment, String imageId) {
     }
 
-    /** One received C-STORE request. */
+    /** One received C-STORE request; {@code priority} from the command's Priority (HIGH: stat). */
     record Request(String callingAeTitle, String calledAeTitle, String remoteAddress, String sopClassUid,
-                   String sopInstanceUid, String transferSyntaxUid, byte[] dataSet, boolean dataSetTooLarge) {
+                   String sopInstanceUid, String transferSyntaxUid, byte[] dataSet, boolean dataSetTooLarge,
+                   Priority priority) {
     }
 
     private final IngestService ingest;
@@ -83,7 +85,7 @@ class DimseStore {
                         "SOP Class or Instance UID differs from the command's", null);
             }
             IngestService.Result result = ingest.ingest(List.of(new IngestService.Upload("C-STORE", file)), null,
-                    Duration.ZERO);
+                    Duration.ZERO, null, request.priority());
             ImageView image = result.images().get(0);
             if (!image.warnings().isEmpty()) {
                 return new Answer(DimseStatus.WARNING, String.join("; ", image.warnings()), image.id().toString());

@@ -32,6 +32,7 @@ import com.pixelmed.network.MessageServiceElementCommand;
 import com.pixelmed.dicom.AttributeTag;
 import org.chestlens.ingest.IngestProperties;
 import org.chestlens.platform.security.NetworkPeerAudit;
+import org.chestlens.prediction.Priority;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ssl.SslBundle;
@@ -58,6 +59,9 @@ class StorageScp implements SmartLifecycle {
     private static final int MAX_ASSOCIATE_RQ_BYTES = 64 * 1024;
     private static final AttributeTag AFFECTED_SOP_CLASS = new AttributeTag(0x0000, 0x0002);
     private static final AttributeTag MESSAGE_ID = new AttributeTag(0x0000, 0x0110);
+    /** The C-STORE-RQ's Priority (PS3.7 9.1.1.1): 0x0001 HIGH makes the instance stat work here. */
+    private static final AttributeTag PRIORITY = new AttributeTag(0x0000, 0x0700);
+    private static final int DIMSE_PRIORITY_HIGH = 0x0001;
     private static final AttributeTag AFFECTED_SOP_INSTANCE = new AttributeTag(0x0000, 0x1000);
 
     /** What the health endpoint shows. */
@@ -228,7 +232,8 @@ class StorageScp implements SmartLifecycle {
                     String sopInstance = message.string(AFFECTED_SOP_INSTANCE);
                     DimseStore.Answer answer = store.store(new DimseStore.Request(calling, properties.aeTitle(),
                             remote, sopClass, sopInstance, association.getTransferSyntaxForPresentationContextID(context),
-                            message.dataSet(), message.dataSetTooLarge()));
+                            message.dataSet(), message.dataSetTooLarge(),
+                            message.integer(PRIORITY) == DIMSE_PRIORITY_HIGH ? Priority.STAT : Priority.ROUTINE));
                     received.incrementAndGet();
                     association.send(context, DimseEncoding.cStoreResponse(sopClass, sopInstance, messageId,
                             answer.status(), answer.comment()), null);

@@ -13,6 +13,8 @@ import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.security.CurrentCaller;
+import org.chestlens.prediction.Priority;
 import org.chestlens.platform.security.AuditedResources;
 import org.chestlens.platform.security.RequiresRole;
 import org.chestlens.platform.security.Role;
@@ -112,8 +114,11 @@ class StowRsController {
         String boundary = boundaryOf(request.getContentType());
         StoreInstancesResponse response;
         try (InputStream body = request.getInputStream()) {
+            // A DICOMweb client sends no priority of its own: its API key's default applies (a backfill router's
+            // key is routine, an emergency department's stat).
             response = stow.store(body, boundary, study,
-                    location -> ServletUriComponentsBuilder.fromContextPath(request).path(location).toUriString());
+                    location -> ServletUriComponentsBuilder.fromContextPath(request).path(location).toUriString(),
+                    CurrentCaller.defaultPriority().flatMap(Priority::parse).orElse(Priority.ROUTINE));
         }
         // The audit trail names the images by id, as for any upload (the RetrieveURL ends with it).
         response.stored().forEach(s -> AuditedResources.add(s.retrieveUrl().substring(s.retrieveUrl().lastIndexOf('/') + 1)));

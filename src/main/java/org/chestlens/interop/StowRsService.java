@@ -18,6 +18,7 @@ import org.chestlens.ingest.UploadRejectedException;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.ImageView;
+import org.chestlens.prediction.Priority;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
@@ -60,6 +61,12 @@ class StowRsService {
      */
     StoreInstancesResponse store(InputStream body, String boundary, String study,
                                  Function<String, String> retrieveUrl) {
+        return store(body, boundary, study, retrieveUrl, Priority.ROUTINE);
+    }
+
+    /** The same, with the priority the new instances' jobs get. */
+    StoreInstancesResponse store(InputStream body, String boundary, String study,
+                                 Function<String, String> retrieveUrl, Priority priority) {
         StoreInstancesResponse response = new StoreInstancesResponse();
         int parts = 0;
         try {
@@ -71,7 +78,7 @@ class StowRsService {
             while (more) {
                 Long declaredLength = contentLength(input.readHeaders());
                 parts++;
-                storePart(input, "#" + parts, declaredLength, study, retrieveUrl, response);
+                storePart(input, "#" + parts, declaredLength, study, retrieveUrl, response, priority);
                 more = input.readBoundary();
             }
         } catch (IOException e) {
@@ -89,7 +96,8 @@ class StowRsService {
     }
 
     private void storePart(MultipartInput input, String label, Long declaredLength, String study,
-                           Function<String, String> retrieveUrl, StoreInstancesResponse response) throws IOException {
+                           Function<String, String> retrieveUrl, StoreInstancesResponse response, Priority priority)
+            throws IOException {
         long limit = properties.maxBodySize().toBytes();
         long room = declaredLength != null ? Math.min(declaredLength, limit) : limit;
         UploadBudget.Lease lease;
@@ -115,12 +123,12 @@ class StowRsService {
                 response.failed(new StoreInstancesResponse.Failed(ids.sopClassUid(), ids.sopInstanceUid(), reason));
                 return;
             }
-            storeInstance(bytes, label, study, retrieveUrl, response);
+            storeInstance(bytes, label, study, retrieveUrl, response, priority);
         }
     }
 
     private void storeInstance(byte[] bytes, String label, String study, Function<String, String> retrieveUrl,
-                               StoreInstancesResponse response) {
+                               StoreInstancesResponse response, Priority priority) {
         // Judged by content, not by the part's Content-Type: what matters is that it is DICOM Part 10
         // (the upload API would also take a PNG, which a DICOMweb client never means to send).
         if (!IngestService.isDicomPart10(bytes)) {
@@ -135,7 +143,7 @@ class StowRsService {
         }
         try {
             IngestService.Result result = ingest.ingest(List.of(new IngestService.Upload(label, bytes)), null,
-                    Duration.ZERO);
+                    Duration.ZERO, null, priority);
             ImageView image = result.images().get(0);
             response.stored(new StoreInstancesResponse.Stored(ids.sopClassUid(), ids.sopInstanceUid(),
                     retrieveUrl.apply(image.location())));

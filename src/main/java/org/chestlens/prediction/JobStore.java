@@ -59,6 +59,13 @@ public class JobStore {
     @Transactional
     public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
                                  Duration lease, String idempotencyKey) {
+        return accept(pending, modelId, modelVersion, owner, lease, idempotencyKey, Priority.ROUTINE);
+    }
+
+    /** The same, at the given priority (a re-upload of a failed image takes the new request's). */
+    @Transactional
+    public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
+                                 Duration lease, String idempotencyKey, Priority priority) {
         long versionId = modelVersions.find(modelId, modelVersion)
                 .orElseThrow(() -> new IllegalStateException("Model version not registered: " + modelId)).id();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -68,12 +75,14 @@ public class JobStore {
             modelViews.keep(imageId, p.input(), p.inputWidth(), p.inputHeight(), now);
             Optional<UUID> created = jdbc.sql("""
                             INSERT INTO inference_job (id, image_id, model_version_id, status, input, input_height,
-                                                       input_width, decode_ms, attempts, owner, lease_until, created_at)
+                                                       input_width, decode_ms, attempts, owner, lease_until, created_at,
+                                                       priority)
                             VALUES (:id, :imageId, :versionId, 'QUEUED', :input, :height, :width, :decodeMs, 0, :owner,
-                                    now() + make_interval(secs => :leaseSeconds), :now)
+                                    now() + make_interval(secs => :leaseSeconds), :now, :priority)
                             ON CONFLICT (image_id, model_version_id) DO UPDATE
                                 SET status = 'QUEUED', input = EXCLUDED.input, attempts = 0, owner = EXCLUDED.owner,
-                                    lease_until = EXCLUDED.lease_until, failure_reason = NULL, finished_at = NULL
+                                    lease_until = EXCLUDED.lease_until, failure_reason = NULL, finished_at = NULL,
+                                    priority = EXCLUDED.priority
                                 WHERE inference_job.status = 'FAILED'
                             RETURNING id""")
                     .param("id", UUID.randomUUID())
@@ -86,10 +95,11 @@ public class JobStore {
                     .param("owner", owner)
                     .param("leaseSeconds", seconds(lease))
                     .param("now", Timestamp.from(now))
+                    .param("priority", priority.name())
                     .query(UUID.class)
                     .optional();
             accepted.add(new Accepted(imageId, created.map(id -> new QueuedJob(id, imageId, modelId, modelVersion,
-                    p.input(), p.inputHeight(), p.inputWidth(), p.decodeMillis(), 0, now))));
+                    p.input(), p.inputHeight(), p.inputWidth(), p.decodeMillis(), 0, now, priority))));
         }
         if (idempotencyKey != null) {
             idempotencyKeys.record(idempotencyKey, accepted.stream().map(Accepted::imageId).toList(), now);
@@ -213,14 +223,19 @@ public class JobStore {
                             WHERE c.status IN ('QUEUED', 'RUNNING')
                               AND (c.lease_until < now() OR (:includeOwn AND c.owner = :owner))
                               AND cm.model_id = :modelId AND cm.version = :version
-                            ORDER BY c.created_at LIMIT :limit
+                            ORDER BY c.priority = 'STAT' DESC, c.created_at LIMIT :limit
                             FOR UPDATE OF c SKIP LOCKED)
                         RETURNING j.id, j.image_id, m.model_id, m.version, j.input, j.input_height, j.input_width,
-                                  j.decode_ms, j.attempts, j.created_at""")
+                                  j.decode_ms, j.attempts, j.created_at, j.priority""")
                 .param("owner", owner).param("leaseSeconds", seconds(lease))
                 .param("modelId", modelId).param("version", modelVersion).param("limit", limit)
                 .param("includeOwn", includeOwn)
-                .query(JobStore::queuedJob).list();
+                .query(JobStore::queuedJob).list().stream()
+                // RETURNING gives no order: the batcher's lanes take stat first anyway, but recovery hands
+                // the jobs over in the order they were chosen.
+                .sorted(java.util.Comparator.comparing((QueuedJob job) -> job.priority() != Priority.STAT)
+                        .thenComparing(QueuedJob::createdAt))
+                .toList();
     }
 
     /** Keeps the lease of the jobs this replica holds in memory, so no other replica takes them over. */
@@ -240,7 +255,7 @@ public class JobStore {
         return new QueuedJob(rs.getObject("id", UUID.class), rs.getObject("image_id", UUID.class),
                 rs.getString("model_id"), rs.getString("version"), fromBytes(rs.getBytes("input")),
                 rs.getInt("input_height"), rs.getInt("input_width"), rs.getDouble("decode_ms"), rs.getInt("attempts"),
-                rs.getTimestamp("created_at").toInstant());
+                rs.getTimestamp("created_at").toInstant(), Priority.valueOf(rs.getString("priority")));
     }
 
     /** Leases are compared with the database's clock only, to the millisecond. */

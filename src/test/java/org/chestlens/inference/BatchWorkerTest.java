@@ -135,7 +135,7 @@ class BatchWorkerTest {
     private BatchWorker worker() {
         BatcherMetrics metrics = new BatcherMetrics(new SimpleMeterRegistry(), "demo", admission);
         BatchModel model = new BatchModel("demo", this::forward, OutputFormulation.SOFTMAX4, () -> 1.0);
-        BatchAggregator unused = new BatchAggregator(new BatchAggregator.Queue(), System::nanoTime,
+        BatchAggregator unused = new BatchAggregator(new BatchAggregator.Queue(System::nanoTime, Duration.ofSeconds(30)), System::nanoTime,
                 admission::reserved, 8, Duration.ofMillis(20));
         return new BatchWorker(model, unused, ledger, new ResultWriter("demo", ledger, admission, metrics),
                 admission, metrics);

@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import org.chestlens.prediction.JobResult;
 import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.chestlens.prediction.JobStatus;
+import org.chestlens.prediction.Priority;
 import org.chestlens.prediction.QueuedJob;
 
 /**
@@ -72,7 +73,7 @@ final class InMemoryJobLedger implements JobLedger {
     /** A job as the batcher receives it: 2 x 2 pixels of {@code value}, arrived at {@code enqueuedNanos}. */
     static PendingJob pending(float value, long enqueuedNanos) {
         QueuedJob job = new QueuedJob(UUID.randomUUID(), UUID.randomUUID(), "demo", "1", new float[] {value, value,
-                value, value}, 2, 2, 1.0, 0, Instant.EPOCH);
+                value, value}, 2, 2, 1.0, 0, Instant.EPOCH, Priority.ROUTINE);
         return new PendingJob(job, enqueuedNanos, new CompletableFuture<>());
     }
 }

@@ -58,7 +58,7 @@ class GeneratedClientTest {
         ApiClient engine = client();
         engine.setApiKey(created.getKey());
         Path radiograph = Files.write(files.resolve("chest.png"), TestImages.syntheticPng(17001, 300, 320));
-        UploadResult upload = new ImagesApi(engine).uploadImages(List.of(radiograph.toFile()), "wait=60", null, null);
+        UploadResult upload = new ImagesApi(engine).uploadImages(List.of(radiograph.toFile()), "wait=60", null, null, "stat");
 
         assertThat(upload.getImages()).hasSize(1);
         Image image = upload.getImages().get(0);

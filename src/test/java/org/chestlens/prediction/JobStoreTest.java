@@ -173,6 +173,19 @@ class JobStoreTest {
         assertThat(jobs.renewLeases(List.of(job), "not-the-owner", Duration.ofMinutes(5))).isZero();
     }
 
+    @Test
+    void recoveryClaimsStatJobsBeforeOlderRoutineOnesAndKeepsTheirPriority() {
+        UUID routine = jobs.accept(List.of(pending()), modelId, "1", "owner-of-test", Duration.ZERO, null)
+                .get(0).job().orElseThrow().jobId();
+        UUID stat = jobs.accept(List.of(pending()), modelId, "1", "owner-of-test", Duration.ZERO, null,
+                Priority.STAT).get(0).job().orElseThrow().jobId();
+
+        List<QueuedJob> claimed = jobs.claimExpired("recoverer", modelId, "1", 2, Duration.ofMinutes(1));
+
+        assertThat(claimed).extracting(QueuedJob::jobId).containsExactly(stat, routine);
+        assertThat(claimed).extracting(QueuedJob::priority).containsExactly(Priority.STAT, Priority.ROUTINE);
+    }
+
     private List<JobStore.Accepted> accept(int count, Duration lease) {
         List<PendingImage> pending = java.util.stream.IntStream.range(0, count).mapToObj(i -> pending()).toList();
         return jobs.accept(pending, modelId, "1", "owner-of-test", lease, null);

@@ -51,19 +51,24 @@ class ApiKeyController {
             @Schema(description = "When the key stops working; none: until revoked", example = "2027-12-31T00:00:00Z")
             Instant expiresAt,
             @Schema(description = "Requests per minute for this key; none: the service default", example = "1200")
-            @Positive @Max(1_000_000) Integer rateLimitPerMinute) {
+            @Positive @Max(1_000_000) Integer rateLimitPerMinute,
+            @Schema(description = "Priority of this key's uploads that name none: stat (scored first) or routine "
+                    + "(e.g. a PACS backfill); none: routine", allowableValues = {"stat", "routine"})
+            @Pattern(regexp = "stat|routine") String defaultPriority) {
     }
 
     @Schema(name = "ApiKey")
     record KeyView(UUID id, String name,
                    @Schema(description = "The key's first characters, to recognise it") String prefix,
                    List<String> roles, Integer rateLimitPerMinute, Instant createdAt, String createdBy,
-                   Instant expiresAt, Instant revokedAt) {
+                   Instant expiresAt, Instant revokedAt,
+                   @Schema(description = "Priority of this key's uploads that name none; null: routine",
+                           allowableValues = {"stat", "routine"}) String defaultPriority) {
 
         static KeyView of(ApiKeys.Key key) {
             return new KeyView(key.id(), key.name(), key.prefix(),
                     key.roles().stream().sorted().map(Role::wireName).toList(), key.rateLimitPerMinute(),
-                    key.createdAt(), key.createdBy(), key.expiresAt(), key.revokedAt());
+                    key.createdAt(), key.createdBy(), key.expiresAt(), key.revokedAt(), key.defaultPriority());
         }
     }
 
@@ -95,7 +100,7 @@ class ApiKeyController {
         ApiKeys.Created created;
         try {
             created = keys.create(request.name(), roles, request.expiresAt(), request.rateLimitPerMinute(),
-                    Caller.of(admin).name());
+                    Caller.of(admin).name(), request.defaultPriority());
         } catch (ApiKeys.KeyNameTaken e) {
             throw new ApiProblem(HttpStatus.CONFLICT, "api-key-name-taken", "Name taken", e.getMessage());
         }

@@ -47,9 +47,12 @@ class ApiKeys implements ApiKeyLookup {
 
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** A key as stored: never its secret. */
+    /**
+     * A key as stored: never its secret. {@code defaultPriority} is the wire name ({@code stat}, {@code routine}) of
+     * the priority its uploads get when they name none; null: routine.
+     */
     record Key(UUID id, String name, String prefix, Set<Role> roles, Integer rateLimitPerMinute, Instant createdAt,
-               String createdBy, Instant expiresAt, Instant revokedAt) {
+               String createdBy, Instant expiresAt, Instant revokedAt, String defaultPriority) {
 
         boolean usableAt(Instant now) {
             return revokedAt == null && (expiresAt == null || expiresAt.isAfter(now));
@@ -77,17 +80,26 @@ class ApiKeys implements ApiKeyLookup {
     }
 
     Created create(String name, Set<Role> roles, Instant expiresAt, Integer rateLimitPerMinute, String createdBy) {
+        return create(name, roles, expiresAt, rateLimitPerMinute, createdBy, null);
+    }
+
+    /** {@code defaultPriority}: {@code stat}, {@code routine} or null (routine). */
+    Created create(String name, Set<Role> roles, Instant expiresAt, Integer rateLimitPerMinute, String createdBy,
+                   String defaultPriority) {
         String secret = newSecret();
         UUID id = UUID.randomUUID();
         try {
             jdbc.sql("""
                             INSERT INTO api_key (id, name, key_hash, key_prefix, roles, rate_limit_per_minute, created_by,
-                                                 expires_at)
-                            VALUES (:id, :name, :hash, :prefix, :roles, :rateLimit, :createdBy, :expiresAt)""")
+                                                 expires_at, default_priority)
+                            VALUES (:id, :name, :hash, :prefix, :roles, :rateLimit, :createdBy, :expiresAt,
+                                    :defaultPriority)""")
                     .param("id", id).param("name", name).param("hash", hash(secret))
                     .param("prefix", displayPrefix(secret)).param("roles", roleArray(roles))
                     .param("rateLimit", rateLimitPerMinute).param("createdBy", createdBy)
                     .param("expiresAt", expiresAt == null ? null : Timestamp.from(expiresAt))
+                    .param("defaultPriority", defaultPriority == null ? null
+                            : defaultPriority.toUpperCase(java.util.Locale.ROOT))
                     .update();
         } catch (DuplicateKeyException e) {
             throw new KeyNameTaken(name);
@@ -212,7 +224,8 @@ class ApiKeys implements ApiKeyLookup {
         Integer limit = (Integer) rs.getObject("rate_limit_per_minute");
         return new Key(rs.getObject("id", UUID.class), rs.getString("name"), rs.getString("key_prefix"),
                 Set.copyOf(roles), limit, instant(rs, "created_at"), rs.getString("created_by"),
-                instant(rs, "expires_at"), instant(rs, "revoked_at"));
+                instant(rs, "expires_at"), instant(rs, "revoked_at"), rs.getString("default_priority") == null ? null
+                        : rs.getString("default_priority").toLowerCase(java.util.Locale.ROOT));
     }
 
     private static Instant instant(ResultSet rs, String column) throws SQLException {

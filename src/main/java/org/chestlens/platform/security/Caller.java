@@ -11,18 +11,19 @@ import org.springframework.security.oauth2.server.resource.authentication.JwtAut
  * @param name              token subject (person) or API key name (integration engine)
  * @param kind              {@code user}, {@code api-key} or {@code anonymous}
  * @param rateLimitPerMinute the key's own limit, or null for the configured default
+ * @param defaultPriority    the key's priority for uploads that name none ({@code stat}, {@code routine}), or null
  */
-record Caller(String name, String kind, Set<Role> roles, Integer rateLimitPerMinute) {
+record Caller(String name, String kind, Set<Role> roles, Integer rateLimitPerMinute, String defaultPriority) {
 
-    static final Caller ANONYMOUS = new Caller("anonymous", "anonymous", Set.of(), null);
+    static final Caller ANONYMOUS = new Caller("anonymous", "anonymous", Set.of(), null, null);
 
     static Caller of(Authentication authentication) {
         if (authentication instanceof ApiKeyAuthentication key && key.isAuthenticated()) {
             ApiKeys.Key k = key.key();
-            return new Caller(k.name(), "api-key", k.roles(), k.rateLimitPerMinute());
+            return new Caller(k.name(), "api-key", k.roles(), k.rateLimitPerMinute(), k.defaultPriority());
         }
         if (authentication instanceof JwtAuthenticationToken jwt && jwt.isAuthenticated()) {
-            return new Caller(jwt.getName(), "user", RoleClaims.rolesOf(jwt.getAuthorities()), null);
+            return new Caller(jwt.getName(), "user", RoleClaims.rolesOf(jwt.getAuthorities()), null, null);
         }
         return ANONYMOUS;
     }

@@ -1,5 +1,7 @@
 package org.chestlens.platform.security;
 
+import java.util.Optional;
+
 import org.springframework.security.core.context.SecurityContextHolder;
 
 /** The authenticated caller of the current request, for state that must be kept per caller. */
@@ -15,5 +17,13 @@ public final class CurrentCaller {
      */
     public static String scope() {
         return Caller.of(SecurityContextHolder.getContext().getAuthentication()).bucketKey();
+    }
+
+    /**
+     * The priority the caller's API key gives uploads that name none ({@code stat} or {@code routine}); empty for
+     * a key without one and for people.
+     */
+    public static Optional<String> defaultPriority() {
+        return Optional.ofNullable(Caller.of(SecurityContextHolder.getContext().getAuthentication()).defaultPriority());
     }
 }

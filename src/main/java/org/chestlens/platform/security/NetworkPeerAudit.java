@@ -43,7 +43,7 @@ public class NetworkPeerAudit {
     public void record(String callingAeTitle, String action, String resource, List<String> resourceIds,
                        String remoteAddress, int status, Outcome outcome) {
         String actor = callingAeTitle == null || callingAeTitle.isBlank() ? "(none)" : callingAeTitle;
-        trail.recordProtocol(new Caller(actor, "dicom-ae", Set.of(), null), action, resource, resourceIds,
+        trail.recordProtocol(new Caller(actor, "dicom-ae", Set.of(), null, null), action, resource, resourceIds,
                 remoteAddress, status, outcome.column);
     }
 }

@@ -35,6 +35,6 @@ public class WebSliceSecurity {
 
     private static ApiKeys.Key key(String name, Instant revokedAt) {
         return new ApiKeys.Key(UUID.nameUUIDFromBytes(name.getBytes()), name, name, Set.of(Role.READER), null,
-                Instant.parse("2024-01-01T00:00:00Z"), "web-slice", null, revokedAt);
+                Instant.parse("2024-01-01T00:00:00Z"), "web-slice", null, revokedAt, null);
     }
 }
