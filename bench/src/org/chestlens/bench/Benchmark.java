@@ -129,6 +129,9 @@ public final class Benchmark {
                 heatMaps(service);
             }
         }
+        if (mode.equals("priority")) {
+            priority();
+        }
         if (mode.equals("all") || mode.equals("sweep")) {
             sweep();
         }
@@ -140,6 +143,100 @@ public final class Benchmark {
         }
         // The HTTP clients' executors are not daemon threads.
         System.exit(0);
+    }
+
+    /**
+     * Stat before routine: routine clients keep the service saturated (closed loop, each waiting for its answer);
+     * windows without and with stat traffic alternate (one stat upload every {@code bench.statEverySeconds}, 3 s),
+     * so the drift of this machine's speed falls on both alike. Prints the p50 latency of stat and routine uploads
+     * in the stat windows, and the routine and total throughput with and without stat traffic.
+     */
+    static void priority() throws Exception {
+        resetDatabase();
+        int statEverySeconds = Integer.getInteger("bench.statEverySeconds", 3);
+        try (ServiceProcess service = startService(BATCH, 20, "--chestlens.inference.queue-capacity=4096")) {
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI uri = URI.create("http://localhost:" + service.port() + "/api/v1/images");
+            AtomicInteger next = new AtomicInteger();
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean statOn = new AtomicBoolean();
+            List<Answer> routine = Collections.synchronizedList(new ArrayList<>());
+            List<Answer> stat = Collections.synchronizedList(new ArrayList<>());
+            int clients = Math.max(4, 2 * BATCH);
+            ExecutorService pool = Executors.newFixedThreadPool(clients + 1);
+            for (int c = 0; c < clients; c++) {
+                pool.submit(() -> {
+                    int i;
+                    while (!stop.get() && (i = next.getAndIncrement()) < bodies.size()) {
+                        long sent = System.nanoTime();
+                        int status = http.send(upload(uri, bodies.get(i), "wait=300"),
+                                HttpResponse.BodyHandlers.discarding()).statusCode();
+                        routine.add(new Answer(sent, System.nanoTime(), status));
+                    }
+                    return null;
+                });
+            }
+            pool.submit(() -> {
+                while (!stop.get()) {
+                    long due = System.nanoTime() + Duration.ofSeconds(statEverySeconds).toNanos();
+                    int i;
+                    if (statOn.get() && (i = next.getAndIncrement()) < bodies.size()) {
+                        long sent = System.nanoTime();
+                        int status = http.send(upload(uri, bodies.get(i), "wait=300, priority=stat"),
+                                HttpResponse.BodyHandlers.discarding()).statusCode();
+                        stat.add(new Answer(sent, System.nanoTime(), status));
+                    }
+                    sleepUntil(due);
+                }
+                return null;
+            });
+            pool.shutdown();
+            sleepUntil(System.nanoTime() + Duration.ofSeconds(WARM_UP_SECONDS).toNanos());
+            List<Double> routineAlone = new ArrayList<>();
+            List<Double> routineMixed = new ArrayList<>();
+            List<Double> totalMixed = new ArrayList<>();
+            List<Double> statLatencies = new ArrayList<>();
+            List<Double> routineLatencies = new ArrayList<>();
+            for (int w = 0; w < 2 * WINDOWS; w++) {
+                boolean mixed = w % 2 == 1;
+                statOn.set(mixed);
+                // A stat upload sent in the window before may still be on its way: let it land first.
+                Thread.sleep(RAMP_SECONDS * 1000L);
+                long start = System.nanoTime();
+                long end = start + Duration.ofSeconds(SECONDS).toNanos();
+                sleepUntil(end);
+                List<Answer> routineIn = answeredIn(routine, start, end);
+                List<Answer> statIn = answeredIn(stat, start, end);
+                double routineRate = routineIn.size() / (double) SECONDS;
+                (mixed ? routineMixed : routineAlone).add(routineRate);
+                if (mixed) {
+                    totalMixed.add((routineIn.size() + statIn.size()) / (double) SECONDS);
+                    statIn.forEach(a -> statLatencies.add((a.answered() - a.sent()) / 1e6));
+                    routineIn.forEach(a -> routineLatencies.add((a.answered() - a.sent()) / 1e6));
+                }
+                System.out.printf("  window %d (%s): routine %.2f images/s, stat %d answered%n", w + 1,
+                        mixed ? "with stat" : "routine only", routineRate, statIn.size());
+            }
+            stop.set(true);
+            double statP50 = median(statLatencies.stream().sorted().toList());
+            double routineP50 = median(routineLatencies.stream().sorted().toList());
+            double alone = median(routineAlone.stream().sorted().toList());
+            double withStat = median(routineMixed.stream().sorted().toList());
+            double total = median(totalMixed.stream().sorted().toList());
+            System.out.printf("RESULT priority: with the service saturated by routine uploads, p50 latency stat %.0f ms "
+                            + "(%d uploads), routine %.0f ms: ratio %.2f (goal: at most 0.33)%n", statP50,
+                    statLatencies.size(), routineP50, statP50 / routineP50);
+            System.out.printf("RESULT priority: routine throughput %.2f images/s with stat traffic, %.2f without "
+                            + "(%+.1f %%); all uploads with stat traffic %.2f images/s (%+.1f %%) (goal: within 5 %%)%n",
+                    withStat, alone, 100 * (withStat / alone - 1), total, 100 * (total / alone - 1));
+        }
+    }
+
+    private static List<Answer> answeredIn(List<Answer> answers, long start, long end) {
+        synchronized (answers) {
+            return answers.stream().filter(a -> a.answered() >= start && a.answered() < end && a.status() == 201)
+                    .toList();
+        }
     }
 
     static void prepareWorkload() {
