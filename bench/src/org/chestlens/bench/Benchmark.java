@@ -146,7 +146,8 @@ public final class Benchmark {
     }
 
     /**
-     * Stat before routine: routine clients keep the service saturated (closed loop, each waiting for its answer);
+     * Stat before routine: routine clients keep the service saturated (closed loop, each waiting for its answer;
+     * {@code bench.priorityClients}, 64: a backfill keeps many batches queued, else there is nothing to overtake);
      * windows without and with stat traffic alternate (one stat upload every {@code bench.statEverySeconds}, 3 s),
      * so the drift of this machine's speed falls on both alike. Prints the p50 latency of stat and routine uploads
      * in the stat windows, and the routine and total throughput with and without stat traffic.
@@ -162,7 +163,7 @@ public final class Benchmark {
             AtomicBoolean statOn = new AtomicBoolean();
             List<Answer> routine = Collections.synchronizedList(new ArrayList<>());
             List<Answer> stat = Collections.synchronizedList(new ArrayList<>());
-            int clients = Math.max(4, 2 * BATCH);
+            int clients = Integer.getInteger("bench.priorityClients", 64);
             ExecutorService pool = Executors.newFixedThreadPool(clients + 1);
             for (int c = 0; c < clients; c++) {
                 pool.submit(() -> {
