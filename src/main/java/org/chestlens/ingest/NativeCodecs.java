@@ -161,8 +161,8 @@ final class NativeCodecs {
      */
     static int[] decode(DicomTransferSyntax syntax, byte[] frame, DicomImageHeader header, String label) {
         return switch (syntax.encoding()) {
-            case JPEG_LS -> jpegLs(frame, header, label);
-            case HTJ2K -> htj2k(frame, header, label);
+            case JPEG_LS -> jpegLs(syntax, frame, header, label);
+            case HTJ2K -> htj2k(syntax, frame, header, label);
             case JPEG -> jpeg12(syntax, frame, header, label);
             default -> throw new IllegalArgumentException(syntax.name());
         };
@@ -250,10 +250,10 @@ final class NativeCodecs {
         String charls_get_error_message(int error);
     }
 
-    private static int[] jpegLs(byte[] frame, DicomImageHeader header, String label) {
+    private static int[] jpegLs(DicomTransferSyntax syntax, byte[] frame, DicomImageHeader header, String label) {
         CharLs lib = charls().library;
         if (lib == null) {
-            throw UploadRejected.unsupportedTransferSyntax(label, DicomTransferSyntax.JPEG_LS_LOSSLESS.uid(),
+            throw UploadRejected.unsupportedTransferSyntax(label, syntax.uid(),
                     "JPEG-LS, whose decoder (Debian package libcharls2) is not installed here,");
         }
         Pointer decoder = lib.charls_jpegls_decoder_create();
@@ -400,16 +400,16 @@ final class NativeCodecs {
     private static final int COMP_PREC = 24;
     private static final int COMP_DATA = 48;
 
-    private static int[] htj2k(byte[] frame, DicomImageHeader header, String label) {
+    private static int[] htj2k(DicomTransferSyntax syntax, byte[] frame, DicomImageHeader header, String label) {
         OpenJpeg lib = openJpeg().library;
         if (lib == null) {
-            throw UploadRejected.unsupportedTransferSyntax(label, DicomTransferSyntax.HTJ2K.uid(),
+            throw UploadRejected.unsupportedTransferSyntax(label, syntax.uid(),
                     "HTJ2K, whose decoder (Debian package libopenjp2-7) is not installed here,");
         }
         if (header.signed()) {
             // Checked against OpenJPH's own round trip: OpenJPEG 2.5.0 (Debian 12) decodes unsigned HTJ2K
             // exactly at 12 to 16 bits, but signed samples come back wrong. Refused rather than scored wrong.
-            throw UploadRejected.unsupportedTransferSyntax(label, DicomTransferSyntax.HTJ2K.uid(),
+            throw UploadRejected.unsupportedTransferSyntax(label, syntax.uid(),
                     "HTJ2K with signed samples, which the installed OpenJPEG does not decode exactly,");
         }
         Pointer codec = lib.opj_create_decompress(OpenJpeg.OPJ_CODEC_J2K);
