@@ -15,11 +15,12 @@ ARG RUNTIME_BASE=eclipse-temurin:17-jre-jammy
 
 ############################ build ############################
 # Debian's OpenJDK 17, the JDK CI builds with. PixelMed (the DICOM toolkit) comes from the
-# in-project Maven repository lib/maven, like every other dependency through ./mvnw.
+# in-project Maven repository lib/maven, like every other dependency through ./mvnw. gcc and
+# libgdcm-dev build the 12-bit JPEG shim (src/main/c) against gdcm's 12-bit IJG library.
 FROM debian:bookworm AS build
 ARG MAVEN_PROFILES
 RUN apt-get update \
- && apt-get install -y --no-install-recommends openjdk-17-jdk-headless ca-certificates \
+ && apt-get install -y --no-install-recommends openjdk-17-jdk-headless ca-certificates gcc libc6-dev libgdcm-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY mvnw pom.xml ./
@@ -30,16 +31,18 @@ RUN --mount=type=cache,target=/root/.m2 \
     ./mvnw -B -ntp ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} dependency:go-offline
 COPY src/main src/main
 RUN --mount=type=cache,target=/root/.m2 \
-    ./mvnw -B -ntp ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} -DskipTests package \
- && cp target/chestlens-*.jar /chestlens.jar
+    ./mvnw -B -ntp ${MAVEN_PROFILES:+-P$MAVEN_PROFILES} -Djpeg12.build=required -DskipTests package \
+ && cp target/chestlens-*.jar /chestlens.jar \
+ && mkdir /native && cp target/native/libchestlens-jpeg12.so /native/
 
 ############################ runtime ############################
 # A slim JRE 17 (CPU), or CUDA 12.4 + cuDNN with Ubuntu's JRE 17 added (GPU).
 FROM ${RUNTIME_BASE} AS runtime
 # curl only for the HEALTHCHECK; CharLS and OpenJPEG decode JPEG-LS and HTJ2K (through JNA; HTJ2K needs
-# OpenJPEG 2.5, so on an older base it stays refused with 415).
+# OpenJPEG 2.5, so on an older base it stays refused with 415); gdcm's libgdcm3.0 decodes 12-bit JPEG
+# through the shim built above (its libgdcmjpeg12.so.3.0).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl libcharls2 libopenjp2-7 \
+ && apt-get install -y --no-install-recommends curl libcharls2 libopenjp2-7 libgdcm3.0 \
       $(command -v java >/dev/null || echo openjdk-17-jre-headless) \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 chestlens \
@@ -48,12 +51,14 @@ RUN apt-get update \
  && chown -R chestlens:chestlens /var/cache/chestlens
 WORKDIR /opt/chestlens
 COPY --from=build /chestlens.jar /opt/chestlens/chestlens.jar
+COPY --from=build /native/libchestlens-jpeg12.so /opt/chestlens/native/libchestlens-jpeg12.so
 # The demonstration model is baked in; mount your own packages at /models and point
 # CHESTLENS_INFERENCE_MODEL_PATHS at them (comma-separated) to override it.
 COPY models/chestlens-demo-densenet121 /opt/chestlens/models/chestlens-demo-densenet121
 # Heap from the container's memory limit; the rest is for libtorch's native memory. Exit on OOM so the orchestrator restarts us (queued jobs are in PostgreSQL).
 # Device "auto": the GPU when DJL sees one, else the CPU.
 ENV CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121 \
+    CHESTLENS_INGEST_NATIVE_DIR=/opt/chestlens/native \
     CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl \
     CHESTLENS_INFERENCE_DEVICE=auto \
     SERVER_PORT=8080 \

@@ -169,8 +169,27 @@ for src, dst in (('base.dcm', 'htj2k-lossless.dcm'), ('signed16.dcm', 'signed16-
   ds.save_as(f'{out}/{dst}', write_like_original=False)
 PY
 
-# 5. Rejected on purpose: 12-bit JPEG extended (415), palette colour (422).
+# 5. 12-bit lossy JPEG (NativeCodecs: gdcm's 12-bit IJG library through src/main/c/jpeg12.c), with
+#    dcmtk's own decode of each (dcmdjpeg, deflated to save room) as the exact reference. The
+#    progressive file is labelled JPEG Extended (…4.51, same UID length as …4.55, so only the bytes
+#    change), as some writers do and as 8-bit progressive frames in …4.51 are read already.
 dcmcjpeg +ee base.dcm "$out/jpeg-extended-12bit.dcm"                  # 1.2.840.10008.1.2.4.51
+dcmcjpeg +ep base.dcm progressive.dcm                                 # 1.2.840.10008.1.2.4.55
+/usr/bin/python3 - progressive.dcm "$out/jpeg-progressive-12bit.dcm" <<'PY'
+import sys
+data = open(sys.argv[1], 'rb').read()
+assert data.count(b'1.2.840.10008.1.2.4.55') == 1
+open(sys.argv[2], 'wb').write(data.replace(b'1.2.840.10008.1.2.4.55', b'1.2.840.10008.1.2.4.51'))
+PY
+for f in jpeg-extended-12bit jpeg-progressive-12bit; do
+  dcmdjpeg "$out/$f.dcm" decoded.dcm
+  dcmconv +td decoded.dcm "$out/$f-dcmdjpeg.dcm"
+done
+if [ "$out" = "$here" ]; then
+  dcmdjpeg /usr/lib/python3/dist-packages/pydicom/data/test_files/JPGExtended.dcm decoded.dcm
+  dcmconv +td decoded.dcm "$out/pydicom-JPGExtended-dcmdjpeg.dcm"
+fi
+# Rejected on purpose: palette colour (422).
 dcmcrle base8.dcm palette.dcm
 dcmodify -nb -m "(0028,0004)=PALETTE COLOR" palette.dcm
 cp palette.dcm "$out/palette-rle.dcm"

@@ -34,7 +34,10 @@ public final class DicomDecodeBench {
     static final long MAX_PIXELS = 40_000_000L; // the service's default chestlens.ingest.max-pixels
     static final String FLOOR_FILE = "explicit-le.dcm";
 
-    /** One supported syntax: its large file, the reference it must equal (or approximate), the native command. */
+    /**
+     * One supported syntax: its large file, the reference it must equal ({@code lossless}: exactly; else
+     * approximately), the native command.
+     */
     record Case(String syntax, String file, String reference, boolean lossless, String... nativeTool) {
     }
 
@@ -56,7 +59,12 @@ public final class DicomDecodeBench {
             new Case("JPEG-LS Near-Lossless (NEAR 3)", "jpeg-ls-near-lossless.dcm", "explicit-le.dcm", false,
                     "dcmdjpls"),
             // opj_decompress reads a bare codestream, not DICOM: the bench extracts the frame for it
-            new Case("HTJ2K (Lossless Only)", "htj2k-lossless.dcm", "explicit-le.dcm", true, OPJ_DECOMPRESS));
+            new Case("HTJ2K (Lossless Only)", "htj2k-lossless.dcm", "explicit-le.dcm", true, OPJ_DECOMPRESS),
+            // lossy, but the reference is dcmdjpeg's own decode of the same file: it must be equal ("exact")
+            new Case("JPEG Extended (12-bit)", "jpeg-extended-12bit.dcm", "jpeg-extended-12bit-dcmdjpeg.dcm", true,
+                    "dcmdjpeg"),
+            new Case("JPEG Extended (12-bit progressive)", "jpeg-progressive-12bit.dcm",
+                    "jpeg-progressive-12bit-dcmdjpeg.dcm", true, "dcmdjpeg"));
 
 
     private DicomDecodeBench() {

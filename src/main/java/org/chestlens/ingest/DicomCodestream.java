@@ -23,9 +23,10 @@ record DicomCodestream(int width, int height, int components, int precision, Str
     }
 
     /**
-     * The JPEG processes the ImageIO readers here decode exactly: baseline and extended at 8 bits
-     * (the JDK's reader) and lossless process 14 (TwelveMonkeys). 12-bit lossy JPEG has no
-     * pure-Java decoder, so it is refused as unsupported rather than decoded approximately.
+     * The JPEG processes decoded exactly here: baseline and extended at 8 bits (the JDK's reader),
+     * lossless process 14 (TwelveMonkeys), and extended and progressive at 12 bits (gdcm's 12-bit IJG
+     * library through the chestlens-jpeg12 shim, {@link NativeCodecs}). Without that library, 12-bit
+     * lossy JPEG is refused as unsupported, naming what to install, rather than decoded approximately.
      */
     void checkJpegProcess(DicomTransferSyntax syntax, String part) {
         if (syntax.encoding() == DicomTransferSyntax.Encoding.JPEG_LS) {
@@ -43,9 +44,13 @@ record DicomCodestream(int width, int height, int components, int precision, Str
                 : process.equals("baseline") || process.equals("extended-8") || process.equals("progressive-8")) {
             return;
         }
-        if (!lossless && (process.equals("extended-12") || process.equals("progressive-12"))) {
-            throw UploadRejected.unsupportedTransferSyntax(part, syntax.uid(),
-                    syntax.title() + " with 12-bit samples");
+        if (!lossless && NativeCodecs.isTwelveBitLossyJpeg(this)) {
+            String missing = NativeCodecs.jpeg12().missingPackage();
+            if (missing == null) {
+                return;
+            }
+            throw UploadRejected.unsupportedTransferSyntax(part, syntax.uid(), syntax.title()
+                    + " with 12-bit samples, whose decoder (Debian package " + missing + ") is not installed here,");
         }
         throw UploadRejected.corrupt(part, "the first frame is JPEG " + process + ", which " + syntax.title()
                 + " does not allow");
@@ -91,7 +96,7 @@ record DicomCodestream(int width, int height, int components, int precision, Str
         throw UploadRejected.corrupt(part, "the first frame has no JPEG frame header (SOF)");
     }
 
-    /** Which JPEG process a SOF marker names; the decoders here read processes 1, 2/4 at 8 bits and 14. */
+    /** Which JPEG process a SOF marker names; the decoders here read processes 1, 2/4 at 8 and 12 bits, and 14. */
     private static String jpegProcess(int marker, int precision) {
         return switch (marker) {
             case 0xC0 -> "baseline";

@@ -24,8 +24,8 @@ import org.chestlens.prediction.DicomAttributes;
 
 /**
  * Decodes a DICOM Part 10 file to the stored values of its first frame, with PixelMed reading the
- * data set and ImageIO (TwelveMonkeys for JPEG, jai-imageio for JPEG 2000) or PixelMed's RLE code
- * decoding compressed frames. Pixels come from the {@link AttributeList}, never from PixelMed's
+ * data set and ImageIO (TwelveMonkeys for JPEG, jai-imageio for JPEG 2000), PixelMed's RLE code or
+ * {@link NativeCodecs} (JPEG-LS, HTJ2K, 12-bit lossy JPEG) decoding compressed frames. Pixels come from the {@link AttributeList}, never from PixelMed's
  * {@code SourceImage}, which mishandles signed pixels and inverts lossy JPEG 2000. Only the first
  * frame is decompressed, so a long multi-frame file costs no more than one frame.
  *
@@ -259,6 +259,11 @@ final class DicomDecoder {
             }
             return raw;
         }
+        if (encoding == DicomTransferSyntax.Encoding.JPEG && NativeCodecs.isTwelveBitLossyJpeg(header.codestream())) {
+            // 12-bit lossy JPEG has no pure-Java decoder; gdcm's IJG library (through our shim) does it.
+            return clampLossy(NativeCodecs.decode(layout.syntax(), frames.getByteValuesForSelectedFrame(0), header,
+                    label), layout);
+        }
         CompressedFrameDecoder decoder = new CompressedFrameDecoder(layout.syntax().uid(), frames,
                 header.bitsAllocated() / 8, header.columns(), header.rows(), 1,
                 ColorSpace.getInstance(ColorSpace.CS_GRAY));
@@ -271,19 +276,26 @@ final class DicomDecoder {
             Raster raster = image.getRaster();
             int[] raw = raster.getSamples(0, 0, header.columns(), header.rows(), 0,
                     new int[header.rows() * header.columns()]);
-            // Lossy codecs can overshoot the stored range: unsigned values are clamped, as dcmtk and
-            // gdcm do, rather than left to wrap in their high bits (a 4095 corner came back as 45).
-            // Signed codecs (JPEG 2000) hand back sign-extended values: keep the stored bits only.
-            boolean clamp = !header.signed() && LOSSY.contains(layout.syntax());
-            int highest = ((1 << header.bitsStored()) - 1) << (header.highBit() + 1 - header.bitsStored());
-            int mask = header.bitsAllocated() == 8 ? 0xFF : 0xFFFF;
-            for (int i = 0; i < raw.length; i++) {
-                raw[i] = (clamp ? Math.max(0, Math.min(highest, raw[i])) : raw[i]) & mask;
-            }
-            return raw;
+            return clampLossy(raw, layout);
         } finally {
             dispose(decoder);
         }
+    }
+
+    /**
+     * Lossy codecs can overshoot the stored range: unsigned values are clamped, as dcmtk and gdcm do,
+     * rather than left to wrap in their high bits (a 4095 corner came back as 45). Signed codecs
+     * (JPEG 2000) hand back sign-extended values: keep the stored bits only.
+     */
+    private static int[] clampLossy(int[] raw, DicomPreCheck.Layout layout) {
+        DicomImageHeader header = layout.header();
+        boolean clamp = !header.signed() && LOSSY.contains(layout.syntax());
+        int highest = ((1 << header.bitsStored()) - 1) << (header.highBit() + 1 - header.bitsStored());
+        int mask = header.bitsAllocated() == 8 ? 0xFF : 0xFFFF;
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = (clamp ? Math.max(0, Math.min(highest, raw[i])) : raw[i]) & mask;
+        }
+        return raw;
     }
 
     @SuppressWarnings("java:S1181") // dispose() is declared to throw Throwable

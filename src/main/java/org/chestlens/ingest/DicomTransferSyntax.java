@@ -16,7 +16,7 @@ enum DicomTransferSyntax {
             Encoding.DEFLATED, true),
     EXPLICIT_VR_BIG_ENDIAN("1.2.840.10008.1.2.2", "Explicit VR Big Endian", Encoding.EXPLICIT_BE, true),
     JPEG_BASELINE("1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)", Encoding.JPEG, true),
-    /** Decoded when its frames are 8-bit; 12-bit frames have no bit-exact pure-Java decoder. */
+    /** 8-bit frames by the JDK's reader; 12-bit frames by gdcm's IJG library through our shim (NativeCodecs). */
     JPEG_EXTENDED("1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)", Encoding.JPEG, true),
     JPEG_LOSSLESS("1.2.840.10008.1.2.4.57", "JPEG Lossless, Non-Hierarchical (Process 14)", Encoding.JPEG, true),
     JPEG_LOSSLESS_SV1("1.2.840.10008.1.2.4.70",

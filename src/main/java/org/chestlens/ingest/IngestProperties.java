@@ -1,5 +1,6 @@
 package org.chestlens.ingest;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 import jakarta.validation.constraints.Max;
@@ -29,6 +30,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxBytesInFlight upload bytes held in memory at once, over all requests; beyond it 429
  * @param patientIdKey secret for the HMAC of DICOM Patient IDs; from a secret store, never the repository
  *                     (when unset, a random key per run, with a warning)
+ * @param nativeDir folder of the native shims the build compiles (libchestlens-jpeg12.so, for 12-bit JPEG);
+ *                  relative to the working directory; the container image sets /opt/chestlens/native
  */
 @Validated
 @ConfigurationProperties("chestlens.ingest")
@@ -43,5 +46,6 @@ public record IngestProperties(
         @DefaultValue("64MB") DataSize maxFileSize,
         @DefaultValue("256MB") DataSize maxRequestSize,
         @DefaultValue("512MB") DataSize maxBytesInFlight,
-        String patientIdKey) {
+        String patientIdKey,
+        @DefaultValue(NativeCodecs.DEFAULT_NATIVE_DIR) Path nativeDir) {
 }

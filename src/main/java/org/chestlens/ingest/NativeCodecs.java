@@ -1,5 +1,8 @@
 package org.chestlens.ingest;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.function.Supplier;
 
 import com.sun.jna.Callback;
@@ -15,9 +18,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decoders from Debian's native libraries, called through JNA: CharLS (libcharls2) for JPEG-LS
- * lossless and near-lossless, OpenJPEG 2.5 (libopenjp2-7) for High-Throughput JPEG 2000. Each library
- * is loaded once, on first use; when it is missing its syntaxes stay refused (415, naming the
- * package), never a crash. Both report damage through return codes, which become 422 corrupt-image.
+ * lossless and near-lossless, OpenJPEG 2.5 (libopenjp2-7) for High-Throughput JPEG 2000, and gdcm's
+ * 12-bit IJG library (libgdcm3.0) for 12-bit JPEG Extended, through our own small shim
+ * (src/main/c/jpeg12.c, built into {@code chestlens.ingest.native-dir}): the IJG API reports errors
+ * through a callback that must not return, which only C can leave with longjmp. Each library is loaded
+ * once, on first use; when it is missing its syntaxes stay refused (415, naming the package), never a
+ * crash. All report damage through return codes, which become 422 corrupt-image.
  *
  * <p>They run inside the same decode slots as the Java codecs, after the pre-check has compared the
  * codestream header with the DICOM header and the pixel limit, and the native buffers they fill are
@@ -43,8 +49,16 @@ final class NativeCodecs {
         }
     }
 
+    /** Where {@code ./mvnw} builds the shims (src/main/c/build.sh), relative to the project directory. */
+    static final String DEFAULT_NATIVE_DIR = "target/native";
+    static final String JPEG12_SHIM = "libchestlens-jpeg12.so";
+    /** The shim's ABI; a shim of another version is not called. */
+    private static final String JPEG12_VERSION = "chestlens-jpeg12 1 ";
+
     private static volatile Loaded<CharLs> charls;
     private static volatile Loaded<OpenJpeg> openJpeg;
+    private static volatile Loaded<Jpeg12> jpeg12;
+    private static volatile Path nativeDir = Path.of(DEFAULT_NATIVE_DIR);
 
     private NativeCodecs() {
     }
@@ -83,6 +97,43 @@ final class NativeCodecs {
         return loaded;
     }
 
+    /**
+     * Where the shims are ({@code chestlens.ingest.native-dir}); set before the first decode. Another
+     * folder than the one a shim was loaded from makes the next use load it from there.
+     */
+    static synchronized void useNativeDir(Path dir) {
+        if (!dir.equals(nativeDir)) {
+            nativeDir = dir;
+            jpeg12 = null;
+        }
+    }
+
+    static Loaded<Jpeg12> jpeg12() {
+        Loaded<Jpeg12> loaded = jpeg12;
+        if (loaded == null) {
+            synchronized (NativeCodecs.class) {
+                if (jpeg12 == null) {
+                    Path shim = nativeDir.resolve(JPEG12_SHIM).toAbsolutePath();
+                    // Without the shim, the build lacked gcc or libgdcm-dev; with it, dlopen fails only
+                    // when gdcm's runtime library is missing. (The path goes to the log, not to clients.)
+                    String missing = Files.isRegularFile(shim) ? "libgdcm3.0"
+                            : "libgdcm3.0 with the chestlens-jpeg12 shim, which the build makes where gcc and "
+                                    + "libgdcm-dev are installed";
+                    jpeg12 = load(() -> {
+                        Jpeg12 library = Native.load(shim.toString(), Jpeg12.class);
+                        String version = library.chestlens_jpeg12_version();
+                        if (version == null || !version.startsWith(JPEG12_VERSION)) {
+                            throw new UnsatisfiedLinkError(shim + " is " + version + ", not " + JPEG12_VERSION);
+                        }
+                        return library;
+                    }, missing, "12-bit JPEG (" + shim + ")");
+                }
+                loaded = jpeg12;
+            }
+        }
+        return loaded;
+    }
+
     static boolean atLeast(String version, int major, int minor) {
         String[] parts = version == null ? new String[0] : version.split("\\.");
         try {
@@ -98,8 +149,8 @@ final class NativeCodecs {
         try {
             return new Loaded<>(loader.get(), debianPackage);
         } catch (Throwable e) {
-            log.warn("{} not available ({}): its transfer syntaxes are refused; install the Debian package {}", name,
-                    e.getClass().getSimpleName(), debianPackage);
+            log.warn("{} not available ({}: {}): its transfer syntaxes are refused; install the Debian package {}",
+                    name, e.getClass().getSimpleName(), e.getMessage(), debianPackage);
             return new Loaded<>(null, debianPackage);
         }
     }
@@ -110,10 +161,71 @@ final class NativeCodecs {
      */
     static int[] decode(DicomTransferSyntax syntax, byte[] frame, DicomImageHeader header, String label) {
         return switch (syntax.encoding()) {
-            case JPEG_LS -> jpegLs(frame, header, label);
-            case HTJ2K -> htj2k(frame, header, label);
+            case JPEG_LS -> jpegLs(syntax, frame, header, label);
+            case HTJ2K -> htj2k(syntax, frame, header, label);
+            case JPEG -> jpeg12(syntax, frame, header, label);
             default -> throw new IllegalArgumentException(syntax.name());
         };
+    }
+
+    /** Whether a JPEG frame is one for {@link #jpeg12}: lossy (DCT) at 12 bits, as the pre-check read it. */
+    static boolean isTwelveBitLossyJpeg(DicomCodestream codestream) {
+        return codestream != null && (codestream.process().equals("extended-12")
+                || codestream.process().equals("progressive-12"));
+    }
+
+    // ---- 12-bit JPEG (gdcm's IJG 6b through src/main/c/jpeg12.c) ----
+
+    /** src/main/c/jpeg12.c; size_t is NativeLong on Linux. */
+    interface Jpeg12 extends Library {
+        String chestlens_jpeg12_version();
+
+        /** info: width, height, components, precision, process (1 sequential, 2 progressive); 0 is success. */
+        int chestlens_jpeg12_decode(Pointer in, NativeLong length, int expectedWidth, int expectedHeight,
+                                    Pointer out, NativeLong outCapacity, int[] info, byte[] message,
+                                    NativeLong messageCapacity);
+    }
+
+    private static final int JPEG12_MISMATCH = 2;
+
+    private static int[] jpeg12(DicomTransferSyntax syntax, byte[] frame, DicomImageHeader header, String label) {
+        Jpeg12 lib = jpeg12().library;
+        if (lib == null) {
+            // the pre-check refuses these first (naming the packages); this covers a native-dir changed since
+            throw UploadRejected.unsupportedTransferSyntax(label, syntax.uid(),
+                    syntax.title() + " with 12-bit samples, whose decoder is not installed here,");
+        }
+        // the DICOM header was checked against max-pixels and the frame's SOF: the output is sized from it
+        int count = Math.multiplyExact(header.columns(), header.rows());
+        try (Memory source = new Memory(Math.max(1, frame.length));
+             Memory destination = new Memory(2L * count)) {
+            source.write(0, frame, 0, frame.length);
+            int[] info = new int[5];
+            byte[] message = new byte[256];
+            int result = lib.chestlens_jpeg12_decode(source, new NativeLong(frame.length), header.columns(),
+                    header.rows(), destination, new NativeLong(count), info, message, new NativeLong(message.length));
+            if (result == JPEG12_MISMATCH) {
+                requireDeclared(info[0], info[1], info[2], info[3], header, label);
+            }
+            if (result != 0) {
+                throw UploadRejected.corrupt(label, "the 12-bit JPEG frame cannot be decoded (" + text(message) + ")");
+            }
+            requireDeclared(info[0], info[1], info[2], info[3], header, label);
+            short[] words = destination.getShortArray(0, count); // native byte order, as the shim writes
+            int[] samples = new int[count];
+            for (int i = 0; i < count; i++) {
+                samples[i] = words[i] & 0xFFFF;
+            }
+            return samples;
+        }
+    }
+
+    private static String text(byte[] nulTerminated) {
+        int end = 0;
+        while (end < nulTerminated.length && nulTerminated[end] != 0) {
+            end++;
+        }
+        return end == 0 ? "no reason given" : new String(nulTerminated, 0, end, StandardCharsets.US_ASCII);
     }
 
     // ---- CharLS ----
@@ -138,10 +250,10 @@ final class NativeCodecs {
         String charls_get_error_message(int error);
     }
 
-    private static int[] jpegLs(byte[] frame, DicomImageHeader header, String label) {
+    private static int[] jpegLs(DicomTransferSyntax syntax, byte[] frame, DicomImageHeader header, String label) {
         CharLs lib = charls().library;
         if (lib == null) {
-            throw UploadRejected.unsupportedTransferSyntax(label, DicomTransferSyntax.JPEG_LS_LOSSLESS.uid(),
+            throw UploadRejected.unsupportedTransferSyntax(label, syntax.uid(),
                     "JPEG-LS, whose decoder (Debian package libcharls2) is not installed here,");
         }
         Pointer decoder = lib.charls_jpegls_decoder_create();
@@ -288,16 +400,16 @@ final class NativeCodecs {
     private static final int COMP_PREC = 24;
     private static final int COMP_DATA = 48;
 
-    private static int[] htj2k(byte[] frame, DicomImageHeader header, String label) {
+    private static int[] htj2k(DicomTransferSyntax syntax, byte[] frame, DicomImageHeader header, String label) {
         OpenJpeg lib = openJpeg().library;
         if (lib == null) {
-            throw UploadRejected.unsupportedTransferSyntax(label, DicomTransferSyntax.HTJ2K.uid(),
+            throw UploadRejected.unsupportedTransferSyntax(label, syntax.uid(),
                     "HTJ2K, whose decoder (Debian package libopenjp2-7) is not installed here,");
         }
         if (header.signed()) {
             // Checked against OpenJPH's own round trip: OpenJPEG 2.5.0 (Debian 12) decodes unsigned HTJ2K
             // exactly at 12 to 16 bits, but signed samples come back wrong. Refused rather than scored wrong.
-            throw UploadRejected.unsupportedTransferSyntax(label, DicomTransferSyntax.HTJ2K.uid(),
+            throw UploadRejected.unsupportedTransferSyntax(label, syntax.uid(),
                     "HTJ2K with signed samples, which the installed OpenJPEG does not decode exactly,");
         }
         Pointer codec = lib.opj_create_decompress(OpenJpeg.OPJ_CODEC_J2K);

@@ -27,6 +27,8 @@ final class UploadDecoder {
         this.patientIds = patientIds;
         this.gate = gate;
         this.decodeSlots = new Semaphore(properties.maxConcurrentDecodes(), true);
+        // before any upload, C-STORE or STOW-RS instance is checked: the pre-check asks for the 12-bit JPEG shim
+        NativeCodecs.useNativeDir(properties.nativeDir());
     }
 
     static void checkFormat(IngestService.Upload upload) {

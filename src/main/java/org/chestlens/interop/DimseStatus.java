@@ -33,7 +33,8 @@ final class DimseStatus {
     static int of(RejectionReason reason) {
         int stow = StowRsService.failureReason(reason);
         // 0xC122 is a STOW-RS (Annex I) failure reason, not a C-STORE status: a transfer syntax that was
-        // negotiated but whose frames cannot be decoded (e.g. 12-bit JPEG Extended) is data we cannot understand.
+        // negotiated but whose frames cannot be decoded (e.g. signed HTJ2K, or 12-bit JPEG Extended where the
+        // native decoder is not installed) is data we cannot understand.
         return stow == StoreInstancesResponse.TRANSFER_SYNTAX_NOT_SUPPORTED ? CANNOT_UNDERSTAND : stow;
     }
 

@@ -62,7 +62,10 @@ class ContainerFilesTest {
                 "COPY --from=build /chestlens.jar /opt/chestlens/chestlens.jar",
                 "CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121",
                 "-XX:MaxRAMPercentage=", "CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl",
-                "openjdk-17-jre-headless", "libcharls2 libopenjp2-7");
+                "openjdk-17-jre-headless", "libcharls2 libopenjp2-7 libgdcm3.0",
+                // the 12-bit JPEG shim, where chestlens.ingest.native-dir says
+                "COPY --from=build /native/libchestlens-jpeg12.so /opt/chestlens/native/libchestlens-jpeg12.so",
+                "CHESTLENS_INGEST_NATIVE_DIR=/opt/chestlens/native");
         Matcher env = ENV_NAME.matcher(runtime);
         while (env.find()) {
             assertThat(ConfigurationNames.isKnown(env.group(1))).as(env.group(1)).isTrue();
@@ -70,6 +73,10 @@ class ContainerFilesTest {
         assertThat(dockerfile).contains("ARG RUNTIME_BASE=eclipse-temurin:17-jre",
                 "--build-arg RUNTIME_BASE=nvidia/cuda:12.4.1-cudnn-runtime-ubuntu22.04");
         // PixelMed comes from the in-project repository (lib/maven), not from an operating system package.
+        // The shim must be built there (not skipped for a missing gcc or gdcm header), from src/main/c.
+        assertThat(stage(dockerfile, "build")).contains("gcc libc6-dev libgdcm-dev", "-Djpeg12.build=required",
+                "COPY src/main src/main", "cp target/native/libchestlens-jpeg12.so /native/");
+        assertThat(Path.of("src/main/c/build.sh")).exists();
         assertThat(stage(dockerfile, "build")).contains("openjdk-17-jdk-headless", "COPY lib/maven lib/maven")
                 .doesNotContain("libpixelmed-java", "/usr/share/java");
         // The GPU natives the build selects with -Pcuda are the ones the CUDA base image carries.

@@ -46,7 +46,13 @@ class DicomFuzzTest {
             "pydicom-CT_small.dcm", "pydicom-image_dfl.dcm",
             // native codecs (CharLS, OpenJPEG): mutated JPEG-LS and HTJ2K codestreams
             "jpeg-ls-lossless.dcm", "jpeg-ls-near-lossless.dcm", "signed16-jpeg-ls.dcm",
-            "pydicom-MR_small_jpeg_ls_lossless.dcm", "htj2k-lossless.dcm", "signed16-htj2k-lossless.dcm");
+            "pydicom-MR_small_jpeg_ls_lossless.dcm", "htj2k-lossless.dcm", "signed16-htj2k-lossless.dcm",
+            // 12-bit lossy JPEG (gdcm's IJG library through the chestlens-jpeg12 shim)
+            "jpeg-extended-12bit.dcm", "jpeg-progressive-12bit.dcm", "pydicom-JPGExtended.dcm");
+    /** One-fragment 12-bit JPEG files whose codestream {@link #mutateCodestream} damages. */
+    private static final List<String> TWELVE_BIT_JPEG = List.of("jpeg-extended-12bit.dcm",
+            "jpeg-progressive-12bit.dcm", "pydicom-JPGExtended.dcm");
+    private static final int CODESTREAM_CASES = Integer.getInteger("dicom.fuzz.jpeg12.cases", 400);
 
     @BeforeAll
     static void warmUp() {
@@ -84,6 +90,87 @@ class DicomFuzzTest {
                 worstAllocation >> 20);
         assertThat(outcomes.getOrDefault("decoded", 0)).as("some mutations leave a decodable file").isPositive();
         assertThat(outcomes.keySet()).as("some mutations are rejected").anyMatch(k -> k.startsWith("4"));
+    }
+
+    /**
+     * The mutations above mostly damage the DICOM structure; these damage only the 12-bit JPEG codestream
+     * inside a valid file, which the pre-check reads no further than its SOF: what reaches the native
+     * library. A crash there would end this JVM, so the test would not even fail: it would not finish.
+     */
+    @Test
+    void mutatedTwelveBitJpegCodestreamsAreDecodedOrRejectedWithA4xx() {
+        List<byte[]> frames = TWELVE_BIT_JPEG.stream().map(HostileDicom::firstFragment).toList();
+        Map<String, Integer> outcomes = new TreeMap<>();
+        for (int i = 0; i < CODESTREAM_CASES; i++) {
+            long seed = SEED + 100_000 + i;
+            Random random = new Random(seed);
+            int which = random.nextInt(TWELVE_BIT_JPEG.size());
+            String[] mutation = new String[1];
+            byte[] frame = mutateCodestream(frames.get(which), random, mutation);
+            Mutant mutant = new Mutant(TWELVE_BIT_JPEG.get(which), mutation[0],
+                    HostileDicom.withFirstFragment(TWELVE_BIT_JPEG.get(which), frame));
+            String label = "codestream case " + i + " (seed " + seed + ", " + mutant.fixture() + ", " + mutation[0]
+                    + ")";
+            String outcome = assertTimeoutPreemptively(PER_CASE, () -> outcome(mutant, label),
+                    label + " took longer than " + PER_CASE);
+            outcomes.merge(outcome, 1, Integer::sum);
+        }
+        System.out.printf("12-bit JPEG codestream fuzz: %d cases, outcomes %s%n", CODESTREAM_CASES, outcomes);
+        assertThat(outcomes.getOrDefault("422 corrupt-image", 0)).as("damage is found").isPositive();
+        assertThat(outcomes.keySet()).allMatch(k -> k.equals("decoded") || k.startsWith("4"));
+    }
+
+    static byte[] mutateCodestream(byte[] frame, Random random, String[] mutation) {
+        byte[] b = frame.clone();
+        int sos = HostileDicom.indexOf(b, HostileDicom.bytes(0xFF, 0xDA), 0);
+        switch (random.nextInt(6)) {
+            case 0 -> {
+                int length = 2 + random.nextInt(b.length - 2);
+                mutation[0] = "cut to " + length;
+                return Arrays.copyOf(b, length);
+            }
+            case 1 -> {
+                // the tables and headers: DQT, DHT, SOF, SOS
+                int flips = 1 + random.nextInt(8);
+                for (int k = 0; k < flips; k++) {
+                    b[2 + random.nextInt(sos + 12)] ^= (byte) (1 << random.nextInt(8));
+                }
+                mutation[0] = flips + " header bits flipped";
+            }
+            case 2 -> {
+                int flips = 1 + random.nextInt(16);
+                for (int k = 0; k < flips; k++) {
+                    b[random.nextInt(b.length)] ^= (byte) (1 << random.nextInt(8));
+                }
+                mutation[0] = flips + " bits flipped";
+            }
+            case 3 -> {
+                // a marker segment's length: every segment before the first SOS starts FF xx LL LL
+                List<Integer> segments = new ArrayList<>();
+                for (int p = 2; p + 4 <= sos + 4; ) {
+                    segments.add(p);
+                    p += 2 + (((b[p + 2] & 0xFF) << 8) | (b[p + 3] & 0xFF));
+                }
+                int at = segments.get(random.nextInt(segments.size()));
+                int length = new int[] {0, 1, 2, 3, 0x7FFF, 0xFFFF, random.nextInt(0x10000)}[random.nextInt(7)];
+                b[at + 2] = (byte) (length >> 8);
+                b[at + 3] = (byte) length;
+                mutation[0] = "segment " + Integer.toHexString(b[at + 1] & 0xFF) + " length " + length;
+            }
+            case 4 -> {
+                int at = sos + 4 + random.nextInt(b.length - sos - 6);
+                b[at] = (byte) 0xFF;
+                b[at + 1] = (byte) random.nextInt(256);
+                mutation[0] = "marker FF" + Integer.toHexString(b[at + 1] & 0xFF) + " at " + at;
+            }
+            default -> {
+                int at = 2 + random.nextInt(b.length - 2);
+                int count = 1 + random.nextInt(64);
+                mutation[0] = count + " bytes inserted at " + at;
+                return withRandomBytes(b, at, count, random);
+            }
+        }
+        return b;
     }
 
     private static String outcome(Mutant mutant, String label) {
@@ -156,13 +243,7 @@ class DicomFuzzTest {
             case 5 -> {
                 int at = 132 + random.nextInt(Math.min(b.length, 4096) - 132);
                 int count = 1 + random.nextInt(8);
-                byte[] inserted = new byte[count];
-                random.nextBytes(inserted);
-                byte[] out = new byte[b.length + count];
-                System.arraycopy(b, 0, out, 0, at);
-                System.arraycopy(inserted, 0, out, at, count);
-                System.arraycopy(b, at, out, at + count, b.length - at);
-                yield new Mutant(fixture, count + " bytes inserted at " + at, out);
+                yield new Mutant(fixture, count + " bytes inserted at " + at, withRandomBytes(b, at, count, random));
             }
             default -> {
                 int at = 132 + random.nextInt(Math.min(b.length, 4096) - 140);
@@ -175,7 +256,18 @@ class DicomFuzzTest {
         };
     }
 
-    private static long interestingLength(Random random) {
+    /** {@code b} with {@code count} random bytes inserted at {@code at}. */
+    private static byte[] withRandomBytes(byte[] b, int at, int count, Random random) {
+        byte[] inserted = new byte[count];
+        random.nextBytes(inserted);
+        byte[] out = new byte[b.length + count];
+        System.arraycopy(b, 0, out, 0, at);
+        System.arraycopy(inserted, 0, out, at, count);
+        System.arraycopy(b, at, out, at + count, b.length - at);
+        return out;
+    }
+
+        private static long interestingLength(Random random) {
         return random.nextInt(4) == 0 ? random.nextInt() & 0xFFFFFFFFL
                 : INTERESTING_LENGTHS[random.nextInt(INTERESTING_LENGTHS.length)];
     }

@@ -82,6 +82,40 @@ final class HostileDicom {
         return file;
     }
 
+    /** The one fragment of jpeg-extended-12bit.dcm: a 320 x 256 12-bit JPEG Extended (SOF1) codestream. */
+    static byte[] twelveBitJpegFrame() {
+        return firstFragment("jpeg-extended-12bit.dcm");
+    }
+
+    /** jpeg-extended-12bit.dcm with its one fragment replaced by {@code frame} (padded to an even length). */
+    static byte[] twelveBitJpegWithFrame(byte[] frame) {
+        return withFirstFragment("jpeg-extended-12bit.dcm", frame);
+    }
+
+    /** The first fragment of an encapsulated fixture whose first frame is one fragment. */
+    static byte[] firstFragment(String fixture) {
+        byte[] file = DicomDecoderTest.fixture(fixture);
+        int fragment = firstFragment(file);
+        int length = (int) u32(file, fragment + 4);
+        return Arrays.copyOfRange(file, fragment + 8, fragment + 8 + length);
+    }
+
+    /** An encapsulated one-fragment fixture with that fragment replaced by {@code frame} (padded to an even length). */
+    static byte[] withFirstFragment(String fixture, byte[] frame) {
+        byte[] file = DicomDecoderTest.fixture(fixture);
+        byte[] padded = Arrays.copyOf(frame, frame.length + (frame.length & 1));
+        byte[] item = bytes(0xFE, 0xFF, 0x00, 0xE0, 0, 0, 0, 0);
+        putU32(item, 4, padded.length);
+        return concat(Arrays.copyOf(file, firstFragment(file)), item, padded,
+                bytes(0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0));
+    }
+
+    /** Where the first fragment's item header is: after Pixel Data (OB, undefined length) and its offset table. */
+    private static int firstFragment(byte[] file) {
+        int offsetTable = indexOf(file, bytes(0xE0, 0x7F, 0x10, 0x00, 'O', 'B'), 0) + 12;
+        return offsetTable + 8 + (int) u32(file, offsetTable + 4);
+    }
+
     // ---- builders --------------------------------------------------------------------------------
 
     static int indexOf(byte[] haystack, byte[] needle, int from) {
@@ -107,6 +141,10 @@ final class HostileDicom {
 
     static void putU32(byte[] b, int at, long value) {
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(at, (int) value);
+    }
+
+    static long u32(byte[] b, int at) {
+        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).getInt(at) & 0xFFFFFFFFL;
     }
 
     static void putU16(byte[] b, int at, int value) {

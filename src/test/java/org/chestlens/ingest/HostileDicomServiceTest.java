@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -161,6 +162,16 @@ class HostileDicomServiceTest {
         hostile.put("frames x rows x columns beyond the data", HostileDicom.moreFramesThanThePixelDataHolds(
                 "multiframe-3.dcm"));
         hostile.put("JPEG codestream declaring 320 x 65280", HostileDicom.jpegWhoseCodestreamDeclaresAHugeFrame());
+        // 12-bit JPEG goes to a native library (gdcm's IJG through the chestlens-jpeg12 shim): a stream cut in
+        // its entropy-coded data, and one whose SOF declares a frame far larger than the DICOM header's
+        byte[] twelveBit = HostileDicom.twelveBitJpegFrame();
+        hostile.put("12-bit JPEG cut mid-scan", HostileDicom.twelveBitJpegWithFrame(
+                Arrays.copyOf(twelveBit, twelveBit.length / 3)));
+        byte[] huge = twelveBit.clone();
+        int sof = HostileDicom.indexOf(huge, HostileDicom.bytes(0xFF, 0xC1), 0);
+        huge[sof + 5] = (byte) 0xFF; // height 65280
+        huge[sof + 6] = 0;
+        hostile.put("12-bit JPEG codestream declaring 320 x 65280", HostileDicom.twelveBitJpegWithFrame(huge));
         assertThat(hostile.get("10 MB declaring 2 GB of pixel data").length).isGreaterThan(10 << 20);
         assertThat(hostile.get("1 MB deflate bomb inflating to 1 GiB").length).isLessThan(2 << 20);
         return hostile;

@@ -45,7 +45,7 @@ class StorageScpTlsTest {
                 Duration.ofSeconds(5), "dicom");
         IngestProperties ingest = new IngestProperties(40_000_000, 32, 2, Duration.ofSeconds(10), Duration.ofSeconds(10),
                 Duration.ofSeconds(60), DataSize.ofMegabytes(64), DataSize.ofMegabytes(64), DataSize.ofMegabytes(256),
-                DataSize.ofMegabytes(512), null);
+                DataSize.ofMegabytes(512), null, Path.of("target/native"));
         List<String> received = new CopyOnWriteArrayList<>();
         DimseStore recording = new DimseStore(null, null, ingest, null) {
             @Override
