@@ -148,7 +148,8 @@ class DicomUploadTest {
     private static Answer upload(ApiClient api, byte[] file) {
         MultiValueMap<String, Object> body = new LinkedMultiValueMap<>();
         body.add("file", ApiClient.filePart(file, "study.dcm", MediaType.parseMediaType("application/dicom")));
-        return api.post("/api/v1/images", body);
+        // Waits up to 60 s for the score (the default wait, 10 s, is too short for a busy 2-core CI machine).
+        return api.post("/api/v1/images", body, ApiClient.header("Prefer", "wait=60"));
     }
 
     private static byte[] fixture(String name) {
