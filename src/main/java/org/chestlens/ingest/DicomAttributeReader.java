@@ -46,7 +46,8 @@ final class DicomAttributeReader {
                 pixelSpacing(list),
                 layout.syntax().uid(),
                 positive(list, new AttributeTag(0x0018, 0x0060)),  // KVP: no constant in PixelMed's TagFromName
-                positive(list, TagFromName.DistanceSourceToDetector));
+                positive(list, TagFromName.DistanceSourceToDetector),
+                text(list, TagFromName.SOPClassUID));
     }
 
     static List<String> warnings(DicomAttributes metadata, DicomImageHeader header) {
