@@ -50,6 +50,14 @@ def call_text(base, key, path):
         return r.status, r.read().decode()
 
 
+def call_bytes(base, key, path, accept):
+    req = urllib.request.Request(base + path, method="GET")
+    req.add_header("X-API-Key", key)
+    req.add_header("Accept", accept)
+    with urllib.request.urlopen(req, timeout=120) as r:
+        return r.read()
+
+
 def multipart(field_files, fields=()):
     boundary = "capture" + uuid.uuid4().hex
     out = b""
@@ -177,6 +185,13 @@ def main():
                                                         stow_type, accept="application/dicom+json"))
         record("POST /dicomweb/studies/{study}", *call(base, key, "POST", f"/dicomweb/studies/{study}", mixed,
                                                         stow_type, accept="application/dicom+json"))
+    # The DICOM result objects of the instance just stored: example files beside the contract.
+    stored_prediction = call(base, key, "GET", f"/api/v1/images/{stored_image}")[1]["predictions"][0]["id"]
+    for name, path in (("sr", "dicom-sr"), ("sc", "dicom-sc")):
+        data = call_bytes(base, key, f"/api/v1/predictions/{stored_prediction}/{path}", "application/dicom")
+        (ROOT / "openapi" / "examples" / f"prediction-{name}.dcm").write_bytes(data)
+        ex.setdefault(f"GET /api/v1/predictions/{{id}}/{path}", {})["files"] = {
+            "200": {"application/dicom": f"examples/prediction-{name}.dcm"}}
     # Lookups by hospital identifiers, on the study just stored over STOW-RS.
     if study:
         search = {"studyInstanceUid": study, "limit": 2}
@@ -202,6 +217,10 @@ def main():
     record("GET /api/v1/audit-events", *call(base, key, "GET", "/api/v1/audit-events?limit=2"))
 
     out = ROOT / "src" / "main" / "resources" / "openapi-examples.json"
+    # Example files captured by hand (the PNGs) stay referenced.
+    for op, entry in json.loads(out.read_text()).items():
+        if entry.get("files") and "files" not in ex.get(op, {}):
+            ex.setdefault(op, {})["files"] = entry["files"]
     out.write_text(json.dumps(ex, indent=1, sort_keys=True, ensure_ascii=True) + "\n")
     print(f"{len(ex)} operations -> {out}")
 

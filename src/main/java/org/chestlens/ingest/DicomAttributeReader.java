@@ -42,7 +42,8 @@ final class DicomAttributeReader {
                 pixelSpacing(list),
                 layout.syntax().uid(),
                 positive(list, new AttributeTag(0x0018, 0x0060)),  // KVP: no constant in PixelMed's TagFromName
-                positive(list, TagFromName.DistanceSourceToDetector));
+                positive(list, TagFromName.DistanceSourceToDetector),
+                text(list, TagFromName.SOPClassUID));
     }
 
     /** What the input gate's header checks find (see {@link InputGate#dicomFindings}). */

@@ -3,8 +3,9 @@ package org.chestlens.prediction;
 import java.util.Map;
 
 /**
- * A 3 x 5 pixel font for the heat map legend: digits, sign, point and the letters of the output
- * names (CVX0..CVX3, CVX03vs12, ...). Unknown characters are drawn as blanks.
+ * A 3 x 5 pixel font for the heat map legend and banner: digits, sign, point, the capital letters and
+ * the lower-case letters of the output names (CVX0..CVX3, CVX03vs12, ...). Unknown characters (a space
+ * among them) are drawn as blanks.
  */
 final class BitmapFont {
 
@@ -20,7 +21,19 @@ final class BitmapFont {
             Map.entry('-', "000000111000000"), Map.entry('.', "000000000000010"),
             Map.entry('C', "111100100100111"), Map.entry('V', "101101101101010"),
             Map.entry('X', "101101010101101"), Map.entry('v', "000000101101010"),
-            Map.entry('s', "000011010001110"));
+            Map.entry('s', "000011010001110"),
+            Map.entry('A', "010101111101101"), Map.entry('B', "110101110101110"),
+            Map.entry('D', "110101101101110"), Map.entry('E', "111100110100111"),
+            Map.entry('F', "111100110100100"), Map.entry('G', "011100101101011"),
+            Map.entry('H', "101101111101101"), Map.entry('I', "111010010010111"),
+            Map.entry('J', "001001001101010"), Map.entry('K', "101101110101101"),
+            Map.entry('L', "100100100100111"), Map.entry('M', "101111111101101"),
+            Map.entry('N', "110101101101101"), Map.entry('O', "010101101101010"),
+            Map.entry('P', "110101110100100"), Map.entry('Q', "010101101110011"),
+            Map.entry('R', "110101110101101"), Map.entry('S', "011100010001110"),
+            Map.entry('T', "111010010010010"), Map.entry('U', "101101101101111"),
+            Map.entry('W', "101101111111101"), Map.entry('Y', "101101010010010"),
+            Map.entry('Z', "111001010100111"));
 
     private BitmapFont() {
     }

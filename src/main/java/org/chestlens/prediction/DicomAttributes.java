@@ -29,5 +29,7 @@ public record DicomAttributes(
         List<Double> pixelSpacing,
         String transferSyntaxUid,
         @Schema(description = "Peak kilovoltage (0018,0060)", nullable = true) Double kvp,
-        @Schema(description = "Source to detector distance in mm (0018,1110)", nullable = true) Double distanceSourceToDetector) {
+        @Schema(description = "Source to detector distance in mm (0018,1110)", nullable = true) Double distanceSourceToDetector,
+        @Schema(description = "SOP Class UID (0008,0016), e.g. 1.2.840.10008.5.1.4.1.1.1.1 for Digital X-Ray For "
+                + "Presentation; null for images stored before it was kept", nullable = true) String sopClassUid) {
 }

@@ -49,6 +49,7 @@ class ImageEntity {
     private String transferSyntaxUid;
     private Double kvp;
     private Double distanceSourceToDetector;
+    private String sopClassUid;
 
     protected ImageEntity() {
     }
@@ -72,6 +73,6 @@ class ImageEntity {
                 manufacturerModelName, institutionName, stationName, studyInstanceUid, seriesInstanceUid,
                 sopInstanceUid, accessionNumber, studyDate, photometricInterpretation, bitsStored,
                 pixelSpacing == null ? List.of() : List.of(pixelSpacing), transferSyntaxUid, kvp,
-                distanceSourceToDetector);
+                distanceSourceToDetector, sopClassUid);
     }
 }

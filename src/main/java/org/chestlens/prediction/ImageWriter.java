@@ -19,7 +19,7 @@ import org.springframework.transaction.annotation.Transactional;
 public class ImageWriter {
 
     private static final DicomAttributes NOT_DICOM = new DicomAttributes(null, null, null, null, null, null, null,
-            null, null, null, null, null, null, null, null, null, null, null, null, null);
+            null, null, null, null, null, null, null, null, null, null, null, null, null, null);
 
     private final JdbcClient jdbc;
 
@@ -36,7 +36,7 @@ public class ImageWriter {
                             String seriesInstanceUid, String sopInstanceUid, String accessionNumber,
                             String studyDate, String photometricInterpretation, Integer bitsStored,
                             Double[] pixelSpacing, String transferSyntaxUid, String patientIdHash, Double kvp,
-                            Double distanceSourceToDetector, String subjectReference) {
+                            Double distanceSourceToDetector, String subjectReference, String sopClassUid) {
 
         static ImageRow of(NewImage image, Instant receivedAt) {
             DicomAttributes d = image.dicom() == null ? NOT_DICOM : image.dicom();
@@ -50,7 +50,7 @@ public class ImageWriter {
                     d.studyDate(), d.photometricInterpretation(), d.bitsStored(),
                     d.pixelSpacing() == null ? null : d.pixelSpacing().toArray(Double[]::new),
                     d.transferSyntaxUid(), image.patientIdHash(), d.kvp(),
-                    d.distanceSourceToDetector(), image.subjectReference());
+                    d.distanceSourceToDetector(), image.subjectReference(), d.sopClassUid());
         }
     }
 
@@ -67,13 +67,13 @@ public class ImageWriter {
                             patient_age, manufacturer, manufacturer_model_name, institution_name, station_name,
                             study_instance_uid, series_instance_uid, sop_instance_uid, accession_number, study_date,
                             photometric_interpretation, bits_stored, pixel_spacing, transfer_syntax_uid,
-                            patient_id_hash, kvp, distance_source_to_detector, subject_reference)
+                            patient_id_hash, kvp, distance_source_to_detector, subject_reference, sop_class_uid)
                         VALUES (:id, :sha256, :format, :sizeBytes, :width, :height, :bitDepth, :colourType,
                             :warnings, :receivedAt, :modality, :bodyPartExamined, :viewPosition, :patientSex,
                             :patientAge, :manufacturer, :manufacturerModelName, :institutionName, :stationName,
                             :studyInstanceUid, :seriesInstanceUid, :sopInstanceUid, :accessionNumber, :studyDate,
                             :photometricInterpretation, :bitsStored, :pixelSpacing, :transferSyntaxUid,
-                            :patientIdHash, :kvp, :distanceSourceToDetector, :subjectReference)
+                            :patientIdHash, :kvp, :distanceSourceToDetector, :subjectReference, :sopClassUid)
                         ON CONFLICT DO NOTHING
                         RETURNING id""")
                 .paramSource(row)

@@ -54,6 +54,15 @@ public record PredictionView(
             @JsonProperty("CVX03vs12") @Schema(description = "P(COVID-19 features) = p1 + p2") double cvx03vs12,
             @JsonProperty("CVX0vs3") @Schema(description = "P(other abnormality | no COVID-19 features) = p3 / (p0 + p3)", nullable = true) Double cvx0vs3,
             @JsonProperty("CVX1vs2") @Schema(description = "P(indeterminate | COVID-19 features) = p2 / (p1 + p2)", nullable = true) Double cvx1vs2) {
+
+        /** The three scores by their API names, in hierarchy order; an undefined conditional score is null. */
+        public Map<String, Double> byName() {
+            Map<String, Double> scores = new LinkedHashMap<>();
+            scores.put("CVX03vs12", cvx03vs12);
+            scores.put("CVX0vs3", cvx0vs3);
+            scores.put("CVX1vs2", cvx1vs2);
+            return scores;
+        }
     }
 
     @Schema(name = "Timings", description = "Milliseconds spent decoding and pre-processing, waiting for the model, and in the forward passes")

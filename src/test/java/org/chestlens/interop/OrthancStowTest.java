@@ -222,6 +222,73 @@ class OrthancStowTest {
         assertEveryInstanceScored(study, sopUids);
     }
 
+    /**
+     * The results go back: Orthanc's REST API (POST /instances, as a PACS archive stores what it receives)
+     * accepts the SR and the Secondary Capture chestlens builds for a scored instance, files them under the
+     * source's Study Instance UID, and the SR read back carries the stored probabilities. Orthanc keys a
+     * study by Patient ID and Study Instance UID together, so with the empty patient module they form a
+     * study of their own beside the source's (same UID, an empty patient): the limit docs/pacs.md states.
+     */
+    @Test
+    void orthancAcceptsTheSrAndSecondaryCaptureOfAScoredInstance() throws Exception {
+        String study = StudyInstances.newUid();
+        byte[] source = StudyInstances.instance(study, StudyInstances.newUid(), StudyInstances.newUid());
+        HttpResponse<String> storedSource = post("/instances", "application/dicom", source);
+        assertThat(storedSource.statusCode()).as(storedSource.body()).isEqualTo(200);
+        String sourceStudy = JSON.readTree(storedSource.body()).path("ParentStudy").asString();
+
+        ApiClient api = new ApiClient(port);
+        org.springframework.util.MultiValueMap<String, Object> form = new org.springframework.util.LinkedMultiValueMap<>();
+        form.add("file", ApiClient.filePart(source, "study.dcm",
+                org.springframework.http.MediaType.parseMediaType("application/dicom")));
+        ApiClient.Answer uploaded = api.post("/api/v1/images", form, ApiClient.header("Prefer", "wait=120"));
+        assertThat(uploaded.status()).isEqualTo(201);
+        JsonNode prediction = uploaded.body().path("images").path(0).path("predictions").path(0);
+
+        Map<String, String> orthancStudies = new LinkedHashMap<>();
+        String srInstance = null;
+        for (String object : List.of("dicom-sr", "dicom-sc")) {
+            ApiClient.BytesAnswer built = api.getBytes("/api/v1/predictions/" + prediction.path("id").asString()
+                    + "/" + object, ApiClient.header("Accept", "application/dicom"));
+            assertThat(built.status()).as(object).isEqualTo(200);
+            HttpResponse<String> stored = post("/instances", "application/dicom", built.body());
+            assertThat(stored.statusCode()).as("Orthanc POST /instances of the " + object + ": " + stored.body())
+                    .isEqualTo(200);
+            JsonNode answer = JSON.readTree(stored.body());
+            assertThat(answer.path("Status").asString()).as(object).isEqualTo("Success");
+            orthancStudies.put(object, answer.path("ParentStudy").asString());
+            if (object.equals("dicom-sr")) {
+                srInstance = answer.path("ID").asString();
+            }
+        }
+        for (String orthancStudy : orthancStudies.values()) {
+            JsonNode tags = JSON.readTree(get("/studies/" + orthancStudy).body()).path("MainDicomTags");
+            assertThat(tags.path("StudyInstanceUID").asString()).isEqualTo(study);
+        }
+        assertThat(orthancStudies.get("dicom-sr")).isEqualTo(orthancStudies.get("dicom-sc")).isNotEqualTo(sourceStudy);
+
+        // The SR's content as Orthanc holds it: every class probability, as stored.
+        Map<String, String> numbers = new LinkedHashMap<>();
+        collectNumbers(JSON.readTree(get("/instances/" + srInstance + "/tags?simplify").body()), numbers);
+        for (int k = 0; k < 4; k++) {
+            assertThat(numbers).as("NUM items read back from Orthanc").containsKey("CVX" + k + "P");
+            assertThat(Double.parseDouble(numbers.get("CVX" + k + "P")))
+                    .isCloseTo(prediction.path("probabilities").path("CVX" + k).asDouble(),
+                            org.assertj.core.data.Offset.offset(1e-6));
+        }
+    }
+
+    /** Concept code value to numeric value of every NUM item in a simplified-tags content tree. */
+    private static void collectNumbers(JsonNode item, Map<String, String> numbers) {
+        JsonNode value = item.path("MeasuredValueSequence").path(0).path("NumericValue");
+        if (!value.isMissingNode()) {
+            numbers.put(item.path("ConceptNameCodeSequence").path(0).path("CodeValue").asString(), value.asString());
+        }
+        for (JsonNode child : item.path("ContentSequence")) {
+            collectNumbers(child, numbers);
+        }
+    }
+
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(orthancUrl.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -10,26 +10,16 @@ import java.util.List;
 
 import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
-import org.chestlens.PostgresTestConfiguration;
-import org.chestlens.TestSecurity;
+import org.chestlens.Format1IntegrationTest;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpHeaders;
-import org.springframework.test.context.ActiveProfiles;
-import org.springframework.test.context.ContextConfiguration;
 
 /**
  * A service that serves a format-1 package (logits only: fold 0 of demo 1.0.0, byte for byte) still
  * scores uploads as before, and answers a heat map request with 409 explanation-unavailable.
  */
-@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-        "chestlens.inference.model-paths=src/test/packages/demo-format1",
-        "chestlens.inference.max-batch-size=1"})
-@ActiveProfiles("test")
-@Import(PostgresTestConfiguration.class)
-@ContextConfiguration(initializers = TestSecurity.Initializer.class)
+@Format1IntegrationTest
 class Format1PackageTest {
 
     static final Path FIXTURES = Path.of("models/training/fixtures");

@@ -36,7 +36,7 @@ class ImageWriterTest {
         String sop = "1.2.826.0.1.3680043.9." + System.nanoTime();
         DicomAttributes dicom = new DicomAttributes("DX", "CHEST", "PA", "F", "063Y", "Acme", "Acme DR 1", "St Elsewhere",
                 "STATION7", "1.2.3.4", "1.2.3.4.5", sop, "ACC-9", "20240102", "MONOCHROME2", 12, List.of(0.14, 0.15),
-                "1.2.840.10008.1.2.1", 120.0, 1800.0);
+                "1.2.840.10008.1.2.1", 120.0, 1800.0, "1.2.840.10008.5.1.4.1.1.1.1");
         NewImage image = new NewImage(sha(), "DICOM", 1234, 2048, 2500, 16, "GREY", List.of("cropped", "rescaled"),
                 dicom, "hash-of-patient-id", "Patient/42");
 
@@ -49,7 +49,7 @@ class ImageWriterTest {
                                institution_name, station_name, study_instance_uid, series_instance_uid,
                                sop_instance_uid, accession_number, study_date, photometric_interpretation, bits_stored,
                                array_to_string(pixel_spacing, '|') AS pixel_spacing, transfer_syntax_uid,
-                               patient_id_hash, kvp, distance_source_to_detector, subject_reference
+                               patient_id_hash, kvp, distance_source_to_detector, subject_reference, sop_class_uid
                         FROM image WHERE id = :id""")
                 .param("id", id).query().singleRow();
         assertThat(row).containsEntry("sha256", image.sha256()).containsEntry("format", "DICOM")
@@ -66,7 +66,8 @@ class ImageWriterTest {
                 .containsEntry("bits_stored", 12).containsEntry("pixel_spacing", "0.14|0.15")
                 .containsEntry("transfer_syntax_uid", "1.2.840.10008.1.2.1")
                 .containsEntry("patient_id_hash", "hash-of-patient-id").containsEntry("kvp", 120.0)
-                .containsEntry("distance_source_to_detector", 1800.0).containsEntry("subject_reference", "Patient/42");
+                .containsEntry("distance_source_to_detector", 1800.0).containsEntry("subject_reference", "Patient/42")
+                .containsEntry("sop_class_uid", "1.2.840.10008.5.1.4.1.1.1.1");
         assertThat(((java.sql.Timestamp) row.get("received_at")).toInstant()).isEqualTo(now);
     }
 
@@ -126,7 +127,7 @@ class ImageWriterTest {
     private static NewImage dicom(String sha, String sop) {
         return new NewImage(sha, "DICOM", 100, 300, 300, 16, "GREY", List.of(),
                 new DicomAttributes("DX", null, null, null, null, null, null, null, null, null, null, sop, null, null,
-                        null, null, null, null, null, null), null);
+                        null, null, null, null, null, null, null), null);
     }
 
     static String sha() {
