@@ -217,6 +217,10 @@ public final class Benchmark {
                 }
                 System.out.printf("  window %d (%s): routine %.2f images/s, stat %d answered%n", w + 1,
                         mixed ? "with stat" : "routine only", routineRate, statIn.size());
+                if (next.get() >= bodies.size()) {
+                    throw new IllegalStateException("the workload ran out during window " + (w + 1)
+                            + ": raise -Dbench.images (each image is sent once) or shorten -Dbench.seconds");
+                }
             }
             stop.set(true);
             double statP50 = median(statLatencies.stream().sorted().toList());
