@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -212,7 +214,8 @@ class ImageUploadController {
                     "The Idempotency-Key header must have 1 to 200 characters.");
         }
         WaitPreference preference = WaitPreference.parse(prefer, properties.defaultWait(), properties.maxWait());
-        Priority priority = priority(formPriority, prefer);
+        Optional<Priority> preferredPriority = preferredPriority(prefer);
+        Priority priority = priority(formPriority, preferredPriority);
         // Keys are the caller's own: the same key from another caller is another request.
         String scopedKey = idempotencyKey == null ? null : CurrentCaller.scope() + "|" + idempotencyKey;
         IngestService.Result result = ingest.ingest(uploads, scopedKey, preference.duration(), subjectReference,
@@ -228,7 +231,7 @@ class ImageUploadController {
         if (preference.applied() != null) {
             applied.add(preference.applied());
         }
-        if (requestedPriority(prefer) != null) {
+        if (preferredPriority.isPresent()) {
             applied.add("priority=" + priority.wireName());
         }
         if (!applied.isEmpty()) {
@@ -241,46 +244,41 @@ class ImageUploadController {
      * The form field, else {@code Prefer: priority=...}, else the API key's default, else routine. A value that
      * names no priority is a 400 in the form field; in Prefer it is ignored, as RFC 7240 asks.
      */
-    static Priority priority(String formPriority, String prefer) {
+    static Priority priority(String formPriority, Optional<Priority> preferred) {
         if (formPriority != null) {
             return Priority.parse(formPriority).orElseThrow(() -> new ApiProblem(HttpStatus.BAD_REQUEST,
                     "invalid-parameter", "Invalid parameter", "priority must be stat or routine."));
         }
-        String preferred = requestedPriority(prefer);
-        return Priority.parse(preferred)
-                .or(() -> CurrentCaller.defaultPriority().flatMap(Priority::parse))
+        return preferred.or(() -> CurrentCaller.defaultPriority().flatMap(Priority::parse))
                 .orElse(Priority.ROUTINE);
     }
 
-    /** The value of a {@code priority=...} preference that names a priority, else null. */
-    private static String requestedPriority(String prefer) {
-        if (prefer == null) {
-            return null;
+    /** A {@code priority=...} preference that names a priority. */
+    private static Optional<Priority> preferredPriority(String prefer) {
+        return preferences(prefer).stream().filter(token -> token.startsWith("priority="))
+                .map(token -> Priority.parse(token.substring("priority=".length()).replace("\"", "")))
+                .flatMap(Optional::stream).findFirst();
+    }
+
+    /**
+     * The preferences of a {@code Prefer} header (RFC 7240): each one's token and value without parameters,
+     * blanks (allowed around '=') removed, lower case; none when the header is absent.
+     */
+    static List<String> preferences(String header) {
+        if (header == null) {
+            return List.of();
         }
-        for (String preference : prefer.split(",")) {
-            String token = preference.split(";")[0].replaceAll("\\s+", "").toLowerCase();
-            if (token.startsWith("priority=")) {
-                String value = token.substring("priority=".length()).replace("\"", "");
-                if (Priority.parse(value).isPresent()) {
-                    return value;
-                }
-            }
-        }
-        return null;
+        return Arrays.stream(header.split(","))
+                .map(preference -> preference.split(";")[0].replaceAll("\\s+", "").toLowerCase()).toList();
     }
 
     /** RFC 7240: {@code respond-async} and {@code wait=N}; other preferences are ignored. */
     record WaitPreference(Duration duration, String applied) {
 
         static WaitPreference parse(String header, Duration defaultWait, Duration maxWait) {
-            if (header == null) {
-                return new WaitPreference(defaultWait, null);
-            }
             Duration wait = null;
             boolean async = false;
-            for (String preference : header.split(",")) {
-                // RFC 7240 allows blanks around '='.
-                String token = preference.split(";")[0].replaceAll("\\s+", "").toLowerCase();
+            for (String token : preferences(header)) {
                 if (token.equals("respond-async")) {
                     async = true;
                 } else if (token.startsWith("wait=")) {

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
 
+import org.chestlens.interop.outbox.AfterCommit;
 import org.chestlens.interop.outbox.Backoff;
 import org.chestlens.platform.InstanceName;
 import org.slf4j.Logger;
@@ -21,8 +22,6 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 
 /**
  * The write side of the HL7 outbox, like the webhook one: the prediction package publishes its events inside
@@ -132,11 +131,6 @@ class Hl7Outbox {
         if (destinations.isEmpty()) {
             return;
         }
-        TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-            @Override
-            public void afterCommit() {
-                destinations.forEach(dispatcher::wake);
-            }
-        });
+        AfterCommit.run(() -> destinations.forEach(dispatcher::wake));
     }
 }

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.chestlens.interop.outbox.AfterCommit;
 import org.chestlens.prediction.HospitalLookup;
 import org.chestlens.prediction.PredictionCompleted;
 import org.chestlens.prediction.PredictionFailed;
@@ -11,8 +12,6 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
 import org.springframework.transaction.annotation.Transactional;
-import org.springframework.transaction.support.TransactionSynchronization;
-import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -70,12 +69,7 @@ class WebhookOutbox {
         UUID eventId = UUID.randomUUID();
         String payload = json.writeValueAsString(new WebhookPayload(eventId, type.wireName(), occurredAt, data));
         if (store.enqueue(eventId, type, payload, occurredAt) > 0) {
-            TransactionSynchronizationManager.registerSynchronization(new TransactionSynchronization() {
-                @Override
-                public void afterCommit() {
-                    dispatcher.wake();
-                }
-            });
+            AfterCommit.run(dispatcher::wake);
         }
     }
 
