@@ -1,0 +1,152 @@
+package org.chestlens.inference;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.NoopTranslator;
+
+/**
+ * One engine variant of the CPU engine comparison (bench/run.sh onnx), in a JVM of its own: libtorch and ONNX
+ * Runtime loaded into one process crashed in libtorch's forward here, and a fresh process per variant also
+ * keeps one engine's thread pools from slowing the other. It runs the three folds on the same batch, as the
+ * service does, and prints one RESULT line per batch size; it also writes each fold's logits of the package's
+ * reference inputs, which {@code compare} holds against the TorchScript ones.
+ *
+ * <pre>
+ * run &lt;variant&gt; &lt;package&gt; &lt;onnx dir&gt; &lt;batches&gt; &lt;seconds&gt; &lt;logits out&gt;
+ * compare &lt;reference logits&gt; &lt;logits&gt;...
+ * </pre>
+ * Variants: {@code libtorch} (the package's folds, DJL's defaults as the service uses them),
+ * {@code libtorch-frozen} (torch.jit.freeze'd folds), {@code onnxruntime}.
+ */
+public final class EngineComparison {
+
+    private EngineComparison() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args[0].equals("compare")) {
+            compare(args);
+            return;
+        }
+        System.setProperty("ai.djl.offline", "true");
+        System.setProperty("OPT_OUT_TRACKING", "true");
+        String variant = args[1];
+        Path packageDir = Path.of(args[2]);
+        Path onnxDir = Path.of(args[3]);
+        int[] batches = Arrays.stream(args[4].split(",")).mapToInt(Integer::parseInt).toArray();
+        double seconds = Double.parseDouble(args[5]);
+        ModelManifest manifest = ModelPackageReader.read(packageDir);
+        String engine = variant.equals("onnxruntime") ? "OnnxRuntime" : "PyTorch";
+        List<ZooModel<NDList, NDList>> models = new ArrayList<>();
+        List<Predictor<NDList, NDList>> folds = new ArrayList<>();
+        for (ModelManifest.FoldFile fold : manifest.folds()) {
+            String stem = fold.file().replace(".pt", "");
+            Path file = switch (variant) {
+                case "onnxruntime" -> onnxDir.resolve(stem + ".onnx");
+                case "libtorch-frozen" -> onnxDir.resolve(stem + ".frozen.pt");
+                default -> packageDir.resolve(fold.file());
+            };
+            ZooModel<NDList, NDList> model = Criteria.builder().setTypes(NDList.class, NDList.class)
+                    .optEngine(engine).optModelPath(file).optTranslator(new NoopTranslator()).build().loadModel();
+            models.add(model);
+            folds.add(model.newPredictor());
+        }
+        int channels = manifest.inputShape().get(0);
+        int side = manifest.preprocessing().centerCrop();
+        try (NDManager manager = NDManager.newBaseManager(engine)) {
+            writeReferenceLogits(manager, folds, packageDir, channels, side, Path.of(args[6]));
+            for (int batch : batches) {
+                float[] input = new float[batch * channels * side * side];
+                for (int i = 0; i < input.length; i++) {
+                    input[i] = ((i * 31 + batch * 17) % 255) / 255f;  // no zeros: denormals change timings
+                }
+                for (int w = 0; w < 3; w++) {
+                    ensemble(manager, folds, input, new Shape(batch, channels, side, side));
+                }
+                List<Double> millis = new ArrayList<>();
+                long start = System.nanoTime();
+                while ((System.nanoTime() - start) / 1e9 < seconds || millis.size() < 3) {
+                    long t0 = System.nanoTime();
+                    ensemble(manager, folds, input, new Shape(batch, channels, side, side));
+                    millis.add((System.nanoTime() - t0) / 1e6);
+                }
+                double total = millis.stream().mapToDouble(Double::doubleValue).sum();
+                millis.sort(null);
+                System.out.printf(Locale.ROOT, "RESULT %s batch %d images/s %.2f p50 %.1f ms runs %d%n", variant,
+                        batch, batch * millis.size() * 1000 / total, millis.get(millis.size() / 2), millis.size());
+            }
+        }
+        folds.forEach(Predictor::close);
+        models.forEach(ZooModel::close);
+    }
+
+    private static float[][] ensemble(NDManager manager, List<Predictor<NDList, NDList>> folds, float[] input,
+                                      Shape shape) throws Exception {
+        float[][] logits = new float[folds.size()][];
+        for (int f = 0; f < folds.size(); f++) {
+            try (NDManager batch = manager.newSubManager()) {
+                logits[f] = folds.get(f).predict(new NDList(batch.create(input, shape))).get(0).toFloatArray();
+            }
+        }
+        return logits;
+    }
+
+    /** The reference inputs are pre-processed grey crops; the service repeats them into the model's channels. */
+    private static void writeReferenceLogits(NDManager manager, List<Predictor<NDList, NDList>> folds, Path packageDir,
+                                             int channels, int side, Path out) throws Exception {
+        List<Path> inputs;
+        try (Stream<Path> files = Files.list(packageDir.resolve("reference"))) {
+            inputs = files.filter(p -> p.toString().endsWith(".input.f32")).sorted().toList();
+        }
+        int plane = side * side;
+        float[] batch = new float[inputs.size() * channels * plane];
+        for (int i = 0; i < inputs.size(); i++) {
+            float[] grey = floats(Files.readAllBytes(inputs.get(i)));
+            for (int c = 0; c < channels; c++) {
+                System.arraycopy(grey, 0, batch, (i * channels + c) * plane, plane);
+            }
+        }
+        float[][] logits = ensemble(manager, folds, batch, new Shape(inputs.size(), channels, side, side));
+        ByteBuffer buffer = ByteBuffer.allocate(4 * logits.length * logits[0].length).order(ByteOrder.LITTLE_ENDIAN);
+        for (float[] fold : logits) {
+            for (float v : fold) {
+                buffer.putFloat(v);
+            }
+        }
+        Files.write(out, buffer.array());
+    }
+
+    private static void compare(String[] args) throws IOException {
+        float[] reference = floats(Files.readAllBytes(Path.of(args[1])));
+        for (int i = 2; i < args.length; i++) {
+            float[] other = floats(Files.readAllBytes(Path.of(args[i])));
+            double worst = 0;
+            for (int k = 0; k < reference.length; k++) {
+                worst = Math.max(worst, Math.abs(reference[k] - other[k]));
+            }
+            System.out.printf(Locale.ROOT, "PARITY %s max |logit difference| %.2e over %d logits%s%n",
+                    Path.of(args[i]).getFileName(), worst, reference.length, worst <= 1e-4 ? "" : "  EXCEEDS 1e-4");
+        }
+    }
+
+    private static float[] floats(byte[] bytes) {
+        float[] values = new float[bytes.length / 4];
+        ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        return values;
+    }
+}
