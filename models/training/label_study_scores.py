@@ -18,6 +18,8 @@ Usage:
     /usr/bin/python3 models/training/synth_cxr.py --set eval --out /tmp/eval --formats png16
     /usr/bin/python3 models/training/label_study_scores.py --data /tmp/eval \
         --out src/test/resources/label-study/scores.csv
+(on a busy machine: first --fold 0, --fold 1 and --fold 2 as three parallel processes, then the
+same command without --fold combines them)
 """
 import argparse
 import csv
@@ -53,27 +55,36 @@ def main(argv=None):
     ap.add_argument("--data", type=Path, required=True, help="the evaluation set (synth_cxr.py --set eval)")
     ap.add_argument("--package", type=Path, default=HERE.parent / "chestlens-demo-densenet121")
     ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--fold", type=int, default=None,
+                    help="only score this fold into <out>.fold<K>.npy (folds can run as parallel processes); "
+                         "without it, every fold whose .npy is missing is scored, then all are combined")
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args(argv)
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
 
     rows = train.read_dataset(args.data)
-    t0 = time.time()
-    inputs = torch.stack([train.exact_input(train.load_grey(args.data, r)) for r in rows])
-    print(f"pre-processed {len(rows)} images in {time.time() - t0:.0f} s", flush=True)
     folds = sorted(args.package.glob("fold-*.pt"))
-    probs = []
+    cached = [args.out.with_suffix(f".fold{k}.npy") for k in range(len(folds))]
+    todo = [args.fold] if args.fold is not None else [k for k in range(len(folds)) if not cached[k].exists()]
+    if todo:
+        t0 = time.time()
+        inputs = torch.stack([train.exact_input(train.load_grey(args.data, r)) for r in rows])
+        print(f"pre-processed {len(rows)} images in {time.time() - t0:.0f} s", flush=True)
     with torch.no_grad():
-        for path in folds:
+        for k in todo:
             t0 = time.time()
-            fold = torch.jit.load(str(path), map_location="cpu").eval()
+            fold = torch.jit.load(str(folds[k]), map_location="cpu").eval()
             logits = []
             for i in range(0, len(rows), 16):
                 z, _ = export_model.run_fold(fold, train.batch3(list(inputs[i:i + 16])))
                 logits.append(z.numpy())
             z = np.concatenate(logits)
-            probs.append(np.stack([export_model.class_probabilities(v, "softmax4") for v in z]))
-            print(f"{path.name}: {len(rows)} images in {time.time() - t0:.0f} s", flush=True)
-    probs = np.stack(probs)  # [K, N, 4]
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            np.save(cached[k], np.stack([export_model.class_probabilities(v, "softmax4") for v in z]))
+            print(f"{folds[k].name}: {len(rows)} images in {time.time() - t0:.0f} s -> {cached[k]}", flush=True)
+    if args.fold is not None:
+        return
+    probs = np.stack([np.load(p) for p in cached])  # [K, N, 4]
     ens = probs.mean(axis=0)
     spread = probs.max(axis=0) - probs.min(axis=0)
     y = np.array([r["final_label"] for r in rows])
@@ -88,6 +99,8 @@ def main(argv=None):
         for i, r in enumerate(rows):
             w.writerow([r["series"], r["final_label"], r["icu_portable"]] + [r.get(a, "") for a in ATTRIBUTES]
                        + [repr(float(v)) for v in ens[i]] + [repr(float(v)) for v in spread[i]])
+    for p in cached:
+        p.unlink()
     print(f"wrote {args.out}")
 
 

@@ -32,6 +32,7 @@ import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.util.LinkedMultiValueMap;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Calibration on the label-study cohort: the 467 held-out synthetic images of the demonstration model
@@ -48,6 +49,7 @@ import tools.jackson.databind.JsonNode;
 class CalibrationApiTest {
 
     private static final String MODEL = "chestlens-demo-densenet121";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Path SCORES = Path.of("src/test/resources/label-study/scores.csv");
     /** Fixture rows are "received" one second apart from here, long before anything another test uploads. */
     private static final Instant BASE = Instant.parse("2001-01-01T00:00:00Z");
@@ -137,7 +139,8 @@ class CalibrationApiTest {
     }
 
     @Test
-    void onTheLabelStudyCohortTemperatureScalingBringsTheCrossFittedEceUnderFivePercentAndKeepsEveryClass() {
+    void onTheLabelStudyCohortTemperatureScalingBringsTheCrossFittedEceUnderFivePercentAndKeepsEveryClass()
+            throws IOException {
         Answer created = fit(cohort(""));
         assertThat(created.status()).as(created.body().toString()).isEqualTo(201);
         JsonNode c = created.body();
@@ -177,11 +180,16 @@ class CalibrationApiTest {
         assertThat(after.path("accuracy").asDouble()).isEqualTo(before.path("accuracy").asDouble());
         assertThat(after.path("reliability")).hasSize(10);
         assertThat(before.path("reliability").path(5).path("accuracyInterval").path("high").isNumber()).isTrue();
-        assertThat(api().get("/api/v1/calibrations/" + id).body().path("after")).isEqualTo(after);
+        Answer read = api().get("/api/v1/calibrations/" + id);
+        assertThat(read.body().path("after")).isEqualTo(after);
+        Answer listed = api().get("/api/v1/calibrations?modelId=" + MODEL + "&limit=1");
+        assertThat(listed.body().path("items").path(0).path("id").asString()).isEqualTo(id);
+        assertThat(listed.body().path("nextCursor").isString()).isTrue();
 
+        Answer activated = api().send(HttpMethod.PUT, "/api/v1/calibrations/" + id + "/active", new HttpHeaders(),
+                null, null);
         try {
-            assertThat(api().send(HttpMethod.PUT, "/api/v1/calibrations/" + id + "/active", new HttpHeaders(), null, null).body()
-                    .path("active").asBoolean()).isTrue();
+            assertThat(activated.body().path("active").asBoolean()).isTrue();
             // Every prediction of the cohort, read back: raw as stored, calibrated argmax identical.
             int sameClass = 0;
             for (int i = 0; i < predictionIds.size(); i++) {
@@ -207,7 +215,18 @@ class CalibrationApiTest {
                     .isCloseTo(report.path("model").path("expectedCalibrationError").asDouble(), within(1e-12));
             assertThat(diagrams.path("calibrated").path("expectedCalibrationError").asDouble()).isLessThan(0.05);
         } finally {
-            api().delete("/api/v1/calibrations/" + id + "/active");
+            Answer deactivated = api().delete("/api/v1/calibrations/" + id + "/active");
+            // Real answers on the label-study cohort, for the contract's examples (openapi/capture_examples.py --merge).
+            Map<String, Object> examples = new java.util.TreeMap<>();
+            examples.put("POST /api/v1/calibrations", Map.of("request",
+                    JSON.readTree("{\"cohort\": " + cohort("") + "}"), "responses", Map.of("201", c)));
+            examples.put("GET /api/v1/calibrations/{id}", Map.of("responses", Map.of("200", read.body())));
+            examples.put("GET /api/v1/calibrations", Map.of("responses", Map.of("200", listed.body())));
+            examples.put("PUT /api/v1/calibrations/{id}/active", Map.of("responses", Map.of("200", activated.body())));
+            examples.put("DELETE /api/v1/calibrations/{id}/active",
+                    Map.of("responses", Map.of("200", deactivated.body())));
+            Files.createDirectories(Path.of("target"));
+            Files.writeString(Path.of("target/calibration-examples.json"), JSON.writeValueAsString(examples));
         }
         assertThat(api().get("/api/v1/predictions/" + predictionIds.get(0)).body().has("calibratedProbabilities"))
                 .isFalse();
