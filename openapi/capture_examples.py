@@ -9,6 +9,12 @@ written, shortened (lists to two items, FHIR bundles to the report and one obser
 src/main/resources/openapi-examples.json, keyed "METHOD /path/template". The service serves them in
 /v3/api-docs (platform.ContractExamples); Redocly's no-invalid-media-type-examples rule checks each
 against its schema in .ci/run, and OpenApiContractTest that every operation has one.
+
+Operations this run cannot call keep their stored examples. Calibrations need at least 100 labelled
+predictions, so theirs are the real answers CalibrationApiTest records on the label-study cohort
+(target/calibration-examples.json); add them with --merge (--merge-only: without a running service):
+
+    /usr/bin/python3 openapi/capture_examples.py --merge-only --merge target/calibration-examples.json
 """
 import argparse
 import json
@@ -81,8 +87,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", default="http://localhost:8080")
     ap.add_argument("--api-key", default=os.environ.get("CHESTLENS_API_KEY"))
+    ap.add_argument("--merge", type=Path, action="append", default=[],
+                    help="a JSON file of examples in this file's shape whose entries replace the stored ones")
+    ap.add_argument("--merge-only", action="store_true", help="only merge, call no service")
     args = ap.parse_args()
     base, key = args.url.rstrip("/"), args.api_key
+    out = ROOT / "src" / "main" / "resources" / "openapi-examples.json"
+    if args.merge_only:
+        ex = json.loads(out.read_text())
+        write(out, ex, args.merge)
+        return
     ex = {}
 
     def record(op, status, answer, request=None):
@@ -216,11 +230,19 @@ def main():
                    *call(base, key, "POST", f"/api/v1/hl7/messages/{message_id}/resend"))
     record("GET /api/v1/audit-events", *call(base, key, "GET", "/api/v1/audit-events?limit=2"))
 
-    out = ROOT / "src" / "main" / "resources" / "openapi-examples.json"
-    # Example files captured by hand (the PNGs) stay referenced.
+    # Example files captured by hand (the PNGs) stay referenced; operations not called here keep theirs.
     for op, entry in json.loads(out.read_text()).items():
-        if entry.get("files") and "files" not in ex.get(op, {}):
-            ex.setdefault(op, {})["files"] = entry["files"]
+        if op not in ex:
+            ex[op] = entry
+        elif entry.get("files") and "files" not in ex[op]:
+            ex[op]["files"] = entry["files"]
+    write(out, ex, args.merge)
+
+
+def write(out, ex, merges):
+    for path in merges:
+        for op, entry in json.loads(path.read_text()).items():
+            ex[op] = {k: shorten(v) if k != "files" else v for k, v in entry.items()}
     out.write_text(json.dumps(ex, indent=1, sort_keys=True, ensure_ascii=True) + "\n")
     print(f"{len(ex)} operations -> {out}")
 

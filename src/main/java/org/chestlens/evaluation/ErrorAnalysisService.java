@@ -119,15 +119,7 @@ class ErrorAnalysisService implements ReliabilityProvider {
     /** Makes the run the active one of its model version (and no other). */
     @Transactional
     public ErrorAnalysisView activate(UUID id, boolean active) {
-        Long version = jdbc.sql("SELECT model_version_id FROM error_analysis WHERE id = :id FOR UPDATE")
-                .param("id", id).query(Long.class).optional()
-                .orElseThrow(() -> ApiProblem.notFound("Error analysis", id));
-        if (active) {
-            jdbc.sql("UPDATE error_analysis SET active = false WHERE model_version_id = :version AND active AND id <> :id")
-                    .param("version", version).param("id", id).update();
-        }
-        jdbc.sql("UPDATE error_analysis SET active = :active WHERE id = :id").param("active", active).param("id", id)
-                .update();
+        ActiveRuns.set(jdbc, "error_analysis", "Error analysis", id, active);
         return find(id).orElseThrow();
     }
 

@@ -22,10 +22,12 @@ class EvaluationService {
 
     private final JdbcClient jdbc;
     private final CohortQuery cohorts;
+    private final CalibrationService calibrations;
 
-    EvaluationService(JdbcClient jdbc, CohortQuery cohorts) {
+    EvaluationService(JdbcClient jdbc, CohortQuery cohorts, CalibrationService calibrations) {
         this.jdbc = jdbc;
         this.cohorts = cohorts;
+        this.calibrations = calibrations;
     }
 
     @Transactional(readOnly = true)
@@ -80,7 +82,22 @@ class EvaluationService {
         Map<String, Double> multiclass = new TreeMap<>();
         readers.forEach(r -> multiclass.put(r.reader(), r.metrics().multiclassAccuracy()));
         comparison.add(new EvaluationReport.Comparison("multiclass", model.multiclassAccuracy(), multiclass));
-        return new EvaluationReport(cohort, labelled.size(), model, readers, agreement, comparison);
+        return new EvaluationReport(cohort, labelled.size(), model, readers, agreement, comparison,
+                reliabilityDiagrams(labelled, resamples, seed));
+    }
+
+    /** Raw and calibrated reliability of the cohort when a calibration is active for its model version. */
+    private EvaluationReport.ReliabilityDiagrams reliabilityDiagrams(List<CohortQuery.Labelled> labelled,
+                                                                     int resamples, long seed) {
+        return calibrations.active(labelled.get(0).modelVersionId()).map(active -> {
+            double[][] raw = labelled.stream().map(l -> l.modelCase().probabilities()).toArray(double[][]::new);
+            int[] truth = labelled.stream().mapToInt(l -> l.modelCase().truth()).toArray();
+            double[][] calibrated = java.util.Arrays.stream(raw).map(active.parameters()::apply)
+                    .toArray(double[][]::new);
+            return new EvaluationReport.ReliabilityDiagrams(active.id(),
+                    CalibrationQuality.of(raw, truth, resamples, seed),
+                    CalibrationQuality.of(calibrated, truth, resamples, seed));
+        }).orElse(null);
     }
 
     private static Double finiteOrNull(Double value) {

@@ -126,31 +126,64 @@ final class Metrics {
         }
 
         double[] confidence = cases.stream().mapToDouble(c -> c.probabilities()[c.predicted()]).toArray();
-        List<CalibrationBin> bins = new ArrayList<>();
-        double ece = 0;
-        for (int b = 0; b < CALIBRATION_BINS; b++) {
-            double from = (double) b / CALIBRATION_BINS;
-            double to = (double) (b + 1) / CALIBRATION_BINS;
-            int count = 0;
-            double sumConfidence = 0;
-            int hits = 0;
-            for (int i = 0; i < n; i++) {
-                // Bins are (from, to], the first one [0, to]: a confidence of exactly 1 falls in the last.
-                if ((confidence[i] > from || b == 0) && confidence[i] <= to) {
-                    count++;
-                    sumConfidence += confidence[i];
-                    hits += correct[i] ? 1 : 0;
-                }
-            }
-            Double meanConfidence = count == 0 ? null : sumConfidence / count;
-            Double accuracy = count == 0 ? null : (double) hits / count;
-            if (count > 0) {
-                ece += (double) count / n * Math.abs(accuracy - meanConfidence);
-            }
-            bins.add(new CalibrationBin(from, to, count, meanConfidence, accuracy));
-        }
+        double[][] sums = binSums(binIndex(confidence), confidence, correct, weight);
+        double ece = expectedCalibrationError(sums);
+        List<CalibrationBin> bins = reliabilityBins(sums);
         return new Report(n, multiclass, percentileInterval(multiclassResampled), confusion, subTasks, ece, bins,
                 resamples, seed);
+    }
+
+    /**
+     * The reliability bin of each confidence: bins are (from, to], the first one [0, to], so a
+     * confidence of exactly 1 falls in the last.
+     */
+    static int[] binIndex(double[] confidence) {
+        int[] index = new int[confidence.length];
+        for (int i = 0; i < confidence.length; i++) {
+            for (int b = 0; b < CALIBRATION_BINS; b++) {
+                double from = (double) b / CALIBRATION_BINS;
+                double to = (double) (b + 1) / CALIBRATION_BINS;
+                if ((confidence[i] > from || b == 0) && confidence[i] <= to) {
+                    index[i] = b;
+                    break;
+                }
+            }
+        }
+        return index;
+    }
+
+    /** Per bin, the summed case weight, weighted confidence and weighted hits: {@code [3][bins]}. */
+    static double[][] binSums(int[] bin, double[] confidence, boolean[] correct, double[] weight) {
+        double[][] sums = new double[3][CALIBRATION_BINS];
+        for (int i = 0; i < bin.length; i++) {
+            sums[0][bin[i]] += weight[i];
+            sums[1][bin[i]] += weight[i] * confidence[i];
+            sums[2][bin[i]] += correct[i] ? weight[i] : 0;
+        }
+        return sums;
+    }
+
+    /** Sum over bins of the bin's share of the weight times |accuracy - mean confidence|. */
+    static double expectedCalibrationError(double[][] sums) {
+        double total = Arrays.stream(sums[0]).sum();
+        double ece = 0;
+        for (int b = 0; b < CALIBRATION_BINS; b++) {
+            if (sums[0][b] > 0) {
+                ece += sums[0][b] / total * Math.abs(sums[2][b] / sums[0][b] - sums[1][b] / sums[0][b]);
+            }
+        }
+        return ece;
+    }
+
+    /** The bins of unit-weight sums. */
+    static List<CalibrationBin> reliabilityBins(double[][] sums) {
+        List<CalibrationBin> bins = new ArrayList<>();
+        for (int b = 0; b < CALIBRATION_BINS; b++) {
+            int count = (int) Math.round(sums[0][b]);
+            bins.add(new CalibrationBin((double) b / CALIBRATION_BINS, (double) (b + 1) / CALIBRATION_BINS, count,
+                    count == 0 ? null : sums[1][b] / count, count == 0 ? null : sums[2][b] / count));
+        }
+        return bins;
     }
 
     /** A sub-task's cases (indices into the case list) sorted by score, with truth and correctness. */

@@ -37,6 +37,7 @@ final class FhirObservations {
     static final String CLASS_SYSTEM = "urn:chestlens:fhir:CodeSystem:chest-class-probability";
     static final String SUBTASK_SYSTEM = "urn:chestlens:fhir:CodeSystem:innereye-subtask-score";
     static final String RANK_SYSTEM = "urn:chestlens:fhir:CodeSystem:model-class-rank";
+    static final String CALIBRATION_SYSTEM = "urn:chestlens:fhir:CodeSystem:probability-calibration";
 
     private FhirObservations() {
     }
@@ -79,7 +80,11 @@ final class FhirObservations {
         o.addInterpretation(new CodeableConcept(new Coding(RANK_SYSTEM, predicted ? "most-likely" : "not-most-likely",
                 predicted ? "Most likely class" : "Not the most likely class")).setText(meaning));
         o.setText(narrative("Model probability of " + c.code() + " (" + c.description() + "): "
-                + format(probability) + ", " + meaning + ". Preliminary AI output, not reviewed by a clinician."));
+                + format(probability) + ", " + meaning + calibratedText(p, p.calibratedProbabilities() == null ? null
+                : p.calibratedProbabilities().get(c.code())) + ". Preliminary AI output, not reviewed by a clinician."));
+        if (p.calibrationId() != null) {
+            calibrated(o, p, p.calibratedProbabilities().get(c.code()));
+        }
         return o;
     }
 
@@ -99,9 +104,34 @@ final class FhirObservations {
             boolean positive = score > 0.5;
             o.addInterpretation(interpretation(positive, positive ? "score above 0.5" : "score not above 0.5"));
             o.setText(narrative("InnerEye sub-task " + task.name() + ", probability of " + task.meaning + ": "
-                    + format(score) + ". Preliminary AI output, not reviewed by a clinician."));
+                    + format(score) + calibratedText(p, p.calibratedSubTaskScores() == null ? null
+                    : task.score(p.calibratedSubTaskScores())) + ". Preliminary AI output, not reviewed by a clinician."));
+        }
+        if (p.calibrationId() != null) {
+            calibrated(o, p, task.score(p.calibratedSubTaskScores()));
         }
         return o;
+    }
+
+    /**
+     * The calibrated value as a component beside the raw value (Observation.value stays the model's raw
+     * score): a receiver that knows nothing of calibration reads what it always read.
+     */
+    private static void calibrated(Observation o, PredictionView p, Double value) {
+        Observation.ObservationComponentComponent component = o.addComponent();
+        component.setCode(new CodeableConcept(new Coding(CALIBRATION_SYSTEM, "calibrated", "Calibrated probability"))
+                .setText("Calibrated by calibration " + p.calibrationId()));
+        if (value == null) {
+            component.setDataAbsentReason(new CodeableConcept(new Coding(DATA_ABSENT, "not-applicable",
+                    "Not Applicable")).setText("undefined: the condition of this sub-task has probability 0"));
+        } else {
+            component.setValue(probability(value));
+        }
+    }
+
+    private static String calibratedText(PredictionView p, Double value) {
+        return p.calibrationId() == null || value == null ? ""
+                : " (calibrated: " + format(value) + ", calibration " + p.calibrationId() + ")";
     }
 
     private static Observation observation(PredictionView p, String role, Shared shared) {

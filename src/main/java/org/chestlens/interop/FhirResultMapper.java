@@ -122,6 +122,12 @@ final class FhirResultMapper {
             parts.add(task.name() + " " + (score == null ? "undefined" : format(score)));
         }
         text.append(String.join(", ", parts)).append(". ");
+        if (p.calibrationId() != null) {
+            parts.clear();
+            p.calibratedProbabilities().forEach((code, value) -> parts.add(code + " " + format(value)));
+            text.append("Calibrated probabilities (calibration ").append(p.calibrationId()).append("): ")
+                    .append(String.join(", ", parts)).append(". ");
+        }
         text.append("Model ").append(p.model().id()).append(' ').append(p.model().version()).append(". ");
         if (p.reliability() != null) {
             text.append("Error analysis: ").append(p.reliability().summary())

@@ -88,6 +88,17 @@ public class ModelVersionRegistry {
                 .params(where.params()).param("modelId", modelId).query(String.class).optional();
     }
 
+    /** How the version's raw outputs become probabilities ({@code softmax4} or {@code sigmoid3}), as registered. */
+    public String outputFormulation(long modelVersionId) {
+        return jdbc.sql("SELECT output_formulation FROM model_version WHERE id = :id").param("id", modelVersionId)
+                .query(String.class).single();
+    }
+
+    /** The internal id of a registered model version. */
+    public Optional<Long> idOf(String modelId, String version) {
+        return find(modelId, version).map(ModelVersionRow::id);
+    }
+
     /** The internal ids of the model's versions, by which other tables refer to them. */
     public List<Long> idsOf(String modelId) {
         return jdbc.sql("SELECT id FROM model_version WHERE model_id = :modelId")

@@ -12,8 +12,11 @@ import java.util.UUID;
  *
  * @param probabilities by class code, CVX0..CVX3
  * @param notice the model's notice (demonstration or untrained model), null when it has none
+ * @param calibrationId the calibration active for the model version when the prediction was stored; null when none
+ * @param calibratedProbabilities the probabilities mapped through that calibration, by class code; null when none
  */
 public record PredictionCompleted(UUID predictionId, UUID imageId, String modelId, String modelVersion,
                                   ChestClass predictedClass, Map<String, Double> probabilities, double confidence,
-                                  String notice, Instant occurredAt) {
+                                  String notice, Instant occurredAt, UUID calibrationId,
+                                  Map<String, Double> calibratedProbabilities) {
 }

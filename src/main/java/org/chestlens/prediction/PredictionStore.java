@@ -29,14 +29,17 @@ public class PredictionStore {
     private final ModelVersionRegistry modelVersions;
     private final JdbcClient jdbc;
     private final ObjectProvider<ReliabilityProvider> reliability;
+    private final ObjectProvider<CalibrationProvider> calibration;
 
     PredictionStore(ImageRepository images, PredictionRepository predictions, ModelVersionRegistry modelVersions,
-                    JdbcClient jdbc, ObjectProvider<ReliabilityProvider> reliability) {
+                    JdbcClient jdbc, ObjectProvider<ReliabilityProvider> reliability,
+                    ObjectProvider<CalibrationProvider> calibration) {
         this.images = images;
         this.predictions = predictions;
         this.modelVersions = modelVersions;
         this.jdbc = jdbc;
         this.reliability = reliability;
+        this.calibration = calibration;
     }
 
     @Transactional(readOnly = true)
@@ -153,6 +156,9 @@ public class PredictionStore {
         ReliabilityProvider provider = reliability.getIfAvailable();
         Reliability r = provider == null ? null
                 : provider.reliabilityOf(entity.id(), entity.modelVersionId()).orElse(null);
-        return PredictionView.of(entity, modelVersions.byId(entity.modelVersionId()), r);
+        CalibrationProvider calibrations = calibration.getIfAvailable();
+        CalibratedScores calibrated = calibrations == null ? null
+                : calibrations.calibrate(entity.modelVersionId(), entity.probabilities()).orElse(null);
+        return PredictionView.of(entity, modelVersions.byId(entity.modelVersionId()), r, calibrated);
     }
 }

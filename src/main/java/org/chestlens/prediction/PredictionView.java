@@ -33,7 +33,18 @@ public record PredictionView(
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Present when an error analysis is active for the model version: how often the model "
                 + "was wrong on labelled cases like this one")
-        Reliability reliability) {
+        Reliability reliability,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "Present when a calibration is active for the model version: the calibration that "
+                + "produced calibratedProbabilities and calibratedSubTaskScores")
+        UUID calibrationId,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "Present when a calibration is active for the model version: the raw probabilities "
+                + "mapped through it (computed on read; the raw probabilities never change), CVX0..CVX3, summing to 1")
+        Map<String, Double> calibratedProbabilities,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "Present when a calibration is active: the sub-task scores of calibratedProbabilities")
+        SubTaskScoresView calibratedSubTaskScores) {
 
     static final String UNTRAINED_NOTICE = "UNTRAINED MODEL: this prediction comes from randomly initialised "
             + "weights and means nothing. Not for clinical use.";
@@ -55,6 +66,15 @@ public record PredictionView(
             @JsonProperty("CVX0vs3") @Schema(description = "P(other abnormality | no COVID-19 features) = p3 / (p0 + p3)", nullable = true) Double cvx0vs3,
             @JsonProperty("CVX1vs2") @Schema(description = "P(indeterminate | COVID-19 features) = p2 / (p1 + p2)", nullable = true) Double cvx1vs2) {
 
+        /** Derived from class probabilities CVX0..CVX3 as the model's own scores are (docs/innereye.md §1). */
+        public static SubTaskScoresView of(double[] p) {
+            return new SubTaskScoresView(p[1] + p[2], ratio(p[3], p[0] + p[3]), ratio(p[2], p[1] + p[2]));
+        }
+
+        private static Double ratio(double numerator, double denominator) {
+            return denominator == 0.0 ? null : numerator / denominator;
+        }
+
         /** The three scores by their API names, in hierarchy order; an undefined conditional score is null. */
         public Map<String, Double> byName() {
             Map<String, Double> scores = new LinkedHashMap<>();
@@ -69,14 +89,26 @@ public record PredictionView(
     public record Timings(double decodeMs, double waitMs, double inferenceMs) {
     }
 
-    static PredictionView of(PredictionEntity p, ModelVersionRegistry.ModelVersionRow model, Reliability reliability) {
+    static PredictionView of(PredictionEntity p, ModelVersionRegistry.ModelVersionRow model, Reliability reliability,
+                             CalibratedScores calibrated) {
         return new PredictionView(p.id(), p.imageId(),
                 new ModelRef(model.modelId(), model.version(), model.trained(), model.foldChecksums()),
                 ClassRef.of(p.predictedClass()), byClass(p.probabilities()),
                 new SubTaskScoresView(p.scoreCvx03vs12(), p.scoreCvx0vs3(), p.scoreCvx1vs2()),
                 p.confidence(), byClass(p.foldSpread()),
                 new Timings(p.decodeMs(), p.waitMs(), p.inferenceMs()), p.createdAt(),
-                noticeFor(model), reliability);
+                noticeFor(model), reliability, calibrated == null ? null : calibrated.calibrationId(),
+                calibrated == null ? null : byClass(calibrated.probabilities()),
+                calibrated == null ? null : calibrated.subTaskScores());
+    }
+
+    /** The same prediction carrying the given calibrated scores instead of its own (null: none). */
+    public PredictionView withCalibration(CalibratedScores calibrated) {
+        return new PredictionView(id, imageId, model, predictedClass, probabilities, subTaskScores, confidence,
+                foldSpread, timings, createdAt, notice, reliability,
+                calibrated == null ? null : calibrated.calibrationId(),
+                calibrated == null ? null : byClass(calibrated.probabilities()),
+                calibrated == null ? null : calibrated.subTaskScores());
     }
 
     /** An untrained model always says so; a trained one says what its package asks to be said, if anything. */

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.UUID;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -36,11 +37,14 @@ class PredictionWriter {
     private final JdbcClient jdbc;
     private final ModelVersionRegistry modelVersions;
     private final ApplicationEventPublisher events;
+    private final ObjectProvider<CalibrationProvider> calibration;
 
-    PredictionWriter(JdbcClient jdbc, ModelVersionRegistry modelVersions, ApplicationEventPublisher events) {
+    PredictionWriter(JdbcClient jdbc, ModelVersionRegistry modelVersions, ApplicationEventPublisher events,
+                     ObjectProvider<CalibrationProvider> calibration) {
         this.jdbc = jdbc;
         this.modelVersions = modelVersions;
         this.events = events;
+        this.calibration = calibration;
     }
 
     /** Stores the prediction unless the image has one for this model version already (a job run twice). */
@@ -64,10 +68,16 @@ class PredictionWriter {
                     if (p.activationMaps() != null) {
                         storeMaps(predictionId, p.activationMaps());
                     }
+                    CalibrationProvider calibrations = calibration.getIfAvailable();
+                    CalibratedScores calibrated = calibrations == null ? null
+                            : calibrations.calibrate(version.id(), p.probabilities()).orElse(null);
                     events.publishEvent(new PredictionCompleted(predictionId, imageId,
                             p.modelId(), p.modelVersion(), p.predictedClass(),
                             Collections.unmodifiableMap(PredictionView.byClass(p.probabilities())), p.confidence(),
-                            PredictionView.noticeFor(version), now));
+                            PredictionView.noticeFor(version), now,
+                            calibrated == null ? null : calibrated.calibrationId(),
+                            calibrated == null ? null
+                                    : Collections.unmodifiableMap(PredictionView.byClass(calibrated.probabilities()))));
                 });
     }
 

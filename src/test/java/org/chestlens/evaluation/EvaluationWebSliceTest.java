@@ -35,7 +35,7 @@ import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.web.servlet.mvc.method.annotation.RequestMappingHandlerMapping;
 
 /** Evaluation and error analysis: mapping, binding, validation and roles, without database or model. */
-@WebSliceTest({EvaluationController.class, ErrorAnalysisController.class})
+@WebSliceTest({EvaluationController.class, ErrorAnalysisController.class, CalibrationController.class})
 class EvaluationWebSliceTest {
 
     private static final String PROBLEM = "application/problem+json";
@@ -53,12 +53,17 @@ class EvaluationWebSliceTest {
     @MockitoBean
     ErrorAnalysisService analyses;
 
+    @MockitoBean
+    CalibrationService calibrations;
+
     @Test
     void everyOperationDemandsItsContractRoles() throws Exception {
         assertThat(EndpointPolicyCheck.verify(mvc, handlers)).containsExactlyInAnyOrder(
                 "GET /api/v1/evaluations", "POST /api/v1/error-analyses", "GET /api/v1/error-analyses",
                 "GET /api/v1/error-analyses/features", "GET /api/v1/error-analyses/{id}",
-                "PUT /api/v1/error-analyses/{id}/active", "DELETE /api/v1/error-analyses/{id}/active");
+                "PUT /api/v1/error-analyses/{id}/active", "DELETE /api/v1/error-analyses/{id}/active",
+                "POST /api/v1/calibrations", "GET /api/v1/calibrations", "GET /api/v1/calibrations/{id}",
+                "PUT /api/v1/calibrations/{id}/active", "DELETE /api/v1/calibrations/{id}/active");
     }
 
     @Test
@@ -125,6 +130,29 @@ class EvaluationWebSliceTest {
                     .andExpect(jsonPath("$.status").value(400));
         }
         verifyNoInteractions(analyses);
+    }
+
+    @Test
+    void invalidCalibrationRequestsAreProblemsThatNeverReachTheServiceAndActivationMapsToOnAndOff() throws Exception {
+        for (String body : List.of("{}", "{\"cohort\": {\"modelId\": \"m\"}, \"method\": \"isotonic\"}",
+                "{\"cohort\": {\"modelId\": \"m\"}, \"folds\": 1}",
+                "{\"cohort\": {\"modelId\": \"m\"}, \"folds\": 21}",
+                "{\"cohort\": {\"modelId\": \"m\"}, \"bootstrap\": -1}", "[]")) {
+            mvc.perform(post("/api/v1/calibrations").headers(ANALYST).contentType(MediaType.APPLICATION_JSON)
+                            .content(body))
+                    .andExpect(status().isBadRequest())
+                    .andExpect(content().contentTypeCompatibleWith(PROBLEM));
+        }
+        verifyNoInteractions(calibrations);
+        UUID id = UUID.randomUUID();
+        mvc.perform(put("/api/v1/calibrations/" + id + "/active").headers(ANALYST)).andExpect(status().isOk());
+        mvc.perform(delete("/api/v1/calibrations/" + id + "/active").headers(ANALYST)).andExpect(status().isOk());
+        verify(calibrations).activate(id, true);
+        verify(calibrations).activate(id, false);
+        when(calibrations.find(id)).thenReturn(Optional.empty());
+        mvc.perform(get("/api/v1/calibrations/" + id).headers(ANALYST))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.title").value("Calibration not found"));
     }
 
     @Test

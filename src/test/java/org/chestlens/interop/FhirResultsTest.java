@@ -30,6 +30,7 @@ import org.chestlens.ApiClient.Answer;
 import org.chestlens.ApiClient.TextAnswer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
+import org.chestlens.prediction.CalibratedScores;
 import org.chestlens.prediction.ChestClass;
 import org.chestlens.prediction.PredictionStore;
 import org.chestlens.prediction.PredictionView;
@@ -246,7 +247,7 @@ class FhirResultsTest {
         Map<String, Double> probabilities = new LinkedHashMap<>(Map.of("CVX0", 0.0, "CVX1", 0.75, "CVX2", 0.25, "CVX3", 0.0));
         PredictionView modified = new PredictionView(stored.id(), stored.imageId(), stored.model(), stored.predictedClass(),
                 probabilities, new PredictionView.SubTaskScoresView(1.0, null, 0.25), 0.75, stored.foldSpread(),
-                stored.timings(), stored.createdAt(), stored.notice(), stored.reliability());
+                stored.timings(), stored.createdAt(), stored.notice(), stored.reliability(), null, null, null);
         Bundle bundle = results.bundle(modified);
         validate("undefined CVX0vs3", results.json(bundle), new TreeMap<>());
         Observation undefined = observations(bundle).stream()
@@ -254,6 +255,41 @@ class FhirResultsTest {
         assertThat(undefined.hasValue()).isFalse();
         assertThat(undefined.getDataAbsentReason().getCodingFirstRep().getCode()).isEqualTo("not-applicable");
         assertThat(report(bundle).getConclusion()).contains("CVX0vs3 undefined");
+    }
+
+    /**
+     * While a calibration is active every Observation keeps the raw score as its value and carries the
+     * calibrated one as a component (undefined ones with a data-absent reason); the bundle still validates.
+     */
+    @Test
+    void aCalibratedPredictionCarriesCalibratedComponentsAndStillValidates() throws Exception {
+        ApiClient api = new ApiClient(port);
+        UploadedPrediction uploaded = upload(api, new Case(ChestClass.CVX1,
+                seriesByPredictedClass().get(ChestClass.CVX1), true, "Patient/cal-1"));
+        PredictionView stored = store.prediction(uploaded.predictionId()).orElseThrow();
+        UUID calibration = UUID.randomUUID();
+        PredictionView calibrated = stored.withCalibration(new CalibratedScores(calibration, "temperature",
+                new double[] {0.0, 0.9, 0.1, 0.0}));
+        Bundle bundle = results.bundle(calibrated);
+        validate("calibrated", results.json(bundle), new TreeMap<>());
+        List<Observation> observations = observations(bundle);
+        assertThat(observations).hasSize(7).allSatisfy(o -> {
+            assertThat(o.getComponent()).hasSize(1);
+            assertThat(o.getComponentFirstRep().getCode().getCodingFirstRep().getSystem())
+                    .isEqualTo("urn:chestlens:fhir:CodeSystem:probability-calibration");
+            assertThat(o.getComponentFirstRep().getCode().getText()).contains(calibration.toString());
+        });
+        Observation cvx1 = observations.stream()
+                .filter(o -> o.getCode().getCodingFirstRep().getCode().equals("CVX1")).findFirst().orElseThrow();
+        assertThat(cvx1.getValueQuantity().getValue().doubleValue())
+                .isEqualTo(stored.probabilities().get("CVX1"));
+        assertThat(cvx1.getComponentFirstRep().getValueQuantity().getValue().doubleValue()).isEqualTo(0.9);
+        Observation undefined = observations.stream()
+                .filter(o -> o.getCode().getCodingFirstRep().getCode().equals("CVX0vs3")).findFirst().orElseThrow();
+        assertThat(undefined.hasValue()).as("the raw score is defined").isTrue();
+        assertThat(undefined.getComponentFirstRep().getDataAbsentReason().getCodingFirstRep().getCode())
+                .isEqualTo("not-applicable");
+        assertThat(report(bundle).getConclusion()).contains("Calibrated probabilities (calibration " + calibration);
     }
 
     // ---------------------------------------------------------------------------------------------

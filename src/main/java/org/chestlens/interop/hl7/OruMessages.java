@@ -47,6 +47,8 @@ final class OruMessages {
     static final String SERVICE_TEXT = "Chest X-ray AI analysis";
     static final String CLASS_CODE = "CHESTLENS-CLASS";
     static final String NOTE_CODE = "CHESTLENS-NOTE";
+    /** OBX-3 codes of calibrated scores: this prefix and the raw score's code (CAL-CVX1, CAL-CVX03vs12). */
+    static final String CALIBRATED_PREFIX = "CAL-";
     static final String PRELIMINARY = "Preliminary result computed by software (chestlens), not verified by a "
             + "clinician. Not a medical device.";
 
@@ -98,6 +100,20 @@ final class OruMessages {
             obx.number("CVX0vs3", "P(other abnormality | no COVID-19 features), p3 / (p0 + p3)", scores.cvx0vs3(),
                     flag(scores.cvx0vs3()));
             obx.number("CVX1vs2", "P(indeterminate | COVID-19 features), p2 / (p1 + p2)", scores.cvx1vs2(), null);
+            if (prediction.calibrationId() != null) {
+                // Own codes, so a receiver that maps CVX0..CVX3 keeps reading the raw scores unchanged.
+                for (ChestClass c : ChestClass.values()) {
+                    obx.number(CALIBRATED_PREFIX + c.code(), "Calibrated probability of " + c.description(),
+                            prediction.calibratedProbabilities().get(c.code()), null);
+                }
+                PredictionView.SubTaskScoresView calibrated = prediction.calibratedSubTaskScores();
+                obx.number(CALIBRATED_PREFIX + "CVX03vs12", "Calibrated P(COVID-19 features)", calibrated.cvx03vs12(),
+                        null);
+                obx.number(CALIBRATED_PREFIX + "CVX0vs3", "Calibrated P(other abnormality | no COVID-19 features)",
+                        calibrated.cvx0vs3(), null);
+                obx.number(CALIBRATED_PREFIX + "CVX1vs2", "Calibrated P(indeterminate | COVID-19 features)",
+                        calibrated.cvx1vs2(), null);
+            }
             obx.codedClass(predicted);
             if (identifiers.studyInstanceUid() != null) {
                 obx.text("ST", "110180", "Study Instance UID", "DCM", List.of(identifiers.studyInstanceUid()));
@@ -222,6 +238,10 @@ final class OruMessages {
         lines.add(r == null ? "Reliability: no error analysis is active for this model version."
                 : "Reliability: " + r.summary() + " (overall " + percent(r.overallErrorRate()) + " wrong"
                         + (r.flagged() ? "; FLAGGED: clearly less reliable than usual" : "") + ")");
+        lines.add(prediction.calibrationId() == null
+                ? "Calibration: none active; the probabilities are the model's raw scores."
+                : "Calibration: " + prediction.calibrationId() + "; calibrated probabilities in the CAL- OBX segments, "
+                        + "raw ones unchanged.");
         lines.add(PRELIMINARY);
         return lines;
     }

@@ -51,6 +51,8 @@ final class ResultStructuredReport {
     static final String SCHEME = "99CHESTLENS";
     static final String SCHEME_NAME = "chestlens InnerEye hierarchical COVID-19 chest X-ray classes";
     static final String SCHEME_UID = DicomUids.of("coding-scheme:99CHESTLENS");
+    /** Code values of calibrated scores: this prefix and the raw item's code value (CALCVX1P, CALCVX03vs12). */
+    static final String CALIBRATED_PREFIX = "CAL";
     private static final AttributeTag PRELIMINARY_FLAG = new AttributeTag(0x0040, 0xA496);
 
     /** Code meanings of the sub-task scores (at most 64 characters: LO), by the API's names. */
@@ -140,6 +142,22 @@ final class ResultStructuredReport {
                             SUB_TASK_MEANINGS.get(task.getKey())),
                     score == null ? null : decimal(score), noUnits,
                     score == null ? code("114003", "DCM", "Divide by zero") : null);
+        }
+        if (p.calibrationId() != null) {
+            // Own codes beside the raw ones, which stay as they are; the calibration is named in the text item.
+            for (ChestClass c : ChestClass.values()) {
+                f.makeNumericContentItem(results, "CONTAINS", code(CALIBRATED_PREFIX + c.code() + "P", SCHEME,
+                        "Calibrated probability of " + c.code() + " " + c.description()),
+                        decimal(p.calibratedProbabilities().get(c.code())), noUnits);
+            }
+            for (Map.Entry<String, Double> task : p.calibratedSubTaskScores().byName().entrySet()) {
+                Double score = task.getValue();
+                f.makeNumericContentItem(results, "CONTAINS", code(CALIBRATED_PREFIX + task.getKey(), SCHEME,
+                                "Calibrated score " + task.getKey()), score == null ? null : decimal(score), noUnits,
+                        score == null ? code("114003", "DCM", "Divide by zero") : null);
+            }
+            f.makeTextContentItem(results, "CONTAINS", code("CALIBRATION", SCHEME, "Probability calibration"),
+                    "Calibrated values from calibration " + p.calibrationId() + "; the model's raw values unchanged");
         }
         f.makeCodeContentItem(results, "CONTAINS", code("121071", "DCM", "Finding"),
                 classCode(ChestClass.valueOf(p.predictedClass().code())));

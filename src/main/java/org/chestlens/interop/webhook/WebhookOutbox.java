@@ -51,7 +51,8 @@ class WebhookOutbox {
                 new WebhookPayload.PredictedClass(event.predictedClass().index(), event.predictedClass().code(),
                         event.predictedClass().description()),
                 event.probabilities(), event.confidence(), event.notice(), lookup.identifiers(event.imageId()),
-                new WebhookPayload.Links(link("/api/v1/images/" + event.imageId()), prediction, prediction + "/fhir")));
+                new WebhookPayload.Links(link("/api/v1/images/" + event.imageId()), prediction, prediction + "/fhir"),
+                event.calibrationId(), event.calibratedProbabilities()));
     }
 
     @EventListener

@@ -39,7 +39,14 @@ record WebhookPayload(UUID id, String type, Instant timestamp, Object data) {
     record Completed(UUID imageId, UUID predictionId, Model model, PredictedClass predictedClass,
                      Map<String, Double> probabilities, double confidence,
                      @JsonInclude(JsonInclude.Include.NON_NULL) String notice, HospitalIdentifiers identifiers,
-                     Links links) {
+                     Links links,
+                     @JsonInclude(JsonInclude.Include.NON_NULL)
+                     @Schema(description = "Present when a calibration was active for the model version: its id")
+                     UUID calibrationId,
+                     @JsonInclude(JsonInclude.Include.NON_NULL)
+                     @Schema(description = "Present when a calibration was active: the probabilities mapped through "
+                             + "it, by class code; probabilities stay the raw ones")
+                     Map<String, Double> calibratedProbabilities) {
     }
 
     @Schema(name = "PredictionFailedEventData",

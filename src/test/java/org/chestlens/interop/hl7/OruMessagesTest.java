@@ -12,6 +12,7 @@ import java.util.UUID;
 import ca.uhn.hl7v2.model.v251.message.ORU_R01;
 import ca.uhn.hl7v2.model.v251.segment.OBX;
 import ca.uhn.hl7v2.util.Terser;
+import org.chestlens.prediction.CalibratedScores;
 import org.chestlens.prediction.HospitalIdentifiers;
 import org.chestlens.prediction.PredictionView;
 import org.chestlens.prediction.Reliability;
@@ -33,7 +34,37 @@ class OruMessagesTest {
                 new PredictionView.ClassRef(1, "CVX1", "classic/probable COVID-19"), p,
                 new PredictionView.SubTaskScoresView(0.8123, 0.467, 0.246), 0.6123456789, p,
                 new PredictionView.Timings(1, 2, 3), Instant.parse("2026-12-06T05:00:00Z"),
-                "DEMONSTRATION MODEL | not a finding ^ ~ & \\ escapes", reliability);
+                "DEMONSTRATION MODEL | not a finding ^ ~ & \\ escapes", reliability, null, null, null);
+    }
+
+    @Test
+    void aCalibratedPredictionCarriesItsCalibratedScoresInOwnObxAndKeepsTheRawOnes() throws Exception {
+        PredictionView raw = prediction(null);
+        UUID calibration = UUID.randomUUID();
+        PredictionView prediction = raw.withCalibration(new CalibratedScores(calibration, "temperature",
+                new double[] {0.02, 0.93, 0.04, 0.01}));
+        String er7 = OruMessages.completed(HEADER, OruMessages.newControlId(), Instant.now(), prediction,
+                HospitalIdentifiers.NONE);
+        ORU_R01 oru = Hl7Receiver.parseStrictly(er7);
+        Map<String, OBX> byCode = new LinkedHashMap<>();
+        oru.getPATIENT_RESULT().getORDER_OBSERVATION().getOBSERVATIONAll()
+                .forEach(o -> byCode.put(o.getOBX().getObservationIdentifier().getIdentifier().getValue(), o.getOBX()));
+        assertThat(byCode.keySet()).containsExactly("CVX0", "CVX1", "CVX2", "CVX3", "CVX03vs12", "CVX0vs3", "CVX1vs2",
+                "CAL-CVX0", "CAL-CVX1", "CAL-CVX2", "CAL-CVX3", "CAL-CVX03vs12", "CAL-CVX0vs3", "CAL-CVX1vs2",
+                OruMessages.CLASS_CODE, OruMessages.NOTE_CODE);
+        assertThat(Double.parseDouble(byCode.get("CVX1").getObservationValue(0).getData().encode()))
+                .isCloseTo(0.6123457, within(1e-6));
+        assertThat(Double.parseDouble(byCode.get("CAL-CVX1").getObservationValue(0).getData().encode()))
+                .isEqualTo(0.93);
+        assertThat(Double.parseDouble(byCode.get("CAL-CVX03vs12").getObservationValue(0).getData().encode()))
+                .isCloseTo(0.97, within(1e-6));
+        assertThat(Double.parseDouble(byCode.get("CAL-CVX0vs3").getObservationValue(0).getData().encode()))
+                .isCloseTo(1.0 / 3, within(1e-6));
+        assertThat(byCode.get("CAL-CVX1").getAbnormalFlags(0).getValue()).isNull();
+        assertThat(byCode.get("CAL-CVX1").getUnits().getIdentifier().getValue()).isEqualTo("1");
+        assertThat(er7).contains("Calibration: " + calibration);
+        assertThat(OruMessages.completed(HEADER, OruMessages.newControlId(), Instant.now(), raw,
+                HospitalIdentifiers.NONE)).doesNotContain("CAL-").contains("Calibration: none active");
     }
 
     @Test

@@ -14,19 +14,19 @@ import java.util.concurrent.TimeUnit;
  * SOP Class names, module by module, and every attribute's VR, VM and defined terms. Its report has one
  * line per finding, starting "Error -" or "Warning -".
  */
-final class Dciodvfy {
+public final class Dciodvfy {
 
     static final String INSTALL = "apt-get install -y --no-install-recommends dicom3tools";
     private static final Path DCIODVFY = Path.of("/usr/bin/dciodvfy");
 
     /** What dciodvfy said about one file. */
-    record Report(List<String> errors, List<String> warnings, String output) {
+    public record Report(List<String> errors, List<String> warnings, String output) {
     }
 
     private Dciodvfy() {
     }
 
-    static Report check(byte[] part10, String name) throws IOException, InterruptedException {
+    public static Report check(byte[] part10, String name) throws IOException, InterruptedException {
         if (!Files.isExecutable(DCIODVFY)) {
             fail("dicom3tools' dciodvfy is needed for this test and is not installed. Install it: " + INSTALL);
         }

@@ -111,4 +111,19 @@ class WebhookPayloadSchemaTest {
         ((ObjectNode) body.path("data")).put("patientName", "DOE^JANE");
         assertThat(schema.validate(body)).as("the check can fail").isNotEmpty();
     }
+
+    @Test
+    void aCompletedBodyWithCalibratedProbabilitiesMatchesTheDocumentedSchema() throws Exception {
+        // What WebhookOutbox renders for a prediction stored while a calibration is active.
+        WebhookPayload payload = new WebhookPayload(UUID.randomUUID(), "prediction.completed", Instant.now(),
+                new WebhookPayload.Completed(UUID.randomUUID(), UUID.randomUUID(), new WebhookPayload.Model("m", "1"),
+                        new WebhookPayload.PredictedClass(1, "CVX1", "classic/probable COVID-19"),
+                        java.util.Map.of("CVX0", 0.2, "CVX1", 0.5, "CVX2", 0.2, "CVX3", 0.1), 0.5, null,
+                        new HospitalIdentifiers(null, null, null, null, null),
+                        new WebhookPayload.Links("/api/v1/images/x", "/api/v1/predictions/y", null),
+                        UUID.randomUUID(), java.util.Map.of("CVX0", 0.05, "CVX1", 0.9, "CVX2", 0.04, "CVX3", 0.01)));
+        JsonNode body = JSON.readTree(serviceJson.writeValueAsString(payload));
+        assertThat(body.path("data").path("calibratedProbabilities").path("CVX1").asDouble()).isEqualTo(0.9);
+        assertThat(documented("prediction.completed").validate(body)).as(body.toString()).isEmpty();
+    }
 }

@@ -1,0 +1,18 @@
+package org.chestlens.prediction;
+
+import java.util.Optional;
+
+/**
+ * Implemented by the evaluation feature (which depends on this one, not the other way round): maps a
+ * prediction's raw class probabilities through the calibration active for its model version. Also the
+ * one place other features (operating points) turn raw scores into calibrated ones.
+ */
+public interface CalibrationProvider {
+
+    /**
+     * @param modelVersionId the model version's internal id
+     * @param probabilities raw class probabilities CVX0..CVX3 as stored
+     * @return the calibrated scores; empty when no calibration is active for the version
+     */
+    Optional<CalibratedScores> calibrate(long modelVersionId, double[] probabilities);
+}
