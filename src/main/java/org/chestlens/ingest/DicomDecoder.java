@@ -40,7 +40,7 @@ final class DicomDecoder {
         // Decoding happens in memory; ImageIO's disk cache would only add temp files.
         ImageIO.setUseCache(false);
         // ImageIO finds codecs through the calling thread's context class loader; register the ones
-        // this class was loaded with (TwelveMonkeys, jai-imageio) once, whichever thread decodes first.
+        // this class was loaded with (TwelveMonkeys) once, whichever thread decodes first.
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(DicomDecoder.class.getClassLoader());

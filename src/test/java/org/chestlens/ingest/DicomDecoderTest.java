@@ -502,13 +502,15 @@ class DicomDecoderTest {
     @Test
     void decodesOnAThreadWhoseContextClassLoaderCannotSeeTheCodecs() throws InterruptedException {
         // as on a thread of a container or a library: ImageIO looks codecs up through this loader
+        // (8-bit lossy JPEG is the syntax that still goes through ImageIO)
         int[][] result = new int[1][];
-        Thread thread = new Thread(() -> result[0] = decode("jpeg-lossless-sv1.dcm").image().samples());
+        Thread thread = new Thread(() -> result[0] = decode("jpeg-baseline-8bit.dcm").image().samples());
         thread.setContextClassLoader(ClassLoader.getPlatformClassLoader());
         thread.start();
         thread.join();
         assertThat(result[0]).isNotNull();
-        assertSameValues(result[0], reference(), "jpeg-lossless-sv1.dcm on a foreign class loader");
+        assertSameValues(result[0], decode("jpeg-baseline-8bit.dcm").image().samples(),
+                "jpeg-baseline-8bit.dcm on a foreign class loader");
     }
 
     @Test
