@@ -84,7 +84,8 @@ final class NativeCodecs {
                 if (openJpeg == null) {
                     openJpeg = load(() -> {
                         OpenJpeg library = Native.load("libopenjp2.so.7", OpenJpeg.class);
-                        // HTJ2K decoding arrived in OpenJPEG 2.5.0; an older library would call it corrupt.
+                        // HTJ2K decoding arrived in OpenJPEG 2.5.0; an older library would call it corrupt,
+                        // and the tests hold 2.5's refusal of truncated JPEG 2000 codestreams (strict mode).
                         String version = library.opj_version();
                         if (!atLeast(version, 2, 5)) {
                             throw new UnsatisfiedLinkError("OpenJPEG " + version + " cannot decode HTJ2K");
@@ -415,9 +416,9 @@ final class NativeCodecs {
     private static final byte[] JP2_SIGNATURE = {0, 0, 0, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, (byte) 0x87, 0x0A};
 
     /**
-     * JPEG 2000 and HTJ2K frames: the samples as OpenJPEG returns them, sign-extended for signed
-     * components, and for lossy frames already clipped to the component's range (OpenJPEG's DC level
-     * shift clips), exactly as {@code gdcmconv} and {@code opj_decompress} give them.
+     * JPEG 2000 and HTJ2K frames: the samples as OpenJPEG returns them (as {@code gdcmconv} and
+     * {@code opj_decompress} give them), sign-extended for signed components, clipped to the
+     * codestream's precision; a lossy overshoot above Bits Stored is left to DicomDecoder to clamp.
      */
     private static int[] jpeg2000(DicomTransferSyntax syntax, byte[] frame, DicomImageHeader header, String label) {
         boolean ht = syntax.encoding() == DicomTransferSyntax.Encoding.HTJ2K;
