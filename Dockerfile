@@ -38,8 +38,8 @@ RUN --mount=type=cache,target=/root/.m2 \
 ############################ runtime ############################
 # A slim JRE 17 (CPU), or CUDA 12.4 + cuDNN with Ubuntu's JRE 17 added (GPU).
 FROM ${RUNTIME_BASE} AS runtime
-# curl only for the HEALTHCHECK; CharLS and OpenJPEG decode JPEG-LS and HTJ2K (through JNA; HTJ2K needs
-# OpenJPEG 2.5, so on an older base it stays refused with 415); gdcm's libgdcm3.0 decodes 12-bit JPEG
+# curl only for the HEALTHCHECK; CharLS and OpenJPEG decode JPEG-LS, JPEG 2000 and HTJ2K (through JNA; they
+# need OpenJPEG 2.5, so on an older base JPEG 2000 and HTJ2K stay refused with 415); gdcm's libgdcm3.0 decodes 12-bit JPEG
 # through the shim built above (its libgdcmjpeg12.so.3.0).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl libcharls2 libopenjp2-7 libgdcm3.0 \

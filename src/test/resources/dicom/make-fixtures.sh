@@ -129,6 +129,12 @@ dcmcrle signed.dcm "$out/signed12-rle.dcm"
 dcmconv +td signed.dcm "$out/signed12-deflated.dcm"
 cp signed16.dcm "$out/signed16-explicit-le.dcm"
 dcmcjpeg +e1 signed16.dcm "$out/signed16-jpeg-lossless.dcm"
+# every other predictor (selection value) of process 14 at 16 bits, and a point transform (the
+# values are multiples of 8, so Pt 3 loses nothing and the decoder must shift them back up)
+for sv in 2 3 4 5 6 7; do
+  dcmcjpeg +el +sv "$sv" signed16.dcm "$out/signed16-jpeg-lossless-sv$sv.dcm"  # 1.2.840.10008.1.2.4.57
+done
+dcmcjpeg +el +sv 1 +pt 3 signed16.dcm "$out/signed16-jpeg-lossless-pt3.dcm"
 dcmcrle signed16.dcm "$out/signed16-rle.dcm"
 gdcmconv --j2k signed16.dcm "$out/signed16-j2k-lossless.dcm"
 cp multi.dcm "$out/multiframe-3.dcm"

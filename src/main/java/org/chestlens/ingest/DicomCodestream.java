@@ -2,8 +2,8 @@ package org.chestlens.ingest;
 
 /**
  * What the first compressed frame says about itself, read from its JPEG frame header (SOF) or
- * JPEG 2000 size header (SIZ). The ImageIO codecs allocate what these headers declare, not what the
- * DICOM header declares, so the two must agree before a codec runs.
+ * JPEG 2000 size header (SIZ). The codecs (ImageIO's JPEG reader, OpenJPEG, CharLS) allocate what these
+ * headers declare, not what the DICOM header declares, so the two must agree before a codec runs.
  *
  * @param process for JPEG: baseline, extended-P, progressive-P (P the precision), lossless or
  *                sof-XX; for JPEG 2000: jpeg2000
@@ -24,7 +24,7 @@ record DicomCodestream(int width, int height, int components, int precision, Str
 
     /**
      * The JPEG processes decoded exactly here: baseline and extended at 8 bits (the JDK's reader),
-     * lossless process 14 (TwelveMonkeys), and extended and progressive at 12 bits (gdcm's 12-bit IJG
+     * lossless process 14 ({@link LosslessJpeg}), and extended and progressive at 12 bits (gdcm's 12-bit IJG
      * library through the chestlens-jpeg12 shim, {@link NativeCodecs}). Without that library, 12-bit
      * lossy JPEG is refused as unsupported, naming what to install, rather than decoded approximately.
      */

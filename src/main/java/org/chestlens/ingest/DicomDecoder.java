@@ -24,8 +24,9 @@ import org.chestlens.prediction.DicomAttributes;
 
 /**
  * Decodes a DICOM Part 10 file to the stored values of its first frame, with PixelMed reading the
- * data set and ImageIO (TwelveMonkeys for JPEG, jai-imageio for JPEG 2000), PixelMed's RLE code or
- * {@link NativeCodecs} (JPEG-LS, HTJ2K, 12-bit lossy JPEG) decoding compressed frames. Pixels come from the {@link AttributeList}, never from PixelMed's
+ * data set and our own {@link LosslessJpeg} and {@link RleDecoder}, {@link NativeCodecs} (JPEG 2000,
+ * JPEG-LS, HTJ2K, 12-bit lossy JPEG) or ImageIO (TwelveMonkeys, for 8-bit lossy JPEG) decoding
+ * compressed frames. Pixels come from the {@link AttributeList}, never from PixelMed's
  * {@code SourceImage}, which mishandles signed pixels and inverts lossy JPEG 2000. Only the first
  * frame is decompressed, so a long multi-frame file costs no more than one frame.
  *
@@ -39,7 +40,7 @@ final class DicomDecoder {
         // Decoding happens in memory; ImageIO's disk cache would only add temp files.
         ImageIO.setUseCache(false);
         // ImageIO finds codecs through the calling thread's context class loader; register the ones
-        // this class was loaded with (TwelveMonkeys, jai-imageio) once, whichever thread decodes first.
+        // this class was loaded with (TwelveMonkeys) once, whichever thread decodes first.
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(DicomDecoder.class.getClassLoader());
@@ -249,22 +250,25 @@ final class DicomDecoder {
         if (frames.getNumberOfFrames() < 1 || frames.getByteValuesForSelectedFrame(0) == null) {
             throw UploadRejected.corrupt(label, "the first frame is empty");
         }
-        DicomTransferSyntax.Encoding encoding = layout.syntax().encoding();
-        if (encoding == DicomTransferSyntax.Encoding.JPEG_LS || encoding == DicomTransferSyntax.Encoding.HTJ2K) {
-            int[] raw = NativeCodecs.decode(layout.syntax(), frames.getByteValuesForSelectedFrame(0), header, label);
-            // Signed HTJ2K samples come back sign-extended: keep the stored bits only, as for JPEG 2000.
-            int mask = header.bitsAllocated() == 8 ? 0xFF : 0xFFFF;
-            for (int i = 0; i < raw.length; i++) {
-                raw[i] &= mask;
-            }
-            return raw;
+        DicomTransferSyntax syntax = layout.syntax();
+        DicomTransferSyntax.Encoding encoding = syntax.encoding();
+        byte[] frame = frames.getByteValuesForSelectedFrame(0);
+        if (encoding == DicomTransferSyntax.Encoding.RLE) {
+            return RleDecoder.decode(frame, header, label);
         }
-        if (encoding == DicomTransferSyntax.Encoding.JPEG && NativeCodecs.isTwelveBitLossyJpeg(header.codestream())) {
-            // 12-bit lossy JPEG has no pure-Java decoder; gdcm's IJG library (through our shim) does it.
-            return clampLossy(NativeCodecs.decode(layout.syntax(), frames.getByteValuesForSelectedFrame(0), header,
-                    label), layout);
+        if (syntax == DicomTransferSyntax.JPEG_LOSSLESS || syntax == DicomTransferSyntax.JPEG_LOSSLESS_SV1) {
+            return LosslessJpeg.decode(frame, header, label);
         }
-        CompressedFrameDecoder decoder = new CompressedFrameDecoder(layout.syntax().uid(), frames,
+        if (encoding == DicomTransferSyntax.Encoding.JPEG_LS || encoding == DicomTransferSyntax.Encoding.HTJ2K
+                || encoding == DicomTransferSyntax.Encoding.JPEG_2000
+                || encoding == DicomTransferSyntax.Encoding.JPEG && NativeCodecs.isTwelveBitLossyJpeg(
+                        header.codestream())) {
+            // 12-bit lossy JPEG has no pure-Java decoder: gdcm's IJG library (through our shim) does it.
+            // Signed JPEG 2000 samples come back sign-extended: clampLossy keeps the stored bits only.
+            return clampLossy(NativeCodecs.decode(syntax, frame, header, label), layout);
+        }
+        // what is left is 8-bit lossy JPEG, for the JDK's reader through TwelveMonkeys
+        CompressedFrameDecoder decoder = new CompressedFrameDecoder(syntax.uid(), frames,
                 header.bitsAllocated() / 8, header.columns(), header.rows(), 1,
                 ColorSpace.getInstance(ColorSpace.CS_GRAY));
         try {
@@ -284,8 +288,8 @@ final class DicomDecoder {
 
     /**
      * Lossy codecs can overshoot the stored range: unsigned values are clamped, as dcmtk and gdcm do,
-     * rather than left to wrap in their high bits (a 4095 corner came back as 45). Signed codecs
-     * (JPEG 2000) hand back sign-extended values: keep the stored bits only.
+     * rather than left to wrap in their high bits (jai-imageio once turned a 4095 corner into 45).
+     * Signed codecs (OpenJPEG) hand back sign-extended values: keep the stored bits only.
      */
     private static int[] clampLossy(int[] raw, DicomPreCheck.Layout layout) {
         DicomImageHeader header = layout.header();

@@ -8,8 +8,8 @@ import java.util.zip.Inflater;
  * Checks a DICOM Part 10 file before PixelMed sees it. PixelMed allocates whatever a length field
  * declares (a 10 MB file declaring 2 GB of pixel data ends in OutOfMemoryError), inflates deflated
  * data sets without a limit, hides some read errors (a truncated file becomes an attribute list
- * without Pixel Data) and hands JPEG and JPEG 2000 frames to ImageIO decoders that allocate what
- * the codestream header declares. So the file meta information is read ({@link DicomMetaHeader}),
+ * without Pixel Data) and hands compressed frames to codecs (ImageIO's JPEG reader, OpenJPEG, CharLS)
+ * that allocate what the codestream header declares. So the file meta information is read ({@link DicomMetaHeader}),
  * inflation stops at a cap, every length in the data set is checked against the bytes that are
  * really there ({@link DicomDataSetWalker}), and the image size is checked against
  * {@code maxPixels} both in the DICOM header and in the first frame's codestream header

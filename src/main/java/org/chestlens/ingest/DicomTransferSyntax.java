@@ -18,6 +18,7 @@ enum DicomTransferSyntax {
     JPEG_BASELINE("1.2.840.10008.1.2.4.50", "JPEG Baseline (Process 1)", Encoding.JPEG, true),
     /** 8-bit frames by the JDK's reader; 12-bit frames by gdcm's IJG library through our shim (NativeCodecs). */
     JPEG_EXTENDED("1.2.840.10008.1.2.4.51", "JPEG Extended (Process 2 & 4)", Encoding.JPEG, true),
+    /** Decoded by {@link LosslessJpeg}. */
     JPEG_LOSSLESS("1.2.840.10008.1.2.4.57", "JPEG Lossless, Non-Hierarchical (Process 14)", Encoding.JPEG, true),
     JPEG_LOSSLESS_SV1("1.2.840.10008.1.2.4.70",
             "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])",
@@ -25,6 +26,7 @@ enum DicomTransferSyntax {
     /** Decoded by CharLS (Debian libcharls2) when it is installed. */
     JPEG_LS_LOSSLESS("1.2.840.10008.1.2.4.80", "JPEG-LS Lossless", Encoding.JPEG_LS, true),
     JPEG_LS_NEAR_LOSSLESS("1.2.840.10008.1.2.4.81", "JPEG-LS Lossy (Near-Lossless)", Encoding.JPEG_LS, true),
+    /** Decoded by OpenJPEG 2.5 (Debian libopenjp2-7) when it is installed. */
     JPEG_2000_LOSSLESS("1.2.840.10008.1.2.4.90", "JPEG 2000 (Lossless Only)", Encoding.JPEG_2000, true),
     JPEG_2000("1.2.840.10008.1.2.4.91", "JPEG 2000", Encoding.JPEG_2000, true),
     JPEG_2000_PART2_LOSSLESS("1.2.840.10008.1.2.4.92", "JPEG 2000 Part 2 Multi-component (Lossless Only)",
@@ -93,7 +95,7 @@ enum DicomTransferSyntax {
     String missingLibrary() {
         return switch (encoding) {
             case JPEG_LS -> NativeCodecs.charls().missingPackage();
-            case HTJ2K -> NativeCodecs.openJpeg().missingPackage();
+            case JPEG_2000, HTJ2K -> NativeCodecs.openJpeg().missingPackage();
             default -> null;
         };
     }

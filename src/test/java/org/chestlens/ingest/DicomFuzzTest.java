@@ -49,10 +49,14 @@ class DicomFuzzTest {
             "pydicom-MR_small_jpeg_ls_lossless.dcm", "htj2k-lossless.dcm", "signed16-htj2k-lossless.dcm",
             // 12-bit lossy JPEG (gdcm's IJG library through the chestlens-jpeg12 shim)
             "jpeg-extended-12bit.dcm", "jpeg-progressive-12bit.dcm", "pydicom-JPGExtended.dcm");
-    /** One-fragment 12-bit JPEG files whose codestream {@link #mutateCodestream} damages. */
-    private static final List<String> TWELVE_BIT_JPEG = List.of("jpeg-extended-12bit.dcm",
-            "jpeg-progressive-12bit.dcm", "pydicom-JPGExtended.dcm");
-    private static final int CODESTREAM_CASES = Integer.getInteger("dicom.fuzz.jpeg12.cases", 400);
+    /**
+     * One-fragment JPEG files whose codestream {@link #mutateCodestream} damages: 12-bit lossy (gdcm's IJG
+     * library through the chestlens-jpeg12 shim) and lossless ({@link LosslessJpeg}).
+     */
+    private static final List<String> JPEG_CODESTREAMS = List.of("jpeg-extended-12bit.dcm",
+            "jpeg-progressive-12bit.dcm", "pydicom-JPGExtended.dcm", "jpeg-lossless-sv1.dcm", "jpeg-lossless-p14.dcm",
+            "signed16-jpeg-lossless.dcm", "mono1-jpeg-lossless.dcm");
+    private static final int CODESTREAM_CASES = Integer.getInteger("dicom.fuzz.jpeg.cases", 600);
 
     @BeforeAll
     static void warmUp() {
@@ -93,29 +97,30 @@ class DicomFuzzTest {
     }
 
     /**
-     * The mutations above mostly damage the DICOM structure; these damage only the 12-bit JPEG codestream
+     * The mutations above mostly damage the DICOM structure; these damage only the JPEG codestream
      * inside a valid file, which the pre-check reads no further than its SOF: what reaches the native
-     * library. A crash there would end this JVM, so the test would not even fail: it would not finish.
+     * library or the lossless decoder. A crash in the library would end this JVM, so the test would not
+     * even fail: it would not finish.
      */
     @Test
-    void mutatedTwelveBitJpegCodestreamsAreDecodedOrRejectedWithA4xx() {
-        List<byte[]> frames = TWELVE_BIT_JPEG.stream().map(HostileDicom::firstFragment).toList();
+    void mutatedJpegCodestreamsAreDecodedOrRejectedWithA4xx() {
+        List<byte[]> frames = JPEG_CODESTREAMS.stream().map(HostileDicom::firstFragment).toList();
         Map<String, Integer> outcomes = new TreeMap<>();
         for (int i = 0; i < CODESTREAM_CASES; i++) {
             long seed = SEED + 100_000 + i;
             Random random = new Random(seed);
-            int which = random.nextInt(TWELVE_BIT_JPEG.size());
+            int which = random.nextInt(JPEG_CODESTREAMS.size());
             String[] mutation = new String[1];
             byte[] frame = mutateCodestream(frames.get(which), random, mutation);
-            Mutant mutant = new Mutant(TWELVE_BIT_JPEG.get(which), mutation[0],
-                    HostileDicom.withFirstFragment(TWELVE_BIT_JPEG.get(which), frame));
+            Mutant mutant = new Mutant(JPEG_CODESTREAMS.get(which), mutation[0],
+                    HostileDicom.withFirstFragment(JPEG_CODESTREAMS.get(which), frame));
             String label = "codestream case " + i + " (seed " + seed + ", " + mutant.fixture() + ", " + mutation[0]
                     + ")";
             String outcome = assertTimeoutPreemptively(PER_CASE, () -> outcome(mutant, label),
                     label + " took longer than " + PER_CASE);
             outcomes.merge(outcome, 1, Integer::sum);
         }
-        System.out.printf("12-bit JPEG codestream fuzz: %d cases, outcomes %s%n", CODESTREAM_CASES, outcomes);
+        System.out.printf("JPEG codestream fuzz: %d cases, outcomes %s%n", CODESTREAM_CASES, outcomes);
         assertThat(outcomes.getOrDefault("422 corrupt-image", 0)).as("damage is found").isPositive();
         assertThat(outcomes.keySet()).allMatch(k -> k.equals("decoded") || k.startsWith("4"));
     }

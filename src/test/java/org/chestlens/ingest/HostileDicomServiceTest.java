@@ -172,6 +172,16 @@ class HostileDicomServiceTest {
         huge[sof + 5] = (byte) 0xFF; // height 65280
         huge[sof + 6] = 0;
         hostile.put("12-bit JPEG codestream declaring 320 x 65280", HostileDicom.twelveBitJpegWithFrame(huge));
+        // our own lossless JPEG and RLE decoders, and OpenJPEG: damaged frames the pre-check lets through
+        byte[] lossless = HostileDicom.firstFragment("jpeg-lossless-sv1.dcm");
+        hostile.put("lossless JPEG cut mid-scan", HostileDicom.withFirstFragment("jpeg-lossless-sv1.dcm",
+                Arrays.copyOf(lossless, lossless.length / 3)));
+        byte[] rle = HostileDicom.firstFragment("rle.dcm");
+        HostileDicom.putU32(rle, 8, 0xFFFFFFF0L); // the second segment's offset far past the frame
+        hostile.put("RLE segment offset past the frame", HostileDicom.withFirstFragment("rle.dcm", rle));
+        byte[] j2k = HostileDicom.firstFragment("j2k-lossless.dcm");
+        hostile.put("JPEG 2000 cut mid-codestream", HostileDicom.withFirstFragment("j2k-lossless.dcm",
+                Arrays.copyOf(j2k, j2k.length / 3)));
         assertThat(hostile.get("10 MB declaring 2 GB of pixel data").length).isGreaterThan(10 << 20);
         assertThat(hostile.get("1 MB deflate bomb inflating to 1 GiB").length).isLessThan(2 << 20);
         return hostile;
