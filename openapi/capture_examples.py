@@ -215,19 +215,21 @@ def main():
         record("POST /api/v1/studies/lookup", *call(base, key, "POST", "/api/v1/studies/lookup", lookup),
                request=lookup)
     record("GET /api/v1/predictions/{id}/hl7v2", *call_text(base, key, f"/api/v1/predictions/{prediction_id}/hl7v2"))
-    # HL7 v2 over MLLP: examples need a configured destination (chestlens.hl7.destinations[0].*); its
-    # messages exist once a prediction was stored after start-up (the uploads above).
-    status, destinations = call(base, key, "GET", "/api/v1/hl7/destinations")
-    record("GET /api/v1/hl7/destinations", status, destinations)
-    if destinations:
-        name = destinations[0]["name"]
-        status, messages = call(base, key, "GET", f"/api/v1/hl7/destinations/{name}/messages?limit=2")
-        record("GET /api/v1/hl7/destinations/{name}/messages", status, messages)
-        if messages["items"]:
-            message_id = messages["items"][0]["id"]
-            record("GET /api/v1/hl7/messages/{id}", *call(base, key, "GET", f"/api/v1/hl7/messages/{message_id}"))
-            record("POST /api/v1/hl7/messages/{id}/resend",
-                   *call(base, key, "POST", f"/api/v1/hl7/messages/{message_id}/resend"))
+    # HL7 v2 over MLLP and PACS: examples need a configured destination of each (chestlens.hl7.destinations[0].*,
+    # chestlens.pacs.destinations[0].*); their rows exist once a prediction (for PACS: of a DICOM upload, the
+    # STOW-RS one above) was stored after start-up.
+    for area, rows in (("hl7", "messages"), ("pacs", "deliveries")):
+        status, destinations = call(base, key, "GET", f"/api/v1/{area}/destinations")
+        record(f"GET /api/v1/{area}/destinations", status, destinations)
+        if destinations:
+            name = destinations[0]["name"]
+            status, page = call(base, key, "GET", f"/api/v1/{area}/destinations/{name}/{rows}?limit=2")
+            record(f"GET /api/v1/{area}/destinations/{{name}}/{rows}", status, page)
+            if page["items"]:
+                row_id = page["items"][0]["id"]
+                record(f"GET /api/v1/{area}/{rows}/{{id}}", *call(base, key, "GET", f"/api/v1/{area}/{rows}/{row_id}"))
+                record(f"POST /api/v1/{area}/{rows}/{{id}}/resend",
+                       *call(base, key, "POST", f"/api/v1/{area}/{rows}/{row_id}/resend"))
     record("GET /api/v1/audit-events", *call(base, key, "GET", "/api/v1/audit-events?limit=2"))
 
     # Example files captured by hand (the PNGs) stay referenced; operations not called here keep theirs.

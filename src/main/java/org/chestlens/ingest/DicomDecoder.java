@@ -21,6 +21,7 @@ import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 
 import org.chestlens.prediction.DicomAttributes;
+import org.chestlens.prediction.PatientHeader;
 
 /**
  * Decodes a DICOM Part 10 file to the stored values of its first frame, with PixelMed reading the
@@ -60,10 +61,11 @@ final class DicomDecoder {
     /**
      * A decoded file. {@code image} holds the stored values of the first frame, sign-extended when
      * {@code signed}, not yet inverted for MONOCHROME1 (see {@link #innerEyeValues()});
-     * {@code patientId} is the raw Patient ID, null when absent: hash it, never log or store it.
+     * {@code patientId} is the raw Patient ID, null when absent: hash it, never log or store it;
+     * {@code patient} the header's patient module, for the PACS outbox to seal, never to store or log.
      */
     record DecodedDicom(GreyImage image, boolean signed, DicomAttributes metadata, String patientId,
-                        List<InputGate.Finding> findings) {
+                        PatientHeader patient, List<InputGate.Finding> findings) {
 
         DecodedDicom {
             findings = List.copyOf(findings);
@@ -103,7 +105,10 @@ final class DicomDecoder {
                     header.photometricInterpretation());
             DicomAttributes metadata = DicomAttributeReader.metadata(list, layout);
             String patientId = DicomAttributeReader.text(list, TagFromName.PatientID);
-            return new DecodedDicom(image, header.signed(), metadata, patientId,
+            PatientHeader patient = new PatientHeader(DicomAttributeReader.text(list, TagFromName.PatientName),
+                    patientId, DicomAttributeReader.text(list, TagFromName.PatientBirthDate),
+                    DicomAttributeReader.text(list, TagFromName.PatientSex));
+            return new DecodedDicom(image, header.signed(), metadata, patientId, patient,
                     DicomAttributeReader.findings(list, metadata, header));
         } catch (UploadRejectedException rejection) {
             throw rejection;

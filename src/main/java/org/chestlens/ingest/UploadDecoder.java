@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.chestlens.inference.ModelInput;
 import org.chestlens.prediction.NewImage;
+import org.chestlens.prediction.PatientHeader;
 import org.chestlens.prediction.PendingImage;
 
 /**
@@ -48,6 +49,7 @@ final class UploadDecoder {
             long start = System.nanoTime();
             NewImage image;
             GreyImage grey;
+            PatientHeader patient = null;
             if (PngDecoder.isPng(bytes)) {
                 grey = PngDecoder.decode(bytes, upload.label(), properties.maxPixels());
                 List<String> warnings = gate.apply(upload.label(), gate.pixelFindings(grey));
@@ -62,6 +64,7 @@ final class UploadDecoder {
                 image = new NewImage(sha256, "DICOM", bytes.length, grey.width(), grey.height(),
                         dicom.metadata().bitsStored(), "GREY", warnings, dicom.metadata(),
                         patientIds.hash(dicom.patientId()));
+                patient = dicom.patient();
             }
             ModelInput input = preprocessor.apply(grey);
             if (input == null) {
@@ -69,7 +72,7 @@ final class UploadDecoder {
             }
             double decodeMillis = (System.nanoTime() - start) / 1e6;
             return new PendingImage(image.withSubjectReference(subjectReference), input.pixels(), input.height(),
-                    input.width(), decodeMillis);
+                    input.width(), decodeMillis, patient);
         } finally {
             decodeSlots.release();
         }

@@ -54,7 +54,8 @@ public class JobStore {
      * Commits images, their jobs and the request's Idempotency-Key (when given) in one transaction.
      * An image whose bytes are already stored is reused; a job is created for it only if it has none
      * for this model version, or its last one failed (a re-upload retries). Concurrent uploads of the
-     * same bytes are safe.
+     * same bytes are safe. Each job created for a DICOM image publishes a {@link DicomImageQueued} inside the
+     * transaction.
      */
     @Transactional
     public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
@@ -98,6 +99,9 @@ public class JobStore {
                     .param("priority", priority.name())
                     .query(UUID.class)
                     .optional();
+            if (created.isPresent() && p.image().dicom() != null) {
+                events.publishEvent(new DicomImageQueued(imageId, modelId, modelVersion, p.patient()));
+            }
             accepted.add(new Accepted(imageId, created.map(id -> new QueuedJob(id, imageId, modelId, modelVersion,
                     p.input(), p.inputHeight(), p.inputWidth(), p.decodeMillis(), 0, now, priority))));
         }

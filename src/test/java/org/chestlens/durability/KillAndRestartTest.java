@@ -38,16 +38,18 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * The durability promise (docs/architecture.md) for every way in and every way out, tested the hard way in one
- * scenario: the service runs as its own process with a webhook subscriber and an MLLP destination that are both
- * down. A first prediction's webhook delivery and ORU^R01 wait in the outboxes through failed attempts. Then
+ * scenario: the service runs as its own process with a webhook subscriber, an MLLP destination and a PACS (STOW-RS)
+ * that are all down. A first prediction's webhook delivery, ORU^R01 and SR wait in the outboxes through failed
+ * attempts. Then
  * concurrent REST clients send a burst of uploads; once a backlog has built up, storescu sends instances by
  * C-STORE, and at the first Success the process is frozen (SIGSTOP, so that moment's state can be read: the
  * instance and its job are committed, nothing of it is scored) and killed with SIGKILL. A new process starts
  * with the same instance id; the clients resend what got no answer.
  *
  * <p>Afterwards every acknowledged upload and the instance answered Success end DONE with exactly one
- * prediction; then the receivers come up and every webhook delivery and every ORU^R01 arrives exactly once,
- * sent by the new process, signed (webhooks) and valid under HAPI's default validation (HL7).
+ * prediction; then the receivers come up and every webhook delivery, every ORU^R01 and every DICOM SR (to a
+ * STOW-RS receiver, down until then) arrives exactly once, sent by the new process, signed (webhooks), valid
+ * under HAPI's default validation (HL7), with the source's patient module sealed across the kill (SR).
  *
  * <p>The processes use a schema of their own ({@link TestSchema}), so the test JVM's shared Spring context is
  * not one more replica doing the work; this test starts no Spring context.
@@ -59,6 +61,7 @@ class KillAndRestartTest {
     private static final int BACKLOG_BEFORE_C_STORE = 8;
     // The model's warm-up; slow on a busy machine, and the restart competes for the cores with the clients.
     private static final Duration START = Duration.ofMinutes(6);
+    private static final String PATIENT_MODULE_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
     @Test
     void everyAcceptedUploadAndEveryOutboxMessageSurvivesAKill(@TempDir Path dir) throws Exception {
@@ -68,6 +71,7 @@ class KillAndRestartTest {
         int dicomPort = Hl7Receiver.freePort();
         int webhookPort = Hl7Receiver.freePort(); // nothing listens on either until the receivers start
         int mllpPort = Hl7Receiver.freePort();
+        int stowPort = Hl7Receiver.freePort();
         String secret = WebhookReceiver.newSecret();
         String accession = "ACC-" + UUID.randomUUID().toString().substring(0, 8);
         List<Path> instances = new ArrayList<>();
@@ -86,7 +90,12 @@ class KillAndRestartTest {
                      "--chestlens.hl7.destinations[0].ack-timeout=5s",
                      "--chestlens.hl7.receiving-application=EHR", "--chestlens.hl7.receiving-facility=HOSPITAL",
                      "--chestlens.hl7.backoff-base=500ms", "--chestlens.hl7.backoff-max=5s",
-                     "--chestlens.hl7.max-attempts=100", "--chestlens.hl7.poll-interval=500ms")) {
+                     "--chestlens.hl7.max-attempts=100", "--chestlens.hl7.poll-interval=500ms",
+                     "--chestlens.pacs.destinations[0].name=pacs", "--chestlens.pacs.destinations[0].protocol=STOW_RS",
+                     "--chestlens.pacs.destinations[0].url=http://127.0.0.1:" + stowPort + "/dicom-web/studies",
+                     "--chestlens.pacs.patient-module-key=" + PATIENT_MODULE_KEY,
+                     "--chestlens.pacs.backoff-base=500ms", "--chestlens.pacs.backoff-max=5s",
+                     "--chestlens.pacs.max-attempts=100", "--chestlens.pacs.poll-interval=500ms")) {
             long t0 = System.nanoTime();
             service.start(START);
             double firstStart = seconds(t0);
@@ -105,12 +114,16 @@ class KillAndRestartTest {
             JsonNode firstPrediction = first.body().path("images").path(0).path("predictions").path(0);
             awaitCount(db, "SELECT count(*) FROM webhook_delivery_attempt", 2);
             awaitCount(db, "SELECT count(*) FROM hl7_message_attempt", 2);
+            awaitCount(db, "SELECT count(*) FROM pacs_delivery_attempt", 2);
             // attempted_by is host/pid/worker: the pid tells the processes apart.
             String firstProcess = db.single("SELECT DISTINCT split_part(attempted_by, '/', 2) FROM webhook_delivery_attempt");
             assertThat(db.single("SELECT DISTINCT split_part(attempted_by, '/', 2) FROM hl7_message_attempt"))
                     .isEqualTo(firstProcess);
+            assertThat(db.single("SELECT DISTINCT split_part(attempted_by, '/', 2) FROM pacs_delivery_attempt"))
+                    .isEqualTo(firstProcess);
             assertThat(db.count("SELECT count(*) FROM webhook_delivery_attempt WHERE status_code IS NOT NULL")
-                    + db.count("SELECT count(*) FROM hl7_message_attempt WHERE ack_code IS NOT NULL"))
+                    + db.count("SELECT count(*) FROM hl7_message_attempt WHERE ack_code IS NOT NULL")
+                    + db.count("SELECT count(*) FROM pacs_delivery_attempt WHERE status IS NOT NULL"))
                     .as("no answer can come from a closed port").isZero();
 
             // 2. The burst, the C-STORE and the kill.
@@ -163,15 +176,21 @@ class KillAndRestartTest {
             long predictions = db.count("SELECT count(*) FROM prediction");
             assertThat(deliveries).as("one webhook delivery per prediction").isEqualTo(predictions);
             assertThat(messages).as("one ORU^R01 per prediction").isEqualTo(predictions);
+            long srs = db.count("SELECT count(*) FROM pacs_delivery");
+            assertThat(srs).as("one SR per prediction of a DICOM image").isEqualTo(db.count(
+                    "SELECT count(*) FROM prediction p JOIN image i ON i.id = p.image_id WHERE i.format = 'DICOM'"))
+                    .isGreaterThanOrEqualTo(2);
             assertThat(db.count("SELECT count(*) FROM webhook_delivery_attempt WHERE status_code = 200")
                     + db.count("SELECT count(*) FROM hl7_message_attempt WHERE ack_code IS NOT NULL"))
                     .as("delivered before the receivers were up").isZero();
             double arrival;
             try (WebhookReceiver webhooks = WebhookReceiver.listen(webhookPort);
-                 Hl7Receiver engine = Hl7Receiver.listen(mllpPort, Hl7Receiver.Answer.AA)) {
+                 Hl7Receiver engine = Hl7Receiver.listen(mllpPort, Hl7Receiver.Answer.AA);
+                 WebhookReceiver pacs = WebhookReceiver.listen(stowPort)) {
                 long t2 = System.nanoTime();
                 awaitZero(db, "SELECT count(*) FROM webhook_delivery WHERE status <> 'DELIVERED'", Duration.ofMinutes(2));
                 awaitZero(db, "SELECT count(*) FROM hl7_message WHERE status <> 'DELIVERED'", Duration.ofMinutes(2));
+                awaitZero(db, "SELECT count(*) FROM pacs_delivery WHERE status <> 'DELIVERED'", Duration.ofMinutes(2));
                 arrival = seconds(t2);
                 Thread.sleep(1500); // three poll intervals: no second copy may follow
                 List<WebhookReceiver.Received> hooks = webhooks.received(r -> true);
@@ -183,6 +202,16 @@ class KillAndRestartTest {
                     assertThat(hook.body()).contains("\"type\":\"prediction.completed\"");
                 }
                 assertThat(hooks).filteredOn(r -> r.body().contains(firstImage)).hasSize(1);
+
+                // Each SR once, with the source's patient module: sealed before the kill, opened by the new process.
+                List<WebhookReceiver.Received> stored = pacs.received(r -> true);
+                assertThat(stored).as("every SR, exactly once").hasSize((int) srs);
+                for (String uid : db.column("SELECT sop_instance_uid FROM pacs_delivery")) {
+                    assertThat(stored).filteredOn(r -> r.body().contains(uid)).as(uid).hasSize(1);
+                }
+                assertThat(stored).allSatisfy(r -> assertThat(r.body()).contains("PID-TEST-0001"));
+                assertThat(db.count("SELECT count(*) FROM pacs_delivery WHERE patient_module IS NOT NULL"))
+                        .as("sealed patient modules left after delivery").isZero();
 
                 List<String> orus = engine.received();
                 assertThat(orus).as("every ORU^R01, exactly once").hasSize((int) messages);
@@ -206,14 +235,15 @@ class KillAndRestartTest {
             }
             assertThat(db.column("SELECT split_part(attempted_by, '/', 2) FROM webhook_delivery_attempt"
                     + " WHERE status_code = 200 UNION SELECT split_part(attempted_by, '/', 2) FROM hl7_message_attempt"
-                    + " WHERE ack_code = 'AA'"))
+                    + " WHERE ack_code = 'AA' UNION SELECT split_part(attempted_by, '/', 2) FROM pacs_delivery_attempt"
+                    + " WHERE status = 'HTTP 200'"))
                     .as("sent by the new process").hasSize(1).doesNotContain(firstProcess);
             System.out.printf("kill and restart test (seed %d): killed after %d acknowledged uploads (%d jobs done, "
                             + "%d webhook deliveries pending); %d requests got no answer and were resent; statuses %s; "
-                            + "%d webhook deliveries and %d ORU^R01 delivered %.1f s after the receivers came up; "
+                            + "%d webhook deliveries, %d ORU^R01 and %d SR delivered %.1f s after the receivers came up; "
                             + "service starts %.1f s and %.1f s%n",
                     seed, acknowledgedAtKill, doneAtKill, pendingAtKill, burst.unanswered.get(),
-                    burst.statuses.stream().distinct().sorted().toList(), deliveries, messages, arrival, firstStart,
+                    burst.statuses.stream().distinct().sorted().toList(), deliveries, messages, srs, arrival, firstStart,
                     secondStart);
         }
     }

@@ -1,26 +1,13 @@
 package org.chestlens.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 import org.chestlens.ApiClient;
 import org.chestlens.ChestlensIntegrationTest;
@@ -46,13 +33,11 @@ import tools.jackson.databind.json.JsonMapper;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OrthancStowTest {
 
-    private static final String INSTALL = "apt-get install -y --no-install-recommends orthanc orthanc-dicomweb";
-    private static final Path ORTHANC = Path.of("/usr/sbin/Orthanc");
     private static final String SERVER_NAME = "chestlens";
     /** Orthanc's own AE title, which the receiver's test configuration allows to call it. */
     private static final String ORTHANC_AE_TITLE = "ORTHANCTEST";
     private static final int INSTANCES = 3;
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = Orthanc.JSON;
 
     @LocalServerPort
     int port;
@@ -63,11 +48,7 @@ class OrthancStowTest {
     @Autowired
     StorageScp scp;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private Process orthanc;
-    private Path workDir;
-    private Path log;
-    private URI orthancUrl;
+    private Orthanc orthanc;
 
     /** The headers Orthanc sends with every STOW-RS request to chestlens ("HttpHeaders" of the server). */
     static Map<String, String> credentialHeaders() {
@@ -77,75 +58,22 @@ class OrthancStowTest {
 
     @BeforeAll
     void startOrthanc() throws Exception {
-        Path plugin = dicomWebPlugin();
-        if (!Files.isExecutable(ORTHANC) || plugin == null) {
-            fail("Orthanc with its DICOMweb plugin is needed for this test and is not installed (looked for "
-                    + ORTHANC + " and libOrthancDicomWeb.so of the orthanc-dicomweb package). Install it: " + INSTALL);
-        }
-        workDir = Files.createTempDirectory("chestlens-orthanc-");
-        log = workDir.resolve("orthanc.log");
-        int httpPort = freePort();
-        orthancUrl = URI.create("http://127.0.0.1:" + httpPort);
-
-        // Its own storage, ports and configuration: independent of any system Orthanc on 8042/4242.
         Map<String, Object> server = new LinkedHashMap<>();
         server.put("Url", "http://127.0.0.1:" + port + "/dicomweb/");
         server.put("HttpHeaders", credentialHeaders());
         Map<String, Object> config = new LinkedHashMap<>();
-        config.put("Name", "chestlens-test-" + UUID.randomUUID());
-        config.put("StorageDirectory", workDir.resolve("storage").toString());
-        config.put("IndexDirectory", workDir.resolve("storage").toString());
-        config.put("HttpPort", httpPort);
-        config.put("RemoteAccessAllowed", false);
-        config.put("AuthenticationEnabled", false);
-        config.put("DicomServerEnabled", false);
         // chestlens's C-STORE receiver as a modality (AE title, host, port), the way a PACS declares an archive.
         config.put("DicomAet", ORTHANC_AE_TITLE);
         config.put("DicomModalities", Map.of("chestlens", List.of("CHESTLENS", "127.0.0.1", scp.state().port())));
-        config.put("DicomPort", freePort());
-        config.put("HttpTimeout", 120);
-        // Orthanc closes an idle kept-alive connection after about a second; the JDK client would then
-        // send the next POST into a closed connection (and never retries a POST). One request per connection.
-        config.put("KeepAlive", false);
-        config.put("Plugins", List.of(plugin.toString()));
+        config.put("DicomPort", Orthanc.freePort());
         config.put("DicomWeb", Map.of("Enable", true, "Servers", Map.of(SERVER_NAME, server)));
-        Path configFile = workDir.resolve("orthanc.json");
-        Files.writeString(configFile, JSON.writeValueAsString(config));
-
-        orthanc = new ProcessBuilder(ORTHANC.toString(), configFile.toString())
-                .directory(workDir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!orthanc.isAlive()) {
-                fail("Orthanc exited with " + orthanc.exitValue() + ":\n" + logTail());
-            }
-            try {
-                if (get("/system").statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            Thread.sleep(200);
-        }
-        fail("Orthanc did not answer on " + orthancUrl + " within 60 s:\n" + logTail());
+        orthanc = Orthanc.start(config);
     }
 
     @AfterAll
     void stopOrthanc() throws Exception {
-        try {
-            if (orthanc != null) {
-                orthanc.destroy();
-                if (!orthanc.waitFor(15, TimeUnit.SECONDS)) {
-                    orthanc.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-                }
-            }
-        } finally {
-            if (workDir != null) {
-                try (Stream<Path> files = Files.walk(workDir)) {
-                    files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-                }
-            }
+        if (orthanc != null) {
+            orthanc.close();
         }
     }
 
@@ -158,11 +86,11 @@ class OrthancStowTest {
                 .param("ae", ORTHANC_AE_TITLE).query(Long.class).single();
 
         String request = JSON.writeValueAsString(Map.of("Resources", List.of(orthancStudyId), "Synchronous", true));
-        HttpResponse<String> push = post("/modalities/chestlens/store", "application/json",
+        HttpResponse<String> push = orthanc.post("/modalities/chestlens/store", "application/json",
                 request.getBytes(StandardCharsets.UTF_8));
 
         // Orthanc's store job fails unless every C-STORE was answered with success.
-        assertThat(push.statusCode()).as("Orthanc C-STORE to the modality: " + push.body() + "\n" + logTail())
+        assertThat(push.statusCode()).as("Orthanc C-STORE to the modality: " + push.body() + "\n" + orthanc.logTail())
                 .isEqualTo(200);
         assertThat(JSON.readTree(push.body()).path("InstancesCount").asInt()).isEqualTo(INSTANCES);
         assertEveryInstanceScored(study, sopUids);
@@ -177,7 +105,7 @@ class OrthancStowTest {
         for (int i = 0; i < INSTANCES; i++) {
             String sop = StudyInstances.newUid();
             sopUids.add(sop);
-            HttpResponse<String> stored = post("/instances", "application/dicom",
+            HttpResponse<String> stored = orthanc.post("/instances", "application/dicom",
                     StudyInstances.instance(study, series, sop));
             assertThat(stored.statusCode()).as("Orthanc POST /instances: " + stored.body()).isEqualTo(200);
             JsonNode answer = JSON.readTree(stored.body());
@@ -213,12 +141,12 @@ class OrthancStowTest {
         String orthancStudyId = storeInOrthanc(study, sopUids);
 
         String request = JSON.writeValueAsString(Map.of("Resources", List.of(orthancStudyId), "Synchronous", true));
-        HttpResponse<String> push = post("/dicom-web/servers/" + SERVER_NAME + "/stow", "application/json",
+        HttpResponse<String> push = orthanc.post("/dicom-web/servers/" + SERVER_NAME + "/stow", "application/json",
                 request.getBytes(StandardCharsets.UTF_8));
 
         // Orthanc's client fails the job unless the Referenced SOP Sequence holds every instance sent
         // and the Failed SOP Sequence is empty, so 200 here means chestlens stored all of them.
-        assertThat(push.statusCode()).as("Orthanc STOW-RS push: " + push.body() + "\n" + logTail()).isEqualTo(200);
+        assertThat(push.statusCode()).as("Orthanc STOW-RS push: " + push.body() + "\n" + orthanc.logTail()).isEqualTo(200);
         assertEveryInstanceScored(study, sopUids);
     }
 
@@ -233,7 +161,7 @@ class OrthancStowTest {
     void orthancAcceptsTheSrAndSecondaryCaptureOfAScoredInstance() throws Exception {
         String study = StudyInstances.newUid();
         byte[] source = StudyInstances.instance(study, StudyInstances.newUid(), StudyInstances.newUid());
-        HttpResponse<String> storedSource = post("/instances", "application/dicom", source);
+        HttpResponse<String> storedSource = orthanc.post("/instances", "application/dicom", source);
         assertThat(storedSource.statusCode()).as(storedSource.body()).isEqualTo(200);
         String sourceStudy = JSON.readTree(storedSource.body()).path("ParentStudy").asString();
 
@@ -251,7 +179,7 @@ class OrthancStowTest {
             ApiClient.BytesAnswer built = api.getBytes("/api/v1/predictions/" + prediction.path("id").asString()
                     + "/" + object, ApiClient.header("Accept", "application/dicom"));
             assertThat(built.status()).as(object).isEqualTo(200);
-            HttpResponse<String> stored = post("/instances", "application/dicom", built.body());
+            HttpResponse<String> stored = orthanc.post("/instances", "application/dicom", built.body());
             assertThat(stored.statusCode()).as("Orthanc POST /instances of the " + object + ": " + stored.body())
                     .isEqualTo(200);
             JsonNode answer = JSON.readTree(stored.body());
@@ -262,79 +190,18 @@ class OrthancStowTest {
             }
         }
         for (String orthancStudy : orthancStudies.values()) {
-            JsonNode tags = JSON.readTree(get("/studies/" + orthancStudy).body()).path("MainDicomTags");
+            JsonNode tags = JSON.readTree(orthanc.get("/studies/" + orthancStudy).body()).path("MainDicomTags");
             assertThat(tags.path("StudyInstanceUID").asString()).isEqualTo(study);
         }
         assertThat(orthancStudies.get("dicom-sr")).isEqualTo(orthancStudies.get("dicom-sc")).isNotEqualTo(sourceStudy);
 
         // The SR's content as Orthanc holds it: every class probability, as stored.
-        Map<String, String> numbers = new LinkedHashMap<>();
-        collectNumbers(JSON.readTree(get("/instances/" + srInstance + "/tags?simplify").body()), numbers);
+        Map<String, String> numbers = Orthanc.srNumbers(orthanc.json("/instances/" + srInstance + "/tags?simplify"));
         for (int k = 0; k < 4; k++) {
             assertThat(numbers).as("NUM items read back from Orthanc").containsKey("CVX" + k + "P");
             assertThat(Double.parseDouble(numbers.get("CVX" + k + "P")))
                     .isCloseTo(prediction.path("probabilities").path("CVX" + k).asDouble(),
                             org.assertj.core.data.Offset.offset(1e-6));
-        }
-    }
-
-    /** Concept code value to numeric value of every NUM item in a simplified-tags content tree. */
-    private static void collectNumbers(JsonNode item, Map<String, String> numbers) {
-        JsonNode value = item.path("MeasuredValueSequence").path(0).path("NumericValue");
-        if (!value.isMissingNode()) {
-            numbers.put(item.path("ConceptNameCodeSequence").path(0).path("CodeValue").asString(), value.asString());
-        }
-        for (JsonNode child : item.path("ContentSequence")) {
-            collectNumbers(child, numbers);
-        }
-    }
-
-    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(orthancUrl.resolve(path)).timeout(Duration.ofSeconds(10)).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private HttpResponse<String> post(String path, String contentType, byte[] body)
-            throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(orthancUrl.resolve(path)).timeout(Duration.ofSeconds(180))
-                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    /** libOrthancDicomWeb.so as the orthanc-dicomweb package installed it (dpkg -L), else its usual path. */
-    private static Path dicomWebPlugin() {
-        try {
-            Process dpkg = new ProcessBuilder("dpkg", "-L", "orthanc-dicomweb").redirectErrorStream(true).start();
-            String files = new String(dpkg.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            dpkg.waitFor(10, TimeUnit.SECONDS);
-            for (String line : files.split("\n")) {
-                Path path = Path.of(line.trim());
-                if (path.getFileName() != null && path.getFileName().toString().equals("libOrthancDicomWeb.so")
-                        && Files.exists(path)) {
-                    return path;
-                }
-            }
-        } catch (IOException e) {
-            // no dpkg: try the path Debian uses
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        Path usual = Path.of("/usr/share/orthanc/plugins/libOrthancDicomWeb.so");
-        return Files.exists(usual) ? usual : null;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private String logTail() {
-        try {
-            List<String> lines = Files.readAllLines(log);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException | RuntimeException e) {
-            return "(no Orthanc log)";
         }
     }
 }

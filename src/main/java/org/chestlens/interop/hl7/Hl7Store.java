@@ -1,8 +1,5 @@
 package org.chestlens.interop.hl7;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.chestlens.interop.outbox.DestinationStore;
+import org.chestlens.interop.outbox.OutboxTable;
 import org.chestlens.platform.KeysetCursor;
 import org.chestlens.platform.WhereClause;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -21,12 +20,13 @@ import org.springframework.transaction.annotation.Transactional;
 
 /** The HL7 outbox (one message per result and destination) and its attempt log in PostgreSQL. */
 @Repository
-class Hl7Store {
+class Hl7Store extends DestinationStore {
 
-    private final JdbcClient jdbc;
+    private static final OutboxTable TABLE = new OutboxTable("hl7_message", "hl7_message_attempt", "message_id",
+            "ack_code", "");
 
     Hl7Store(JdbcClient jdbc) {
-        this.jdbc = jdbc;
+        super(jdbc, TABLE);
     }
 
     /** Writes a due message in the caller's transaction (the one that stores the prediction). */
@@ -68,32 +68,17 @@ class Hl7Store {
     record Claimed(UUID id, int attempt, int attemptsThisRound, String controlId, String message) {
     }
 
-    /** How one attempt ended. */
-    enum Verdict { DELIVERED, RETRY, REJECTED }
-
-    record Outcome(Verdict verdict, String ackCode, String error, double durationMs, Instant attemptedAt) {
-    }
-
     /**
      * Claims the destination's oldest due message for one attempt: the attempt is counted now and the message is
      * due again when the lease ends, in case this worker dies mid-attempt. Other replicas skip the locked row.
      */
     @Transactional
     Optional<Claimed> claim(String destination, String owner, Duration lease) {
-        return jdbc.sql("""
-                        UPDATE hl7_message m SET lease_owner = :owner, attempts = m.attempts + 1,
-                            next_attempt_at = now() + make_interval(secs => :leaseSeconds)
-                        WHERE m.id = (SELECT c.id FROM hl7_message c
-                                      WHERE c.destination = :destination AND c.status = 'PENDING'
-                                        AND c.next_attempt_at <= now()
-                                      ORDER BY c.created_at, c.id LIMIT 1 FOR UPDATE SKIP LOCKED)
-                        RETURNING m.id, m.attempts, m.resent_at_attempt, m.control_id, m.message""")
-                .param("owner", owner).param("leaseSeconds", lease.toMillis() / 1000.0)
-                .param("destination", destination)
-                .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getInt("attempts"),
+        return TABLE.claim(jdbc, destination, owner, lease,
+                "m.id, m.attempts, m.resent_at_attempt, m.control_id, m.message",
+                (rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getInt("attempts"),
                         rs.getInt("attempts") - rs.getInt("resent_at_attempt"), rs.getString("control_id"),
-                        rs.getString("message")))
-                .optional();
+                        rs.getString("message")));
     }
 
     /**
@@ -101,49 +86,9 @@ class Hl7Store {
      * after {@code retryIn}. Only while this worker still holds it.
      */
     @Transactional
-    String record(Claimed claimed, String owner, Outcome outcome, int maxAttempts, Duration retryIn) {
-        jdbc.sql("""
-                        INSERT INTO hl7_message_attempt (message_id, attempt, attempted_at, attempted_by, ack_code, error,
-                                                         duration_ms)
-                        VALUES (:id, :attempt, :at, :by, :ack, :error, :ms) ON CONFLICT DO NOTHING""")
-                .param("id", claimed.id()).param("attempt", claimed.attempt())
-                .param("at", Timestamp.from(outcome.attemptedAt())).param("by", owner).param("ack", outcome.ackCode())
-                .param("error", outcome.error()).param("ms", outcome.durationMs()).update();
-        String status = switch (outcome.verdict()) {
-            case DELIVERED -> "DELIVERED";
-            case REJECTED -> "FAILED";
-            case RETRY -> claimed.attemptsThisRound() >= maxAttempts ? "FAILED" : "PENDING";
-        };
-        jdbc.sql("""
-                        UPDATE hl7_message SET status = :status, lease_owner = NULL,
-                            next_attempt_at = CASE WHEN :status = 'PENDING'
-                                THEN now() + make_interval(secs => :retrySeconds) ELSE next_attempt_at END,
-                            finished_at = CASE WHEN :status = 'PENDING' THEN NULL ELSE now() END
-                        WHERE id = :id AND lease_owner = :owner AND status = 'PENDING'""")
-                .param("status", status).param("retrySeconds", retryIn.toMillis() / 1000.0)
-                .param("id", claimed.id()).param("owner", owner).update();
-        return status;
-    }
-
-    /** Makes a message due now with a fresh allowance of attempts; empty when there is no such message. */
-    @Transactional
-    Optional<String> resend(UUID id) {
-        return jdbc.sql("""
-                        UPDATE hl7_message SET status = 'PENDING', next_attempt_at = now(), resent_at_attempt = attempts,
-                            lease_owner = NULL, finished_at = NULL
-                        WHERE id = :id RETURNING destination""")
-                .param("id", id).query(String.class).optional();
-    }
-
-    /** Per destination: how many messages are PENDING, DELIVERED and FAILED. */
-    @Transactional(readOnly = true)
-    Map<String, Map<String, Long>> counts() {
-        Map<String, Map<String, Long>> counts = new LinkedHashMap<>();
-        jdbc.sql("SELECT destination, status, count(*) AS n FROM hl7_message GROUP BY destination, status")
-                .query((rs, n) -> counts.computeIfAbsent(rs.getString("destination"), k -> new LinkedHashMap<>())
-                        .put(rs.getString("status"), rs.getLong("n")))
-                .list();
-        return counts;
+    String record(Claimed claimed, String owner, OutboxTable.Outcome outcome, int maxAttempts, Duration retryIn) {
+        return TABLE.record(jdbc, new OutboxTable.Attempt(claimed.id(), claimed.attempt(), claimed.attemptsThisRound()),
+                owner, outcome, maxAttempts, retryIn);
     }
 
     @Transactional(readOnly = true)
@@ -171,26 +116,13 @@ class Hl7Store {
                 .query((rs, n) -> new Row(rs.getObject("id", UUID.class), rs.getString("destination"),
                         rs.getString("event_type"), rs.getString("control_id"), rs.getObject("prediction_id", UUID.class),
                         rs.getObject("image_id", UUID.class), rs.getString("status"), rs.getInt("attempts"),
-                        "PENDING".equals(rs.getString("status")) ? instant(rs, "next_attempt_at") : null,
-                        instant(rs, "created_at"), instant(rs, "finished_at")))
+                        "PENDING".equals(rs.getString("status")) ? OutboxTable.instant(rs, "next_attempt_at") : null,
+                        OutboxTable.instant(rs, "created_at"), OutboxTable.instant(rs, "finished_at")))
                 .list();
-        Map<UUID, List<Hl7MessageView.Attempt>> attempts = new LinkedHashMap<>();
-        jdbc.sql("""
-                        SELECT message_id, attempt, attempted_at, attempted_by, ack_code, error, duration_ms
-                        FROM hl7_message_attempt WHERE message_id = ANY(:ids) ORDER BY message_id, attempt""")
-                .param("ids", rows.stream().map(Row::id).toArray(UUID[]::new))
-                .query((rs, n) -> attempts.computeIfAbsent(rs.getObject("message_id", UUID.class),
-                        k -> new ArrayList<>()).add(new Hl7MessageView.Attempt(rs.getInt("attempt"),
-                        instant(rs, "attempted_at"), rs.getString("attempted_by"), rs.getString("ack_code"),
-                        rs.getString("error"), rs.getDouble("duration_ms"))))
-                .list();
+        Map<UUID, List<Hl7MessageView.Attempt>> attempts = TABLE.attempts(jdbc, rows.stream().map(Row::id).toList(),
+                Hl7MessageView.Attempt::new);
         return rows.stream().map(r -> new Hl7MessageView(r.id(), r.destination(), r.eventType(), r.controlId(),
                 r.predictionId(), r.imageId(), r.status(), r.attempts(), r.nextAttemptAt(), r.createdAt(),
                 r.finishedAt(), attempts.getOrDefault(r.id(), List.of()))).toList();
-    }
-
-    private static Instant instant(ResultSet rs, String column) throws SQLException {
-        Timestamp t = rs.getTimestamp(column);
-        return t == null ? null : t.toInstant();
     }
 }

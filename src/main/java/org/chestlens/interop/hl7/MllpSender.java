@@ -25,6 +25,7 @@ import ca.uhn.hl7v2.model.Message;
 import ca.uhn.hl7v2.util.Terser;
 import ca.uhn.hl7v2.validation.impl.ValidationContextFactory;
 import org.chestlens.interop.outbox.Backoff;
+import org.chestlens.interop.outbox.OutboxTable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,22 +68,22 @@ final class MllpSender implements AutoCloseable {
             return 0;
         }
         Hl7Store.Claimed claimed = next.get();
-        Hl7Store.Outcome outcome = send(claimed.controlId(), claimed.message());
+        OutboxTable.Outcome outcome = send(claimed.controlId(), claimed.message());
         Duration retryIn = Backoff.after(claimed.attemptsThisRound(), properties.backoffBase(), properties.backoffMax(),
                 ThreadLocalRandom.current());
         String status = store.record(claimed, owner, outcome, properties.maxAttempts(), retryIn);
-        if (outcome.verdict() == Hl7Store.Verdict.DELIVERED) {
+        if (outcome.verdict() == OutboxTable.Verdict.DELIVERED) {
             log.debug("HL7 message {} delivered to {} on attempt {}", claimed.id(), destination.name(), claimed.attempt());
         } else {
             // Ids and the ack code only: the receiver's error text may quote the message.
             log.warn("HL7 message {} to {} not accepted on attempt {} (ack {}): now {}", claimed.id(),
-                    destination.name(), claimed.attempt(), outcome.ackCode() == null ? "none" : outcome.ackCode(), status);
+                    destination.name(), claimed.attempt(), outcome.answer() == null ? "none" : outcome.answer(), status);
         }
         return 1;
     }
 
     /** One attempt; never throws. */
-    Hl7Store.Outcome send(String controlId, String er7) {
+    OutboxTable.Outcome send(String controlId, String er7) {
         Instant attemptedAt = Instant.now();
         long start = System.nanoTime();
         try {
@@ -146,7 +147,7 @@ final class MllpSender implements AutoCloseable {
         }
     }
 
-    private Hl7Store.Outcome judge(String controlId, String ackText, double millis, Instant attemptedAt) {
+    private OutboxTable.Outcome judge(String controlId, String ackText, double millis, Instant attemptedAt) {
         String code;
         String acknowledged;
         String error;
@@ -158,20 +159,20 @@ final class MllpSender implements AutoCloseable {
             error = errorText(terser);
         } catch (HL7Exception e) {
             close();
-            return new Hl7Store.Outcome(Hl7Store.Verdict.RETRY, null,
+            return new OutboxTable.Outcome(OutboxTable.Verdict.RETRY, null,
                     Backoff.cut("unreadable acknowledgement: " + e.getMessage()), millis, attemptedAt);
         }
         if (!controlId.equals(acknowledged)) {
             close();
-            return new Hl7Store.Outcome(Hl7Store.Verdict.RETRY, code,
+            return new OutboxTable.Outcome(OutboxTable.Verdict.RETRY, code,
                     "the acknowledgement is for another message (MSA-2 is not this message's MSH-10)", millis, attemptedAt);
         }
         if ("AA".equals(code) || "CA".equals(code)) {
-            return new Hl7Store.Outcome(Hl7Store.Verdict.DELIVERED, code, null, millis, attemptedAt);
+            return new OutboxTable.Outcome(OutboxTable.Verdict.DELIVERED, code, null, millis, attemptedAt);
         }
         close();
         boolean rejected = ("AR".equals(code) || "CR".equals(code)) && !properties.retryRejected();
-        return new Hl7Store.Outcome(rejected ? Hl7Store.Verdict.REJECTED : Hl7Store.Verdict.RETRY, code,
+        return new OutboxTable.Outcome(rejected ? OutboxTable.Verdict.REJECTED : OutboxTable.Verdict.RETRY, code,
                 Backoff.cut(code + (error.isEmpty() ? "" : ": " + error)), millis, attemptedAt);
     }
 
@@ -191,8 +192,8 @@ final class MllpSender implements AutoCloseable {
         return text.toString();
     }
 
-    private Hl7Store.Outcome retry(String code, String error, long start, Instant attemptedAt) {
-        return new Hl7Store.Outcome(Hl7Store.Verdict.RETRY, code, Backoff.cut(error), millis(start), attemptedAt);
+    private OutboxTable.Outcome retry(String code, String error, long start, Instant attemptedAt) {
+        return new OutboxTable.Outcome(OutboxTable.Verdict.RETRY, code, Backoff.cut(error), millis(start), attemptedAt);
     }
 
     private static double millis(long startNanos) {
