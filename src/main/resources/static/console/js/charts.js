@@ -12,11 +12,14 @@ export function viridis(t) {
   return VIRIDIS[i].map((c, k) => Math.round(c + f * (VIRIDIS[i + 1][k] - c)));
 }
 
-/** Error-rate colour: light green (no errors) to light red (all wrong), through yellow; dark text stays legible. */
+/**
+ * Error-rate colour: light green (no errors) through yellow (25 %) to light red (50 % and more, no better than a
+ * coin on the question "right or wrong"); light enough that dark text stays legible.
+ */
 export function errorColour(rate) {
   if (rate === null || rate === undefined) return '#dddddd';
-  const r = Math.min(1, Math.max(0, rate));
-  return 'hsl(' + (120 * (1 - r)).toFixed(0) + ', 75%, 78%)';
+  const r = Math.min(1, Math.max(0, rate) * 2);
+  return 'hsl(' + (120 * (1 - r)).toFixed(0) + ', 80%, 76%)';
 }
 
 /** The grid upsampled over a canvas of the given size (bilinear, by the browser's smoothing). */

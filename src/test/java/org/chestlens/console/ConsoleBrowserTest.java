@@ -310,6 +310,19 @@ class ConsoleBrowserTest {
         assertThat(storage("sessionStorage")).isEmpty();
         assertThat(storage("localStorage")).isEmpty();
 
+        // A reader sees the reader's screens only; another screen's address names the role it needs.
+        String reader = admin.postJson("/api/v1/api-keys", Map.of("name", "console-reader-" + UUID.randomUUID(),
+                "roles", List.of("reader"))).body().path("key").asString();
+        driver.findElement(By.id("api-key")).sendKeys(reader);
+        driver.findElement(By.id("sign-in")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#worklist-table, #worklist-empty")));
+        assertThat(driver.findElements(By.cssSelector("#nav a"))).extracting(WebElement::getText)
+                .containsExactly("Worklist");
+        ((JavascriptExecutor) driver).executeScript("location.hash = '#/admin'");
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("main"), "needs the role \"admin\""));
+        driver.findElement(By.id("sign-out")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+
         List<String> problems = new ArrayList<>();
         for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
             if (entry.getMessage().contains("Content Security Policy") || entry.getMessage().contains("Uncaught")) {

@@ -157,7 +157,10 @@ export default function admin(main) {
         before: auditCursors[auditPage], limit: 50 });
       audit.replaceChildren(table('Audit events, newest first', [['When', e => when(e.occurredAt)], ['Actor', e => e.actor + ' (' + e.actorKind + ')'],
         ['Action', e => e.action], ['Request', e => e.httpMethod + ' ' + e.resource], ['Outcome', e => e.outcome + ' ' + e.status],
-        ['Resources', e => (e.resourceIds || []).join(', ')]], page.events || []),
+        ['Resources', e => {
+          const ids = e.resourceIds || [];
+          return ids.length > 3 ? ids.slice(0, 3).join(', ') + ' and ' + (ids.length - 3) + ' more' : ids.join(', ');
+        }]], page.events || []),
       h('div', { class: 'pager' },
         h('button', { type: 'button', disabled: auditPage === 0, onclick: () => { auditPage -= 1; loadAudit(); } }, 'Newer'),
         h('button', { type: 'button', disabled: !page.nextCursor, onclick: () => { auditCursors[auditPage + 1] = page.nextCursor; auditPage += 1; loadAudit(); } }, 'Older')));

@@ -24,7 +24,7 @@ export function layout(nodes) {
 
 function tree(run, onLeaf) {
   const { position, leaves, depth } = layout(run.nodes || []);
-  const colW = 170; const rowH = 110; const w = leaves * colW; const height = (depth + 1) * rowH;
+  const colW = 190; const rowH = 120; const w = leaves * colW; const height = (depth + 1) * rowH;
   const X = n => position.get(n.id).x * colW + colW / 2;
   const Y = n => n.depth * rowH + 40;
   const svg = s('svg', { viewBox: '0 0 ' + w + ' ' + height, width: w, height, class: 'tree error-tree', id: 'error-tree', role: 'group', 'aria-label': 'Error analysis tree, coloured by error rate' });
@@ -32,7 +32,8 @@ function tree(run, onLeaf) {
     const parent = (run.nodes || []).find(p => p.id === n.parent);
     if (parent) {
       svg.append(s('line', { x1: X(parent), y1: Y(parent) + 26, x2: X(n), y2: Y(n) - 26, class: 'edge' }),
-        s('text', { x: (X(parent) + X(n)) / 2, y: (Y(parent) + Y(n)) / 2 + 4, 'text-anchor': 'middle', class: 'edge-label' }, n.condition || ''));
+        // The condition just above the child's box, where it cannot meet its sibling's.
+        s('text', { x: X(n), y: Y(n) - 33, 'text-anchor': 'middle', class: 'edge-label' }, n.condition || ''));
     }
   }
   for (const n of run.nodes || []) {

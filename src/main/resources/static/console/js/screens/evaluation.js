@@ -44,7 +44,7 @@ function kappa(agreement) {
     const pair = agreement.find(p => (p.first === a && p.second === b) || (p.first === b && p.second === a));
     return pair ? fmt(pair.kappa, 2) + ' (n ' + pair.images + ')' : '–';
   };
-  return h('table', { id: 'kappa' }, h('caption', {}, 'Cohen\'s kappa between the model and each reader'),
+  return h('table', { id: 'kappa' }, h('caption', {}, 'Cohen\'s kappa between every two raters: the model and the readers'),
     h('thead', {}, h('tr', {}, h('td', {}), raters.map(r => h('th', { scope: 'col' }, r)))),
     h('tbody', {}, raters.map(a => h('tr', {}, h('th', { scope: 'row' }, a), raters.map(b => h('td', { class: 'num' }, value(a, b)))))));
 }

@@ -10,21 +10,21 @@ function hierarchy(prediction, names) {
   const p = prediction.probabilities;
   const name = code => code + ' ' + (names[code] || '');
   const node = (x, y, title, score, cls) => s('g', { class: 'node ' + (cls || '') },
-    s('rect', { x: x - 95, y: y - 22, width: 190, height: 44, rx: 6 }),
+    s('rect', { x: x - 115, y: y - 22, width: 230, height: 44, rx: 6 }),
     s('text', { x, y: y - 4, 'text-anchor': 'middle' }, title),
     s('text', { x, y: y + 13, 'text-anchor': 'middle', class: 'score' }, score));
   const edge = (x1, y1, x2, y2, label) => [s('line', { x1, y1: y1 + 22, x2, y2: y2 - 22, class: 'edge' }),
     s('text', { x: (x1 + x2) / 2 + (x2 < x1 ? -8 : 8), y: (y1 + y2) / 2 + 4, 'text-anchor': x2 < x1 ? 'end' : 'start', class: 'edge-label' }, label)];
   const top = prediction.predictedClass.code;
-  return s('svg', { viewBox: '0 0 820 300', width: 820, height: 300, class: 'tree', role: 'img', 'aria-labelledby': 'hier-title', id: 'hierarchy' },
+  return s('svg', { viewBox: '0 0 1000 300', width: 1000, height: 300, class: 'tree', role: 'img', 'aria-labelledby': 'hier-title', id: 'hierarchy' },
     s('title', { id: 'hier-title' }, 'Decision hierarchy with sub-task scores'),
-    edge(410, 40, 210, 140, 'no (' + fmt(1 - t.CVX03vs12, 2) + ')'), edge(410, 40, 610, 140, 'yes (' + fmt(t.CVX03vs12, 2) + ')'),
-    edge(210, 140, 110, 250, 'no'), edge(210, 140, 310, 250, 'yes'),
-    edge(610, 140, 510, 250, 'no'), edge(610, 140, 710, 250, 'yes'),
-    node(410, 40, 'CVX03vs12: COVID-19 features?', 'score ' + fmt(t.CVX03vs12, 3)),
-    node(210, 140, 'CVX0vs3: other abnormality?', 'score ' + fmt(t.CVX0vs3, 3)),
-    node(610, 140, 'CVX1vs2: indeterminate?', 'score ' + fmt(t.CVX1vs2, 3)),
-    ['CVX0', 'CVX3', 'CVX1', 'CVX2'].map((code, i) => node(110 + 200 * i, 250, name(code), 'p = ' + fmt(p[code], 3),
+    edge(500, 40, 255, 140, 'no (' + fmt(1 - t.CVX03vs12, 2) + ')'), edge(500, 40, 745, 140, 'yes (' + fmt(t.CVX03vs12, 2) + ')'),
+    edge(255, 140, 130, 250, 'no'), edge(255, 140, 380, 250, 'yes'),
+    edge(745, 140, 620, 250, 'no'), edge(745, 140, 870, 250, 'yes'),
+    node(500, 40, 'CVX03vs12: COVID-19 features?', 'score ' + fmt(t.CVX03vs12, 3)),
+    node(255, 140, 'CVX0vs3: other abnormality?', 'score ' + fmt(t.CVX0vs3, 3)),
+    node(745, 140, 'CVX1vs2: indeterminate?', 'score ' + fmt(t.CVX1vs2, 3)),
+    ['CVX0', 'CVX3', 'CVX1', 'CVX2'].map((code, i) => node(130 + 245 * i, 250, name(code), 'p = ' + fmt(p[code], 3),
       code === top ? 'leaf top' : 'leaf')));
 }
 
