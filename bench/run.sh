@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks that print ratios measured side by side in one run. See bench/README.md.
-#   bash bench/run.sh [all|raw|e2e|sweep|overload|dicom|evaluation|heatmap|priority|onnx]
+#   bash bench/run.sh [all|raw|e2e|sweep|overload|dicom|evaluation|heatmap|priority|onnx|console]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
@@ -50,6 +50,9 @@ fi
 if [ "$mode" = evaluation ]; then  # 10 000 predictions vs the 2 s goal: in memory, then from PostgreSQL
   java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationBench
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationDatabaseBench
+fi
+if [ "$mode" = console ]; then  # first load size and a 100-row worklist page in Chromium: see bench/README.md
+  exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.console.ConsoleBench
 fi
 # 1600 uploads held in memory, half of them 2 MB DICOM files (G1 would give each of those two 2 MB regions).
 exec java -Xmx5g -XX:G1HeapRegionSize=8m -cp "target/bench-classes:$cp" org.chestlens.bench.Benchmark "$mode"

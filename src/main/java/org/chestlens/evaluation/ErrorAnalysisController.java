@@ -10,6 +10,8 @@ import jakarta.validation.constraints.Min;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
@@ -39,7 +41,8 @@ class ErrorAnalysisController {
 
     @RequiresRole(value = Role.ANALYST, action = "error-analysis.fit")
     @PostMapping
-    @ApiResponse(responseCode = "201", description = "Fitted and stored; Location names the run")
+    @ApiResponse(responseCode = "201", description = "Fitted and stored; Location names the run",
+            headers = @Header(name = "Location", description = "The created resource", schema = @Schema(type = "string")))
     @Operation(operationId = "createErrorAnalysis",
             summary = "Fit and store an error-analysis tree", description = "One shallow tree (Azure ML's "
             + "defaults: depth 3, at least 20 cases per leaf, at most 31 leaves) that predicts 'the model was wrong' "

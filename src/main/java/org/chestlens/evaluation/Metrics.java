@@ -43,8 +43,16 @@ final class Metrics {
 
     /** {@code accuracy} is null when no case falls into the sub-task (JSON has no NaN). */
     record SubTaskResult(String subTask, int n, int skippedUndefined, Double accuracy, Interval accuracyInterval,
-                         Double auroc, Interval aurocInterval, Double sensitivity, Double specificity) {
+                         Double auroc, Interval aurocInterval, Double sensitivity, Double specificity,
+                         List<RocPoint> roc) {
     }
+
+    /** One point of an ROC curve: cases scoring at least {@code threshold} are called positive (null: none). */
+    record RocPoint(Double threshold, double falsePositiveRate, double truePositiveRate) {
+    }
+
+    /** Points of an ROC curve at most; a longer curve keeps evenly spaced points (and both ends). */
+    static final int ROC_POINTS = 101;
 
     record CalibrationBin(double from, double to, int n, Double meanConfidence, Double accuracy) {
     }
@@ -230,13 +238,14 @@ final class Metrics {
 
         SubTaskResult result(double[] unitWeight, double[] accuracyResampled, double[] aurocResampled) {
             if (members.length == 0) {
-                return new SubTaskResult(task.name(), 0, skipped, null, null, null, null, null, null);
+                return new SubTaskResult(task.name(), 0, skipped, null, null, null, null, null, null, List.of());
             }
             Double auroc = auroc(members, score, positive, unitWeight);
             return new SubTaskResult(task.name(), members.length, skipped, weightedMean(members, correct, unitWeight),
                     percentileInterval(accuracyResampled), auroc,
                     auroc == null ? null : percentileInterval(aurocResampled),
-                    tp + fn == 0 ? null : (double) tp / (tp + fn), tn + fp == 0 ? null : (double) tn / (tn + fp));
+                    tp + fn == 0 ? null : (double) tp / (tp + fn), tn + fp == 0 ? null : (double) tn / (tn + fp),
+                    roc(members, score, positive));
         }
     }
 
@@ -273,6 +282,47 @@ final class Metrics {
             return null;
         }
         return numerator / (totalPositive * totalNegative);
+    }
+
+    /**
+     * The ROC curve of the members (sorted by score ascending), from the highest threshold down: one point per
+     * distinct score, thinned to {@link #ROC_POINTS}; empty when one of the two classes is absent.
+     */
+    static List<RocPoint> roc(int[] members, double[] score, boolean[] positive) {
+        int totalPositive = 0;
+        for (int i : members) {
+            totalPositive += positive[i] ? 1 : 0;
+        }
+        int totalNegative = members.length - totalPositive;
+        if (totalPositive == 0 || totalNegative == 0) {
+            return List.of();
+        }
+        List<RocPoint> curve = new ArrayList<>();
+        curve.add(new RocPoint(null, 0, 0));
+        int truePositives = 0;
+        int falsePositives = 0;
+        int k = members.length - 1;
+        while (k >= 0) {
+            double threshold = score[members[k]];
+            while (k >= 0 && score[members[k]] == threshold) {
+                if (positive[members[k]]) {
+                    truePositives++;
+                } else {
+                    falsePositives++;
+                }
+                k--;
+            }
+            curve.add(new RocPoint(threshold, (double) falsePositives / totalNegative,
+                    (double) truePositives / totalPositive));
+        }
+        if (curve.size() <= ROC_POINTS) {
+            return curve;
+        }
+        List<RocPoint> thinned = new ArrayList<>(ROC_POINTS);
+        for (int j = 0; j < ROC_POINTS; j++) {
+            thinned.add(curve.get((int) Math.round((double) j * (curve.size() - 1) / (ROC_POINTS - 1))));
+        }
+        return thinned;
     }
 
     /** Cohen's kappa of two raters over the same cases (classes 0-3); null when chance agreement is 1. */

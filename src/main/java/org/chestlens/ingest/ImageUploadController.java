@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.ArraySchema;
 import io.swagger.v3.oas.annotations.media.Content;
@@ -71,9 +72,18 @@ class ImageUploadController {
                     finished predictions; 202 means at least one image is still queued or running: poll its \
                     location. Priority: the form field 'priority' (or 'Prefer: priority=stat'), else the API \
                     key's default priority, else routine; stat images are scored before routine ones.""")
-    @ApiResponse(responseCode = "200", description = "Every image was already stored and scored")
-    @ApiResponse(responseCode = "201", description = "Stored and scored")
-    @ApiResponse(responseCode = "202", description = "Stored and queued; poll each image's location")
+    @ApiResponse(responseCode = "200", description = "Every image was already stored and scored",
+            headers = {@Header(name = "Location", description = "The first image", schema = @Schema(type = "string")),
+                    @Header(name = "Preference-Applied", description = "The preferences honoured (respond-async, wait, "
+                            + "priority)", schema = @Schema(type = "string"))})
+    @ApiResponse(responseCode = "201", description = "Stored and scored",
+            headers = {@Header(name = "Location", description = "The first image", schema = @Schema(type = "string")),
+                    @Header(name = "Preference-Applied", description = "The preferences honoured (respond-async, wait, "
+                            + "priority)", schema = @Schema(type = "string"))})
+    @ApiResponse(responseCode = "202", description = "Stored and queued; poll each image's location",
+            headers = {@Header(name = "Location", description = "The first image", schema = @Schema(type = "string")),
+                    @Header(name = "Preference-Applied", description = "The preferences honoured (respond-async, wait, "
+                            + "priority)", schema = @Schema(type = "string"))})
     @ApiResponse(responseCode = "400", description = "Empty file, no file part, malformed request, invalid subject",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "409", description = "An image is already stored with another 'subject'",
@@ -154,7 +164,10 @@ class ImageUploadController {
     @Operation(operationId = "uploadImages", summary = "Upload one DICOM Part 10 file as the request body",
             description = "The same as the multipart upload, for clients that send a single application/dicom body.")
     @ApiResponse(responseCode = "200", description = "Already stored and scored")
-    @ApiResponse(responseCode = "201", description = "Stored and scored")
+    @ApiResponse(responseCode = "201", description = "Stored and scored",
+            headers = {@Header(name = "Location", description = "The first image", schema = @Schema(type = "string")),
+                    @Header(name = "Preference-Applied", description = "The preferences honoured (respond-async, wait, "
+                            + "priority)", schema = @Schema(type = "string"))})
     @ApiResponse(responseCode = "202", description = "Stored and queued; poll the image's location")
     @ApiResponse(responseCode = "413", description = "Body over chestlens.ingest.max-body-size",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))

@@ -6,6 +6,7 @@ import java.util.UUID;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -60,6 +61,8 @@ class ExplanationController {
                     maps of a model that looks at the wrong places say so too. Predictions of a model package \
                     without maps (format 1) answer 409 explanation-unavailable.""")
     @ApiResponse(responseCode = "200", description = "The heat map (format=png) or its grid (format=json)",
+            headers = @Header(name = "ETag", description = "Send as If-None-Match to revalidate",
+                    schema = @Schema(type = "string")),
             content = {@Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")),
                     @Content(mediaType = MediaType.APPLICATION_JSON_VALUE, schema = @Schema(implementation = HeatMapView.class))})
     @ApiResponse(responseCode = "304", description = "Not modified (If-None-Match matched the ETag)")
@@ -119,6 +122,8 @@ class ExplanationController {
                     8-bit grey PNG). Kept for chestlens.retention.model-view (30 days by default) after the image's \
                     latest upload, then purged; the upload itself is never kept.""")
     @ApiResponse(responseCode = "200", description = "The model's view (8-bit grey PNG)",
+            headers = @Header(name = "ETag", description = "Send as If-None-Match to revalidate",
+                    schema = @Schema(type = "string")),
             content = @Content(mediaType = MediaType.IMAGE_PNG_VALUE, schema = @Schema(type = "string", format = "binary")))
     @ApiResponse(responseCode = "304", description = "Not modified (If-None-Match matched the ETag)")
     @ApiResponse(responseCode = "404", description = "No such image, or its model view was not kept or has expired",

@@ -69,14 +69,47 @@ class MetricsTest {
         assertThat(auroc(new double[] {0.2, 0.9}, new boolean[] {true, true})).isNull();
     }
 
+    @Test
+    void rocCurveIsScikitLearnsAndItsAreaTheAuroc() {
+        // scikit-learn's roc_curve([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]): fpr 0 0 .5 .5 1, tpr 0 .5 .5 1 1
+        Metrics.Report report = report(new double[] {0.1, 0.4, 0.35, 0.8}, new boolean[] {false, false, true, true});
+        List<Metrics.RocPoint> roc = report.subTasks().get(0).roc();
+        assertThat(roc).extracting(Metrics.RocPoint::falsePositiveRate).containsExactly(0.0, 0.0, 0.5, 0.5, 1.0);
+        assertThat(roc).extracting(Metrics.RocPoint::truePositiveRate).containsExactly(0.0, 0.5, 0.5, 1.0, 1.0);
+        assertThat(roc).extracting(Metrics.RocPoint::threshold).containsExactly(null, 0.8, 0.4, 0.35, 0.1);
+        double area = 0;
+        for (int i = 1; i < roc.size(); i++) {
+            area += (roc.get(i).falsePositiveRate() - roc.get(i - 1).falsePositiveRate())
+                    * (roc.get(i).truePositiveRate() + roc.get(i - 1).truePositiveRate()) / 2;
+        }
+        assertThat(area).isEqualTo(report.subTasks().get(0).auroc());
+        // One class only: no curve. Many distinct scores: thinned, both ends kept.
+        assertThat(report(new double[] {0.2, 0.9}, new boolean[] {true, true}).subTasks().get(0).roc()).isEmpty();
+        Random random = new Random(7);
+        double[] scores = new double[500];
+        boolean[] positive = new boolean[500];
+        for (int i = 0; i < scores.length; i++) {
+            scores[i] = random.nextDouble();
+            positive[i] = random.nextBoolean();
+        }
+        List<Metrics.RocPoint> thinned = report(scores, positive).subTasks().get(0).roc();
+        assertThat(thinned).hasSize(Metrics.ROC_POINTS);
+        assertThat(thinned.get(0).truePositiveRate()).isZero();
+        assertThat(thinned.get(thinned.size() - 1).falsePositiveRate()).isEqualTo(1.0);
+    }
+
     private static Double auroc(double[] scores, boolean[] positive) {
+        return report(scores, positive).subTasks().get(0).auroc();
+    }
+
+    private static Metrics.Report report(double[] scores, boolean[] positive) {
         List<Metrics.Case> cases = new ArrayList<>();
         for (int i = 0; i < scores.length; i++) {
             double s = scores[i];
             // Level 1 only: truth 1 (positive) or 0 (negative), score = p1 + p2.
             cases.add(new Metrics.Case(positive[i] ? 1 : 0, new double[] {1 - s, s, 0, 0}, s > 0.5 ? 1 : 0, s, 0.0, 0.0));
         }
-        return Metrics.evaluate(cases, 10, 1).subTasks().get(0).auroc();
+        return Metrics.evaluate(cases, 10, 1);
     }
 
     @Test

@@ -5,6 +5,7 @@ import java.util.UUID;
 import java.util.function.Supplier;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
@@ -55,6 +56,10 @@ class PacsObjectController {
                     empty: the PACS files it by Study Instance UID. UIDs derive from the prediction, so fetching \
                     it again gives the same instance. A prediction of a PNG upload answers 409 no-dicom-study.""")
     @ApiResponse(responseCode = "200", description = "The SR, a DICOM Part 10 file",
+            headers = {@Header(name = "ETag", description = "Send as If-None-Match to revalidate",
+                    schema = @Schema(type = "string")),
+                    @Header(name = "Content-Disposition", description = "attachment; the file name is the SOP Instance "
+                            + "UID", schema = @Schema(type = "string"))},
             content = @Content(mediaType = APPLICATION_DICOM, schema = @Schema(type = "string", format = "binary")))
     @ApiResponse(responseCode = "304", description = "Not modified (If-None-Match matched the ETag)")
     @ApiResponse(responseCode = "404", description = "No prediction with this id",
@@ -78,6 +83,10 @@ class PacsObjectController {
                     no-dicom-study; of a model without maps (package format 1) 409 explanation-unavailable; once \
                     the model view has expired 409 model-view-unavailable.""")
     @ApiResponse(responseCode = "200", description = "The Secondary Capture, a DICOM Part 10 file",
+            headers = {@Header(name = "ETag", description = "Send as If-None-Match to revalidate",
+                    schema = @Schema(type = "string")),
+                    @Header(name = "Content-Disposition", description = "attachment; the file name is the SOP Instance "
+                            + "UID", schema = @Schema(type = "string"))},
             content = @Content(mediaType = APPLICATION_DICOM, schema = @Schema(type = "string", format = "binary")))
     @ApiResponse(responseCode = "304", description = "Not modified (If-None-Match matched the ETag)")
     @ApiResponse(responseCode = "404", description = "No prediction with this id",

@@ -8,6 +8,7 @@ import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -45,7 +46,8 @@ class WebhookController {
     @Operation(operationId = "createWebhookSubscription", summary = "Subscribe a URL to events",
             description = "201 with the subscription and its signing secret, which is never shown again. Each event "
             + "is POSTed with the headers webhook-id, webhook-timestamp and webhook-signature (v1,<base64 HMAC-SHA256 of id.timestamp.body>).")
-    @ApiResponse(responseCode = "201", description = "Subscribed; the body holds the secret, this once")
+    @ApiResponse(responseCode = "201", description = "Subscribed; the body holds the secret, this once",
+            headers = @Header(name = "Location", description = "The created resource", schema = @Schema(type = "string")))
     @ApiResponse(responseCode = "400", description = "Not an absolute http(s) URL, a malformed secret, an unknown "
             + "event type", content = @Content(mediaType = "application/problem+json",
             schema = @Schema(implementation = ProblemDetail.class)))

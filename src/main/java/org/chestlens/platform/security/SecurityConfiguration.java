@@ -96,8 +96,7 @@ class SecurityConfiguration {
                 .requestCache(cache -> cache.disable())
                 .cors(cors -> cors.configurationSource(cors(properties)))
                 .headers(headers -> headers
-                        .contentSecurityPolicy(csp -> csp.policyDirectives("default-src 'self'; img-src 'self' data:; "
-                                + "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; form-action 'self'"))
+                        .contentSecurityPolicy(csp -> csp.policyDirectives(contentSecurityPolicy(properties.jwt())))
                         .referrerPolicy(r -> r.policy(ReferrerPolicyHeaderWriter.ReferrerPolicy.NO_REFERRER))
                         .httpStrictTransportSecurity(h -> h.includeSubDomains(true).maxAgeInSeconds(31_536_000))
                         .addHeaderWriter(new StaticHeadersWriter("Permissions-Policy",
@@ -121,6 +120,8 @@ class SecurityConfiguration {
                                 "/v3/api-docs.yaml", "/swagger-ui.html", "/swagger-ui/**").permitAll();
                     }
                     requests.requestMatchers("/error").permitAll();
+                    // The web console's files: the page itself holds no data, every call it makes is authenticated.
+                    requests.requestMatchers(HttpMethod.GET, "/console", "/console/", "/console/**").permitAll();
                     requests.anyRequest().access(new EndpointAuthorization(policies));
                 });
         jwtDecoder(properties.jwt()).ifPresent(decoder -> http.oauth2ResourceServer(oauth -> oauth
@@ -161,15 +162,33 @@ class SecurityConfiguration {
         };
     }
 
+    /**
+     * Same-origin everything. The one widening: with an identity provider configured, the console's script fetches
+     * its OpenID configuration and exchanges the authorization code at its token endpoint, so connect-src names the
+     * issuer's origin (and no other).
+     */
+    static String contentSecurityPolicy(SecurityProperties.Jwt jwt) {
+        String connect = ConsoleConfiguration.issuerOrigin(jwt).map(origin -> "connect-src 'self' " + origin + "; ")
+                .orElse("");
+        return "default-src 'self'; " + connect + "img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+                + "frame-ancestors 'none'; form-action 'self'";
+    }
+
+    /** What a front end on another origin may send and read: every method and header the contract uses. */
+    static final List<String> CORS_METHODS = List.of("GET", "POST", "PUT", "PATCH", "DELETE");
+    static final List<String> CORS_REQUEST_HEADERS = List.of("Authorization", API_KEY_HEADER, "Content-Type", "Accept",
+            "Prefer", "Idempotency-Key", "If-None-Match");
+    static final List<String> CORS_EXPOSED_HEADERS = List.of("Location", "Retry-After", "RateLimit-Limit",
+            "RateLimit-Remaining", "Preference-Applied", "ETag", "Content-Disposition");
+
     private static UrlBasedCorsConfigurationSource cors(SecurityProperties properties) {
         UrlBasedCorsConfigurationSource source = new UrlBasedCorsConfigurationSource();
         if (!properties.corsAllowedOrigins().isEmpty()) {
             CorsConfiguration configuration = new CorsConfiguration();
             configuration.setAllowedOrigins(properties.corsAllowedOrigins());
-            configuration.setAllowedMethods(List.of("GET", "POST", "PUT", "DELETE"));
-            configuration.setAllowedHeaders(List.of("Authorization", API_KEY_HEADER, "Content-Type", "Prefer",
-                    "Idempotency-Key"));
-            configuration.setExposedHeaders(List.of("Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining"));
+            configuration.setAllowedMethods(CORS_METHODS);
+            configuration.setAllowedHeaders(CORS_REQUEST_HEADERS);
+            configuration.setExposedHeaders(CORS_EXPOSED_HEADERS);
             source.registerCorsConfiguration("/api/**", configuration);
             source.registerCorsConfiguration("/dicomweb/**", configuration);
         }

@@ -2,8 +2,11 @@ package org.chestlens.platform.security;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 import io.swagger.v3.oas.models.Components;
+import io.swagger.v3.oas.models.headers.Header;
 import io.swagger.v3.oas.models.media.Content;
 import io.swagger.v3.oas.models.media.MediaType;
 import io.swagger.v3.oas.models.media.Schema;
@@ -37,6 +40,8 @@ class SecurityContract {
             components.addSecuritySchemes(API_KEY, new SecurityScheme().type(SecurityScheme.Type.APIKEY)
                     .in(SecurityScheme.In.HEADER).name(SecurityConfiguration.API_KEY_HEADER)
                     .description("API key of an integration engine, created by an admin (POST /api/v1/api-keys)"));
+            COMMON_HEADERS.forEach((name, description) -> components.addHeaders(name, new Header()
+                    .description(description).schema(new Schema<>().types(Set.of("integer")))));
             openApi.setComponents(components);
         };
     }
@@ -63,9 +68,38 @@ class SecurityContract {
                 responses.addApiResponse("429", problem("Rate limit of this caller exceeded; retry after the "
                         + "Retry-After header"));
             }
+            documentHeaders(responses);
             operation.setResponses(responses);
             return operation;
         };
+    }
+
+    /** Response headers every protected operation may send, described once (components.headers). */
+    static final Map<String, String> COMMON_HEADERS = Map.of(
+            "RateLimit-Limit", "Requests per minute this caller may send",
+            "RateLimit-Remaining", "Requests left in the current minute",
+            "Retry-After", "Seconds to wait before retrying");
+
+    /**
+     * The response headers every protected operation may send, in the contract so that a front end on another
+     * origin knows what to read, and the CORS configuration exposes exactly them (CorsContractTest).
+     */
+    private static void documentHeaders(ApiResponses responses) {
+        responses.forEach((status, response) -> {
+            if (status.startsWith("2") || status.equals("429")) {
+                header(response, "RateLimit-Limit");
+                header(response, "RateLimit-Remaining");
+            }
+            if (status.equals("429") || status.equals("503")) {
+                header(response, "Retry-After");
+            }
+        });
+    }
+
+    private static void header(ApiResponse response, String name) {
+        if (response.getHeaders() == null || !response.getHeaders().containsKey(name)) {
+            response.addHeaderObject(name, new Header().$ref("#/components/headers/" + name));
+        }
     }
 
     private static ApiResponse problem(String description) {

@@ -47,6 +47,9 @@ record SecurityProperties(
      *                       (realm_access.roles for Keycloak, roles for Azure AD app roles)
      * @param rolePrefix     stripped from each claimed role before it is matched (e.g. chestlens-)
      * @param principalClaim claim naming the person in the audit trail
+     * @param consoleClientId the web console's client id at the identity provider (a public client: authorization
+     *                       code with PKCE, redirect URI https://this-host/console/); without it the console signs in
+     *                       with API keys only
      */
     public record Jwt(
             String issuerUri,
@@ -55,7 +58,8 @@ record SecurityProperties(
             String audience,
             @DefaultValue("roles") String rolesClaim,
             @DefaultValue("") String rolePrefix,
-            @DefaultValue("sub") String principalClaim) {
+            @DefaultValue("sub") String principalClaim,
+            String consoleClientId) {
 
         boolean configured() {
             return present(issuerUri) || present(jwkSetUri) || present(publicKey);
