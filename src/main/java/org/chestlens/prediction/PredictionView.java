@@ -33,7 +33,16 @@ public record PredictionView(
         @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Present when an error analysis is active for the model version: how often the model "
                 + "was wrong on labelled cases like this one")
-        Reliability reliability) {
+        Reliability reliability,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        OutOfDistribution outOfDistribution,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "The findings (class codes) positive at the model version's operating point that was "
+                + "active when the prediction was stored; absent when none was active")
+        List<String> flags,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "The version of the operating point configuration that decided the flags")
+        Integer operatingPointVersion) {
 
     static final String UNTRAINED_NOTICE = "UNTRAINED MODEL: this prediction comes from randomly initialised "
             + "weights and means nothing. Not for clinical use.";
@@ -76,7 +85,7 @@ public record PredictionView(
                 new SubTaskScoresView(p.scoreCvx03vs12(), p.scoreCvx0vs3(), p.scoreCvx1vs2()),
                 p.confidence(), byClass(p.foldSpread()),
                 new Timings(p.decodeMs(), p.waitMs(), p.inferenceMs()), p.createdAt(),
-                noticeFor(model), reliability);
+                noticeFor(model), reliability, p.outOfDistribution(), p.flags(), p.operatingPointVersion());
     }
 
     /** An untrained model always says so; a trained one says what its package asks to be said, if anything. */
