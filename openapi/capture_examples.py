@@ -158,6 +158,17 @@ def main():
            *call(base, key, "PUT", f"/api/v1/error-analyses/{run['id']}/active"))
     record("DELETE /api/v1/error-analyses/{id}/active",
            *call(base, key, "DELETE", f"/api/v1/error-analyses/{run['id']}/active"))
+    points = {"cohort": {"modelId": models[0]["id"]}, "targetSensitivity": 0.9, "bootstrap": 200}
+    status, configuration = call(base, key, "POST", "/api/v1/operating-points", points)
+    record("POST /api/v1/operating-points", status, configuration, request=points)
+    record("GET /api/v1/operating-points/{id}",
+           *call(base, key, "GET", f"/api/v1/operating-points/{configuration['id']}"))
+    record("GET /api/v1/operating-points",
+           *call(base, key, "GET", f"/api/v1/operating-points?modelId={models[0]['id']}"))
+    record("PUT /api/v1/operating-points/{id}/active",
+           *call(base, key, "PUT", f"/api/v1/operating-points/{configuration['id']}/active"))
+    record("DELETE /api/v1/operating-points/{id}/active",
+           *call(base, key, "DELETE", f"/api/v1/operating-points/{configuration['id']}/active"))
 
     new_key = {"name": "mirth-radiology-" + uuid.uuid4().hex[:6], "roles": ["submitter", "reader"],
                "expiresAt": "2027-12-31T00:00:00Z", "rateLimitPerMinute": 1200}

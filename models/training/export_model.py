@@ -116,6 +116,24 @@ class ExplainedClassifier(nn.Module):
         return logits, maps
 
 
+class FeaturedClassifier(ExplainedClassifier):
+    """Package format 3: format 2's logits and maps, and the pooled 1024-d feature vector they come from.
+
+    The out-of-distribution score (Mahalanobis distance to the training set's class means, Lee et al.
+    2018) is computed by the service from these features and the statistics that ood_stats.py ships in the
+    package. The same operations run in the same order as in format 2, so the logits and maps are
+    unchanged; the features are a third output of the same forward.
+    """
+
+    def forward(self, x: torch.Tensor):
+        f = self.features(x)
+        pooled = torch.flatten(F.adaptive_avg_pool2d(f, (1, 1)), 1)
+        logits = self.classifier(self.dropout(pooled))
+        w = self.classifier.weight
+        maps = F.conv2d(f, w.reshape(w.shape[0], w.shape[1], 1, 1))
+        return logits, maps, pooled
+
+
 def state_dict_of_package_fold(path: Path) -> dict:
     """The weights of a fold of an existing package (a traced CovidClassifier keeps its parameter names)."""
     return {k: v.clone() for k, v in torch.jit.load(str(path), map_location="cpu").state_dict().items()}
@@ -136,8 +154,8 @@ def build_fold(k: int, num_outputs: int, weights: Path = None) -> nn.Module:
     return model
 
 
-def trace(model: nn.Module, format_version: int = 2) -> torch.jit.ScriptModule:
-    module = ExplainedClassifier(model).eval() if format_version == 2 else model
+def trace(model: nn.Module, format_version: int = 3) -> torch.jit.ScriptModule:
+    module = {3: FeaturedClassifier, 2: ExplainedClassifier}.get(format_version, lambda m: m)(model).eval()
     with torch.no_grad():
         traced = torch.jit.trace(module, torch.zeros(1, 3, CENTER_CROP, CENTER_CROP))
     return traced
@@ -387,6 +405,13 @@ def run_fold(fold, x: torch.Tensor):
     return (out[0], out[1]) if isinstance(out, tuple) else (out, None)
 
 
+def run_fold_features(fold, x: torch.Tensor):
+    """(logits, pooled features [N, 1024]) of a format-3 fold."""
+    out = fold(x)
+    assert isinstance(out, tuple) and len(out) == 3, "not a format-3 fold"
+    return out[0], out[2]
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -446,7 +471,11 @@ Package format 2: each fold also returns its class activation maps, [K, 7, 7] pe
 in the same forward from the pooled norm5 output F and the classifier weights w_k
 (`CAM_k(y, x) = w_k . F(y, x)`, bias excluded: the spatial mean of map k plus bias k is logit k).
 The service averages them over folds and stores them with each prediction.
-""" if meta.get("formatVersion") == 2 else "")
+""" if meta.get("formatVersion", 1) >= 2 else "") + ("""
+Package format 3: each fold also returns the pooled {FEATURES}-d feature vector (the classifier's
+input) from the same forward; the service scores how far it lies from the training set
+(out-of-distribution score, `ood_stats.py`).
+""".format(FEATURES=FEATURES) if meta.get("formatVersion", 1) >= 3 else "")
     text = f"""# Model card: {meta['id']} (version {meta['version']})
 
 {warning}## Description
@@ -511,8 +540,9 @@ def main(argv=None) -> int:
     ap.add_argument("--weights", type=Path, nargs="+", default=None,
                     help="per fold, in fold order: a state_dict (.pth) of CovidClassifier, or a fold (.pt) "
                          "of an existing package, whose weights are re-exported unchanged")
-    ap.add_argument("--format-version", type=int, choices=(1, 2), default=2,
-                    help="2 (default): each fold returns (logits, class activation maps); 1: logits only")
+    ap.add_argument("--format-version", type=int, choices=(1, 2, 3), default=3,
+                    help="3 (default): each fold returns (logits, class activation maps, pooled features); "
+                         "2: (logits, maps); 1: logits only")
     ap.add_argument("--compare-with", type=Path,
                     help="an existing package of the same weights: every fold's logits must agree with it "
                          "within 1e-5 on the reference images (for a re-export in a new format)")
@@ -629,6 +659,13 @@ def main(argv=None) -> int:
                 print(f"fold-{k}: class activation maps {tuple(maps.shape[1:])}, mean + bias vs logit "
                       f"max|diff| {d_cam:.3g}")
                 assert maps.shape == (8, num_outputs, 7, 7) and d_cam <= 1e-4, "maps do not explain the logits"
+            if args.format_version >= 3:
+                # The features are the classifier's input: W f + b must give the logits back.
+                _, feats = run_fold_features(fold, batch)
+                d_feat = (model.classifier(feats) - batched).abs().max().item()
+                print(f"fold-{k}: pooled features {tuple(feats.shape[1:])}, classifier(features) vs logit "
+                      f"max|diff| {d_feat:.3g}")
+                assert feats.shape == (8, FEATURES) and d_feat <= 1e-4, "features do not give the logits"
             if args.compare_with:
                 old = torch.jit.load(str(args.compare_with / f"fold-{k}.pt"), map_location="cpu").eval()
                 d_old = (run_fold(old, batch)[0] - batched).abs().max().item()
@@ -658,10 +695,12 @@ def main(argv=None) -> int:
         "architecture": "densenet121",
         "outputFormulation": args.formulation,
         "output": "logits",
-        **({"formatVersion": 2, "explanation": {
+        **({"formatVersion": args.format_version, "explanation": {
             "kind": "classActivationMap", "layer": "features.norm5", "shape": [num_outputs, 7, 7],
             "bias": "excluded", "identity": "spatial mean of map k + bias k = logit k"}}
-           if args.format_version == 2 else {}),
+           if args.format_version >= 2 else {}),
+        **({"features": {"layer": "features.norm5, adaptive average pooling", "size": FEATURES}}
+           if args.format_version >= 3 else {}),
         "classes": CLASSES,
         "preprocessing": {"resize": RESIZE, "centerCrop": CENTER_CROP, "channels": 3,
                           "interpolation": "bilinear", "antialias": False},

@@ -22,9 +22,13 @@ public final class ReferenceTensors {
     /**
      * @param cam fold-averaged class activation maps, [outputs][camHeight][camWidth] flattened; null in format 1
      * @param foldBias per fold, the classifier's bias per output (the maps leave it out); null in format 1
+     * @param foldOodScores per fold, the smallest Mahalanobis distance to a training class mean; null without
+     *                      out-of-distribution statistics
+     * @param oodScore their mean over folds, the image's out-of-distribution score; NaN without statistics
      */
     public record Case(String png, float[] input, int height, int width, float[][] foldLogits,
-                       double[] ensembleProbabilities, float[] cam, int[] camShape, float[][] foldBias) {
+                       double[] ensembleProbabilities, float[] cam, int[] camShape, float[][] foldBias,
+                       double[] foldOodScores, double oodScore) {
     }
 
     private ReferenceTensors() {
@@ -51,8 +55,10 @@ public final class ReferenceTensors {
                 for (int k = 0; k < probabilities.length; k++) {
                     probabilities[k] = ensemble.path(k).asDouble();
                 }
+                double[] foldOod = image.has("foldOodScores") ? doubles(image.path("foldOodScores")) : null;
                 cases.add(new Case(image.path("png").asString(), input, image.path("height").asInt(),
-                        image.path("width").asInt(), logits, probabilities, cam, camShape, bias));
+                        image.path("width").asInt(), logits, probabilities, cam, camShape, bias, foldOod,
+                        image.has("oodScore") ? image.path("oodScore").asDouble() : Double.NaN));
             }
             return cases;
         } catch (IOException e) {
@@ -65,6 +71,14 @@ public final class ReferenceTensors {
         float[] values = new float[raw.length / Float.BYTES];
         ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
         return values;
+    }
+
+    private static double[] doubles(JsonNode values) {
+        double[] out = new double[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.path(i).asDouble();
+        }
+        return out;
     }
 
     private static float[][] matrix(JsonNode rows) {

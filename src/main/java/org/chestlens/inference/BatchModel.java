@@ -11,8 +11,20 @@ import java.util.function.DoubleSupplier;
  * @param forward the forward pass of every fold
  * @param formulation how the raw outputs become class probabilities
  * @param warmUp run on the worker thread before the first batch; returns the images per second it measured
+ * @param outOfDistribution scores each image's distance from the training set; null when the model has none
  */
-record BatchModel(String id, Forward forward, OutputFormulation formulation, DoubleSupplier warmUp) {
+record BatchModel(String id, Forward forward, OutputFormulation formulation, DoubleSupplier warmUp,
+                  MahalanobisScorer outOfDistribution) {
+
+    BatchModel(String id, Forward forward, OutputFormulation formulation, DoubleSupplier warmUp) {
+        this(id, forward, formulation, warmUp, null);
+    }
+
+    /** One ensemble prediction per image of the batch, with its out-of-distribution score where there is one. */
+    List<EnsemblePrediction> ensemble(FoldOutputs outputs, int batchSize, double[] waitMillis, double inferenceMillis) {
+        return MahalanobisScorer.attach(outOfDistribution, outputs,
+                formulation.ensemble(outputs, batchSize, waitMillis, inferenceMillis));
+    }
 
     /** Raw outputs of every fold (and their class activation maps, where the package has them) for a batch. */
     @FunctionalInterface
@@ -23,7 +35,7 @@ record BatchModel(String id, Forward forward, OutputFormulation formulation, Dou
     static BatchModel of(ServedModel model, int maxBatchSize) {
         int crop = model.manifest().preprocessing().centerCrop();
         return new BatchModel(model.manifest().id(), model::forward, model.formulation(),
-                () -> warmUp(model::forward, crop, maxBatchSize));
+                () -> warmUp(model::forward, crop, maxBatchSize), model.outOfDistribution());
     }
 
     /**

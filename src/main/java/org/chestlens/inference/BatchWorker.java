@@ -163,7 +163,7 @@ final class BatchWorker {
         }
         FoldOutputs outputs = model.forward().forward(inputs);
         long forwardNanos = System.nanoTime() - start;
-        List<EnsemblePrediction> predictions = model.formulation().ensemble(outputs, batch.size(), waits,
+        List<EnsemblePrediction> predictions = model.ensemble(outputs, batch.size(), waits,
                 forwardNanos / 1e6);
         List<JobResult> results = new ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
@@ -219,6 +219,7 @@ final class BatchWorker {
     private static NewPrediction toNewPrediction(QueuedJob job, EnsemblePrediction p) {
         return new NewPrediction(job.modelId(), job.modelVersion(), p.probabilities(), p.predictedClass(),
                 p.subTaskScores().cvx03vs12(), p.subTaskScores().cvx0vs3(), p.subTaskScores().cvx1vs2(),
-                p.confidence(), p.foldSpread(), job.decodeMillis(), p.waitMillis(), p.inferenceMillis(), p.maps());
+                p.confidence(), p.foldSpread(), job.decodeMillis(), p.waitMillis(), p.inferenceMillis(), p.maps(),
+                p.outOfDistribution());
     }
 }

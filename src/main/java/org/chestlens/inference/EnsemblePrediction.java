@@ -2,6 +2,7 @@ package org.chestlens.inference;
 
 import org.chestlens.prediction.ActivationMaps;
 import org.chestlens.prediction.ChestClass;
+import org.chestlens.prediction.OutOfDistribution;
 
 /**
  * The ensemble's answer for one image.
@@ -15,6 +16,7 @@ import org.chestlens.prediction.ChestClass;
  * @param maps the class activation maps averaged over folds; null when the model has none
  * @param waitMillis time the image waited for the model
  * @param inferenceMillis time of the forward passes of the batch the image was in
+ * @param outOfDistribution how far the image lies from the training set; null when the package cannot tell
  */
 record EnsemblePrediction(
         double[] probabilities,
@@ -24,7 +26,13 @@ record EnsemblePrediction(
         double[] foldSpread,
         ActivationMaps maps,
         double waitMillis,
-        double inferenceMillis) {
+        double inferenceMillis,
+        OutOfDistribution outOfDistribution) {
+
+    EnsemblePrediction withOutOfDistribution(OutOfDistribution score) {
+        return new EnsemblePrediction(probabilities, predictedClass, subTaskScores, confidence, foldSpread, maps,
+                waitMillis, inferenceMillis, score);
+    }
 
     /** Averages fold probabilities first, then takes argmax and sub-task scores (docs/innereye.md §2). */
     public static EnsemblePrediction fromFolds(double[][] foldProbabilities, ActivationMaps maps, double waitMillis,
@@ -53,6 +61,6 @@ record EnsemblePrediction(
             spread[c] = max[c] - min[c];
         }
         return new EnsemblePrediction(mean, ChestClass.ofIndex(best), SubTaskScores.fromClassProbabilities(mean),
-                mean[best], spread, maps, waitMillis, inferenceMillis);
+                mean[best], spread, maps, waitMillis, inferenceMillis, null);
     }
 }

@@ -14,7 +14,8 @@ import ai.djl.translate.TranslatorContext;
 
 /**
  * Feeds a batch of grey images to a TorchScript fold as float32 [N, 3, H, W] and returns its raw
- * outputs [N, K] and, from a format-2 fold, its class activation maps [N, K, h, w]. One direct buffer is reused for every batch: a fresh array per call would grow
+ * outputs [N, K] and, from a format-2 fold, its class activation maps [N, K, h, w], from a format-3 fold also its
+ * pooled features [N, D]. One direct buffer is reused for every batch: a fresh array per call would grow
  * the JVM's direct-buffer pool until a GC frees it. Not thread-safe; the device worker owns it.
  */
 final class FoldTranslator implements NoBatchifyTranslator<List<ModelInput>, FoldTranslator.FoldOutput> {
@@ -24,20 +25,26 @@ final class FoldTranslator implements NoBatchifyTranslator<List<ModelInput>, Fol
      *
      * @param logits {@code [image][output]}
      * @param maps {@code [image][output * h * w]}, row-major per output; null from a format-1 fold
+     * @param features {@code [image][feature]}; null unless a format-3 fold's features were asked for
      */
-    record FoldOutput(float[][] logits, float[][] maps) {
+    record FoldOutput(float[][] logits, float[][] maps, float[][] features) {
     }
 
     private final int height;
     private final int width;
     private final boolean readMaps;
+    private final boolean readFeatures;
     private final ByteBuffer buffer;
 
-    /** @param readMaps whether to copy a format-2 fold's maps out of the forward (or leave them unread) */
-    FoldTranslator(int maxBatchSize, int height, int width, boolean readMaps) {
+    /**
+     * @param readMaps whether to copy a format-2 fold's maps out of the forward (or leave them unread)
+     * @param readFeatures whether to copy a format-3 fold's pooled features out of the forward
+     */
+    FoldTranslator(int maxBatchSize, int height, int width, boolean readMaps, boolean readFeatures) {
         this.height = height;
         this.width = width;
         this.readMaps = readMaps;
+        this.readFeatures = readFeatures;
         this.buffer = ByteBuffer.allocateDirect(maxBatchSize * 3 * height * width * Float.BYTES)
                 .order(ByteOrder.nativeOrder());
     }
@@ -67,13 +74,15 @@ final class FoldTranslator implements NoBatchifyTranslator<List<ModelInput>, Fol
 
     @Override
     public FoldOutput processOutput(TranslatorContext ctx, NDList list) {
-        if (list.size() != 1 && list.size() != 2) {
+        if (list.size() < 1 || list.size() > 3) {
             throw new ModelPackageException("Model returns " + list.size() + " outputs, expected logits "
-                    + "(format 1) or logits and class activation maps (format 2)");
+                    + "(format 1), logits and class activation maps (format 2), or those and the pooled features "
+                    + "(format 3)");
         }
         float[][] logits = rows(list.get(0), 2, "[batch, outputs]");
-        float[][] maps = list.size() == 2 && readMaps ? rows(list.get(1), 4, "[batch, outputs, height, width]") : null;
-        return new FoldOutput(logits, maps);
+        float[][] maps = list.size() >= 2 && readMaps ? rows(list.get(1), 4, "[batch, outputs, height, width]") : null;
+        float[][] features = list.size() == 3 && readFeatures ? rows(list.get(2), 2, "[batch, features]") : null;
+        return new FoldOutput(logits, maps, features);
     }
 
     /** The array as one row per image, whatever its other dimensions. */

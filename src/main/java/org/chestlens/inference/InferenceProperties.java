@@ -31,6 +31,10 @@ import org.springframework.validation.annotation.Validated;
  * @param retainInputs keep the pre-processed input of finished jobs (for audits or re-scoring)
  * @param explain store the class activation maps of models whose package has them (format 2) with each
  *                prediction; false reads only the logits (the maps are still computed in the forward)
+ * @param outOfDistribution what happens to an image whose out-of-distribution score (models whose package ships
+ *                          the statistics, format 3) is above the package's threshold: reject (the upload that
+ *                          waits for its result answers 422 out-of-distribution; the prediction is stored, flagged),
+ *                          flag (scored and stored with the flag) or off (not scored for it)
  * @param instanceId this replica's name in job leases, different for every replica; the host name when unset,
  *                   which stays the same across a restart so the replica takes its own unfinished jobs back
  *                   at once
@@ -52,7 +56,11 @@ record InferenceProperties(
         @DefaultValue("5s") Duration retryDelay,
         @DefaultValue("false") boolean retainInputs,
         @DefaultValue("true") boolean explain,
+        @DefaultValue("flag") OutOfDistributionPolicy outOfDistribution,
         String instanceId) {
 
     public enum DeviceChoice { AUTO, CPU, GPU }
+
+    /** Like the input gate's policies (chestlens.input-gate.*), for the model's own out-of-distribution check. */
+    public enum OutOfDistributionPolicy { REJECT, FLAG, OFF }
 }

@@ -16,6 +16,8 @@ import org.chestlens.prediction.JobStatus;
 import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.ModelVersionRegistry;
+import org.chestlens.prediction.OperatingPoint;
+import org.chestlens.prediction.OperatingPoints;
 import org.chestlens.prediction.PendingImage;
 import org.chestlens.prediction.Priority;
 import org.slf4j.Logger;
@@ -50,7 +52,7 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
     private volatile boolean running;
 
     public InferenceService(InferenceProperties properties, ModelVersionRegistry modelVersions, JobStore jobs,
-                            MeterRegistry meters, DatabaseAvailability database) {
+                            MeterRegistry meters, DatabaseAvailability database, OperatingPoints operatingPoints) {
         this.properties = properties;
         this.jobs = jobs;
         DjlRuntime.configureOffline(properties.djlCacheDir());
@@ -66,8 +68,9 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
                 modelVersions.register(new ModelVersionRegistry.ModelVersionSpec(manifest.id(), manifest.version(),
                         manifest.trained(), manifest.outputFormulation(),
                         manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList(), manifest.notice()));
+                operatingPoints.seedFromPackage(manifest.id(), manifest.version(), packagePoints(manifest));
                 ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize(),
-                        properties.explain());
+                        properties.explain(), properties.outOfDistribution() != InferenceProperties.OutOfDistributionPolicy.OFF);
                 models.put(manifest.id(), model);
                 batchers.put(manifest.id(), new MicroBatcher(model, JobLedger.of(jobs, instanceId, properties, database),
                         properties, meters));
@@ -90,6 +93,16 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
         }
     }
 
+    /** The package's measured operating points, which become the model version's first configuration. */
+    private static List<OperatingPoint> packagePoints(ModelManifest manifest) {
+        if (manifest.operatingPoints() == null) {
+            return List.of();
+        }
+        return manifest.operatingPoints().stream().map(p -> new OperatingPoint(p.finding(), p.threshold(),
+                p.sensitivity(), p.specificity(), p.positives(), p.negatives(), null, null, null, p.measuredOn()))
+                .toList();
+    }
+
     public ModelInfo defaultModel() {
         return info(models.get(defaultModelId));
     }
@@ -104,6 +117,14 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
 
     private ModelInfo info(ServedModel model) {
         return ModelInfo.of(model.manifest(), deviceName, model.manifest().id().equals(defaultModelId));
+    }
+
+    /**
+     * Whether an upload whose image the model flags as out of its distribution is refused (422) rather than
+     * answered with the flagged prediction.
+     */
+    public boolean rejectsOutOfDistribution() {
+        return properties.outOfDistribution() == InferenceProperties.OutOfDistributionPolicy.REJECT;
     }
 
     /** This replica's name in job leases. */

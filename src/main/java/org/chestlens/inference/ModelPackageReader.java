@@ -46,6 +46,11 @@ final class ModelPackageReader {
         for (ModelManifest.FoldFile fold : manifest.folds()) {
             verifyChecksum(packageDir, fold);
         }
+        if (manifest.outOfDistribution() != null) {
+            for (ModelManifest.FoldFile statistics : manifest.outOfDistribution().statistics()) {
+                verifyChecksum(packageDir, statistics);
+            }
+        }
         return manifest;
     }
 
@@ -61,7 +66,7 @@ final class ModelPackageReader {
             throw new ModelPackageException(manifestFile + ": " + e.getMessage());
         }
         require("logits".equals(m.output()), manifestFile, "output must be 'logits'");
-        require(m.format() == 1 || m.format() == 2, manifestFile, "formatVersion must be 1 or 2");
+        require(m.format() >= 1 && m.format() <= 3, manifestFile, "formatVersion must be 1, 2 or 3");
         if (m.explains()) {
             ModelManifest.Explanation e = m.explanation();
             int outputs = OutputFormulation.fromId(m.outputFormulation()).outputCount();
@@ -71,6 +76,12 @@ final class ModelPackageReader {
                     "formatVersion 2 needs explanation {kind: classActivationMap, bias: excluded, shape: ["
                             + outputs + ", height, width]}");
         }
+        if (m.hasFeatures()) {
+            require(m.features() != null && m.features().size() > 0, manifestFile,
+                    "formatVersion 3 needs features {size: n}");
+        }
+        validateOutOfDistribution(m, manifestFile);
+        validateOperatingPoints(m, manifestFile);
         require(m.classes() != null && m.classes().size() == 4, manifestFile, "classes must list CVX0..CVX3");
         for (ModelManifest.ClassEntry entry : m.classes()) {
             require(entry.index() >= 0 && entry.index() < 4
@@ -91,6 +102,36 @@ final class ModelPackageReader {
                     manifestFile, "fold file names must be plain names of TorchScript (.pt) files inside the package");
             require(fold.sha256() != null && fold.sha256().matches("[0-9a-f]{64}"), manifestFile,
                     "fold " + fold.file() + " needs a lower-case hex sha256");
+        }
+    }
+
+    private static void validateOutOfDistribution(ModelManifest m, Path manifestFile) {
+        ModelManifest.OutOfDistribution ood = m.outOfDistribution();
+        if (ood == null) {
+            return;
+        }
+        require(m.hasFeatures(), manifestFile, "outOfDistribution needs formatVersion 3 (folds that return features)");
+        require("mahalanobis".equals(ood.method()), manifestFile, "outOfDistribution.method must be mahalanobis");
+        require(Double.isFinite(ood.threshold()) && ood.threshold() > 0, manifestFile,
+                "outOfDistribution.threshold must be a positive number");
+        require(ood.statistics() != null && m.folds() != null && ood.statistics().size() == m.folds().size(),
+                manifestFile, "outOfDistribution.statistics must list one file per fold");
+        for (ModelManifest.FoldFile file : ood.statistics()) {
+            require(file.file() != null && file.file().matches("[A-Za-z0-9._-]+\\.f32") && file.sha256() != null
+                            && file.sha256().matches("[0-9a-f]{64}"), manifestFile,
+                    "outOfDistribution statistics must be plain .f32 file names with a lower-case hex sha256");
+        }
+    }
+
+    private static void validateOperatingPoints(ModelManifest m, Path manifestFile) {
+        if (m.operatingPoints() == null) {
+            return;
+        }
+        for (ModelManifest.OperatingPoint point : m.operatingPoints()) {
+            require(point.finding() != null && ChestClass.ofCode(point.finding()).isPresent(), manifestFile,
+                    "operatingPoints: finding must be a class code CVX0..CVX3");
+            require(point.threshold() >= 0 && point.threshold() <= 1, manifestFile,
+                    "operatingPoints: threshold must lie in [0, 1]");
         }
     }
 

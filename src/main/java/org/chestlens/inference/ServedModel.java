@@ -25,23 +25,31 @@ final class ServedModel implements AutoCloseable {
     private final List<Predictor<List<ModelInput>, FoldTranslator.FoldOutput>> predictors = new ArrayList<>();
 
     private final boolean explains;
+    private final MahalanobisScorer outOfDistribution;
 
-    private ServedModel(ModelManifest manifest, boolean explain) {
+    private ServedModel(ModelManifest manifest, boolean explain, MahalanobisScorer outOfDistribution) {
         this.manifest = manifest;
         this.formulation = OutputFormulation.fromId(manifest.outputFormulation());
         this.explains = explain && manifest.explains();
+        this.outOfDistribution = outOfDistribution;
     }
 
     static ServedModel load(Path packageDir, ModelManifest manifest, Device device, int maxBatchSize) {
-        return load(packageDir, manifest, device, maxBatchSize, true);
+        return load(packageDir, manifest, device, maxBatchSize, true, true);
     }
 
-    /** @param explain keep the class activation maps of a format-2 package (false: read logits only) */
+    /**
+     * @param explain keep the class activation maps of a format-2 package (false: read logits only)
+     * @param scoreOutOfDistribution score each image's distance from the training set, when the package ships the
+     *                               statistics (format 3)
+     */
     static ServedModel load(Path packageDir, ModelManifest manifest, Device device, int maxBatchSize,
-                            boolean explain) {
-        ServedModel model = new ServedModel(manifest, explain);
+                            boolean explain, boolean scoreOutOfDistribution) {
+        MahalanobisScorer scorer = scoreOutOfDistribution && manifest.outOfDistribution() != null
+                ? MahalanobisScorer.load(packageDir, manifest) : null;
+        ServedModel model = new ServedModel(manifest, explain, scorer);
         int crop = manifest.preprocessing().centerCrop();
-        FoldTranslator translator = new FoldTranslator(maxBatchSize, crop, crop, model.explains);
+        FoldTranslator translator = new FoldTranslator(maxBatchSize, crop, crop, model.explains, scorer != null);
         try {
             for (ModelManifest.FoldFile fold : manifest.folds()) {
                 Criteria<List<ModelInput>, FoldTranslator.FoldOutput> criteria = Criteria.builder()
@@ -72,6 +80,7 @@ final class ServedModel implements AutoCloseable {
     FoldOutputs forward(List<ModelInput> batch) {
         float[][][] logits = new float[predictors.size()][][];
         float[][][] maps = explains ? new float[predictors.size()][][] : null;
+        float[][][] features = outOfDistribution != null ? new float[predictors.size()][][] : null;
         try {
             for (int f = 0; f < predictors.size(); f++) {
                 FoldTranslator.FoldOutput output = predictors.get(f).predict(batch);
@@ -81,18 +90,35 @@ final class ServedModel implements AutoCloseable {
                     checkMaps(output.maps(), batch.size(), foldFile);
                     maps[f] = output.maps();
                 }
+                if (features != null) {
+                    checkFeatures(output.features(), batch.size(), foldFile);
+                    features[f] = output.features();
+                }
                 logits[f] = output.logits();
             }
         } catch (TranslateException e) {
             throw new InferenceFailedException("Forward pass of model " + manifest.id() + " failed", e);
         }
-        return maps == null ? FoldOutputs.logitsOnly(logits)
-                : new FoldOutputs(logits, maps, mapShape().get(1), mapShape().get(2));
+        return new FoldOutputs(logits, maps, maps == null ? 0 : mapShape().get(1),
+                maps == null ? 0 : mapShape().get(2), features);
     }
 
-    /** Turns raw fold outputs into one ensemble prediction per image. */
+    /** Turns raw fold outputs into one ensemble prediction per image, with its out-of-distribution score. */
     List<EnsemblePrediction> ensemble(FoldOutputs outputs, int batchSize, double[] waitMillis, double inferenceMillis) {
-        return formulation.ensemble(outputs, batchSize, waitMillis, inferenceMillis);
+        return MahalanobisScorer.attach(outOfDistribution, outputs,
+                formulation.ensemble(outputs, batchSize, waitMillis, inferenceMillis));
+    }
+
+    /** The package's out-of-distribution scorer; null when it has none or the check is off. */
+    MahalanobisScorer outOfDistribution() {
+        return outOfDistribution;
+    }
+
+    private void checkFeatures(float[][] features, int batchSize, String foldFile) {
+        if (features == null || features.length != batchSize || features[0].length != outOfDistribution.size()) {
+            throw new ModelPackageException(foldFile + " of model " + manifest.id() + " does not return the "
+                    + outOfDistribution.size() + " pooled features per image its model.json declares");
+        }
     }
 
     private List<Integer> mapShape() {

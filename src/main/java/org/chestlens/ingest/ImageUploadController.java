@@ -92,7 +92,9 @@ class ImageUploadController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "415", description = "Neither PNG nor DICOM, or an unsupported DICOM transfer syntax",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "422", description = "Corrupt, truncated, too large in pixels, or without contrast",
+    @ApiResponse(responseCode = "422", description = "Corrupt, truncated, too large in pixels, or without contrast; "
+            + "not a frontal chest radiograph (input gate); or, with chestlens.inference.out-of-distribution=reject, "
+            + "out of the model's distribution (type out-of-distribution)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "429", description = "Queue full or decoders busy; retry after the Retry-After header",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
@@ -173,7 +175,8 @@ class ImageUploadController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "415", description = "Not a DICOM Part 10 file, or an unsupported transfer syntax",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
-    @ApiResponse(responseCode = "422", description = "Corrupt, hostile, colour, or without contrast",
+    @ApiResponse(responseCode = "422", description = "Corrupt, hostile, colour, or without contrast; not a frontal "
+            + "chest radiograph (input gate); or out of the model's distribution (out-of-distribution=reject)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "429", description = "Queue full or decoders busy; retry after the Retry-After header",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
@@ -236,6 +239,7 @@ class ImageUploadController {
 
         List<ImageView> images = result.images();
         images.forEach(image -> AuditedResources.add(image.id()));
+        ingest.refuseOutOfDistribution(images);
         HttpStatus status = !result.allFinished() ? HttpStatus.ACCEPTED
                 : result.createdAny() ? HttpStatus.CREATED : HttpStatus.OK;
         ResponseEntity.BodyBuilder answer = ResponseEntity.status(status)

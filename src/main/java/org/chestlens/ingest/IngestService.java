@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.QueueFullException;
+import org.chestlens.platform.ApiProblem;
 import org.chestlens.prediction.IdempotencyKeys;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.ImageWriter;
@@ -27,6 +29,7 @@ import org.chestlens.prediction.PredictionStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
+import org.springframework.http.HttpStatus;
 import org.springframework.stereotype.Service;
 
 /**
@@ -123,6 +126,33 @@ public class IngestService {
         log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(),
                 queued.outcomes().size(), model.id(), model.version(), uploads.size() - plan.pending().size());
         return new Result(awaitStored(queued.imageIds(), deadline), !queued.outcomes().isEmpty());
+    }
+
+    /**
+     * With {@code chestlens.inference.out-of-distribution=reject}: refuses (422 out-of-distribution) an answer in
+     * which the serving model flagged an image as out of its distribution. The flagged predictions stay stored, so
+     * the refusal can be audited and the images fetched by id.
+     */
+    public void refuseOutOfDistribution(List<ImageView> answered) {
+        if (!inference.rejectsOutOfDistribution()) {
+            return;
+        }
+        ModelInfo model = inference.defaultModel();
+        List<Map<String, Object>> flagged = new ArrayList<>();
+        for (ImageView image : answered) {
+            image.predictions().stream()
+                    .filter(p -> p.model().id().equals(model.id()) && p.model().version().equals(model.version()))
+                    .filter(p -> p.outOfDistribution() != null && p.outOfDistribution().flagged())
+                    .forEach(p -> flagged.add(Map.of("image", image.id(), "score", p.outOfDistribution().score(),
+                            "threshold", p.outOfDistribution().threshold())));
+        }
+        if (!flagged.isEmpty()) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "out-of-distribution",
+                    "Not an image the model was made for",
+                    flagged.size() + " image(s) lie outside the distribution of the images model " + model.id() + " "
+                            + model.version() + " was trained on (out-of-distribution score above its threshold); "
+                            + "no finding is reported for them.", Map.of("images", flagged), null);
+        }
     }
 
     /**

@@ -28,4 +28,14 @@ public enum ChestClass {
     public static ChestClass ofIndex(int index) {
         return values()[index];
     }
+
+    /** The class of a code such as {@code CVX1}, if it names one. */
+    public static java.util.Optional<ChestClass> ofCode(String code) {
+        for (ChestClass c : values()) {
+            if (c.code().equals(code)) {
+                return java.util.Optional.of(c);
+            }
+        }
+        return java.util.Optional.empty();
+    }
 }

@@ -53,7 +53,8 @@ class PredictionController {
 
     @RequiresRole(value = Role.READER, action = "prediction.list")
     @GetMapping("/predictions")
-    @Operation(operationId = "searchPredictions", summary = "Search predictions, newest first, with cursor pagination")
+    @Operation(operationId = "searchPredictions", summary = "Search predictions, newest first (or by a class "
+            + "probability, highest first), with cursor pagination")
     PredictionPage search(
             @Parameter(description = "Only predictions of this class") @RequestParam(required = false) ChestClass predictedClass,
             @Parameter(description = "Class whose probability minProbability/maxProbability bound; the predicted class when omitted")
@@ -65,10 +66,17 @@ class PredictionController {
             @Parameter(description = "Created before this instant (ISO-8601)")
             @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME) Instant createdTo,
             @Parameter(description = "Only predictions by this model id") @RequestParam(required = false) String modelId,
+            @Parameter(description = "Only predictions with this finding flagged at their operating point (a class code)")
+            @RequestParam(required = false) ChestClass flag,
+            @Parameter(description = "Only predictions whose out-of-distribution flag is this")
+            @RequestParam(required = false) Boolean outOfDistribution,
+            @Parameter(description = "Order by this class's probability, highest first (ties by id), instead of newest first")
+            @RequestParam(required = false) ChestClass sortByProbabilityOf,
             @RequestParam(defaultValue = "50") @Min(1) @Max(500) int limit,
             @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
         PredictionPage page = store.search(new PredictionQuery(predictedClass, probabilityOf, minProbability,
-                maxProbability, createdFrom, createdTo, modelId, limit, cursor));
+                maxProbability, createdFrom, createdTo, modelId, flag, outOfDistribution, sortByProbabilityOf, limit,
+                cursor));
         page.items().forEach(p -> AuditedResources.add(p.id(), p.imageId()));
         return page;
     }

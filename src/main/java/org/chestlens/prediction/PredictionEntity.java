@@ -29,6 +29,11 @@ class PredictionEntity {
     private double waitMs;
     private double inferenceMs;
     private Instant createdAt;
+    private Double oodScore;
+    private Double oodThreshold;
+    private Boolean oodFlagged;
+    private String[] flags;
+    private Integer operatingPointVersion;
 
     protected PredictionEntity() {
     }
@@ -47,4 +52,9 @@ class PredictionEntity {
     double waitMs() { return waitMs; }
     double inferenceMs() { return inferenceMs; }
     Instant createdAt() { return createdAt; }
+    OutOfDistribution outOfDistribution() {
+        return oodScore == null ? null : new OutOfDistribution(oodScore, oodThreshold, oodFlagged);
+    }
+    java.util.List<String> flags() { return flags == null ? null : java.util.List.of(flags); }
+    Integer operatingPointVersion() { return operatingPointVersion; }
 }

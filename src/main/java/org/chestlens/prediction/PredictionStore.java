@@ -1,5 +1,7 @@
 package org.chestlens.prediction;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -8,9 +10,11 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.KeysetCursor;
 import org.chestlens.platform.WhereClause;
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
@@ -111,11 +115,16 @@ public class PredictionStore {
         return predictions.findById(id).map(this::view);
     }
 
-    /** Newest first, one page after the query's cursor; the probability bounds apply to one class's column. */
+    /**
+     * Newest first (or by one class's probability, highest first), one page after the query's cursor; the
+     * probability bounds apply to one class's column.
+     */
     @Transactional(readOnly = true)
     public PredictionPage search(PredictionQuery query) {
         String probability = query.probabilityOf() == null ? "confidence"
                 : PROBABILITY_COLUMNS[query.probabilityOf().index()];
+        String sortColumn = query.sortByProbabilityOf() == null ? null
+                : PROBABILITY_COLUMNS[query.sortByProbabilityOf().index()];
         WhereClause where = WhereClause.all()
                 .and("predicted_class = :predictedClass", "predictedClass",
                         query.predictedClass() == null ? null : (short) query.predictedClass().index())
@@ -125,15 +134,64 @@ public class PredictionStore {
                 .and("created_at < :createdTo", "createdTo", query.createdTo())
                 .and("model_version_id IN (SELECT id FROM model_version WHERE model_id = :modelId)", "modelId",
                         query.modelId())
-                .after("(created_at, id) <", KeysetCursor.decode(query.cursor()));
-        List<UUID> ids = jdbc.sql("SELECT id FROM prediction %s ORDER BY created_at DESC, id DESC LIMIT :limit".formatted(where))
-                .params(where.params()).param("limit", query.limit() + 1)
+                .and("flags @> ARRAY[CAST(:flag AS text)]", "flag", query.flag() == null ? null : query.flag().code())
+                .and("ood_flagged = :oodFlagged", "oodFlagged", query.outOfDistribution());
+        String order;
+        Map<String, Object> params = new HashMap<>();
+        if (sortColumn == null) {
+            where = where.after("(created_at, id) <", KeysetCursor.decode(query.cursor()));
+            order = "created_at DESC, id DESC";
+        } else {
+            ProbabilityCursor after = ProbabilityCursor.decode(query.cursor());
+            if (after != null) {
+                where = where.and("(" + sortColumn + ", id) < (:afterProbability, :afterId)", "afterProbability",
+                        after.probability());
+                params.put("afterId", after.id());
+            }
+            order = sortColumn + " DESC, id DESC";
+        }
+        params.putAll(where.params());
+        List<UUID> ids = jdbc.sql("SELECT id FROM prediction %s ORDER BY %s LIMIT :limit".formatted(where, order))
+                .params(params).param("limit", query.limit() + 1)
                 .query(UUID.class).list();
         Map<UUID, PredictionEntity> rows = new HashMap<>();
         predictions.findAllById(ids).forEach(row -> rows.put(row.id(), row));
-        KeysetCursor.Slice<PredictionEntity> page = KeysetCursor.slice(ids.stream().map(rows::get).toList(),
-                query.limit(), row -> new KeysetCursor(row.createdAt(), row.id()));
-        return new PredictionPage(page.items().stream().map(this::view).toList(), page.nextCursor());
+        List<PredictionEntity> ordered = ids.stream().map(rows::get).toList();
+        if (sortColumn == null) {
+            KeysetCursor.Slice<PredictionEntity> page = KeysetCursor.slice(ordered, query.limit(),
+                    row -> new KeysetCursor(row.createdAt(), row.id()));
+            return new PredictionPage(page.items().stream().map(this::view).toList(), page.nextCursor());
+        }
+        int classIndex = query.sortByProbabilityOf().index();
+        List<PredictionEntity> page = ordered.subList(0, Math.min(query.limit(), ordered.size()));
+        String next = ordered.size() <= query.limit() ? null : new ProbabilityCursor(
+                page.get(page.size() - 1).probabilities()[classIndex], page.get(page.size() - 1).id()).encode();
+        return new PredictionPage(page.stream().map(this::view).toList(), next);
+    }
+
+    /** The position after the last row of a page ordered by a class probability (and id), opaque to clients. */
+    private record ProbabilityCursor(double probability, UUID id) {
+
+        String encode() {
+            String raw = "p:" + Double.doubleToLongBits(probability) + ":" + id;
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
+        }
+
+        static ProbabilityCursor decode(String cursor) {
+            if (cursor == null) {
+                return null;
+            }
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":");
+                if (parts.length != 3 || !parts[0].equals("p")) {
+                    throw new IllegalArgumentException("not a probability cursor");
+                }
+                return new ProbabilityCursor(Double.longBitsToDouble(Long.parseLong(parts[1])), UUID.fromString(parts[2]));
+            } catch (RuntimeException e) {
+                throw new ApiProblem(HttpStatus.BAD_REQUEST, "invalid-cursor", "Invalid cursor",
+                        "The cursor is not one this service issued for this ordering.");
+            }
+        }
     }
 
     private List<ImageView.JobView> jobsOf(UUID imageId) {

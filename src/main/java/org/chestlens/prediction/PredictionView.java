@@ -35,6 +35,15 @@ public record PredictionView(
                 + "was wrong on labelled cases like this one")
         Reliability reliability,
         @JsonInclude(JsonInclude.Include.NON_NULL)
+        OutOfDistribution outOfDistribution,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "The findings (class codes) positive at the model version's operating point that was "
+                + "active when the prediction was stored; absent when none was active")
+        List<String> flags,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "The version of the operating point configuration that decided the flags")
+        Integer operatingPointVersion,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Present when a calibration is active for the model version: the calibration that "
                 + "produced calibratedProbabilities and calibratedSubTaskScores")
         UUID calibrationId,
@@ -97,7 +106,8 @@ public record PredictionView(
                 new SubTaskScoresView(p.scoreCvx03vs12(), p.scoreCvx0vs3(), p.scoreCvx1vs2()),
                 p.confidence(), byClass(p.foldSpread()),
                 new Timings(p.decodeMs(), p.waitMs(), p.inferenceMs()), p.createdAt(),
-                noticeFor(model), reliability, calibrated == null ? null : calibrated.calibrationId(),
+                noticeFor(model), reliability, p.outOfDistribution(), p.flags(), p.operatingPointVersion(),
+                calibrated == null ? null : calibrated.calibrationId(),
                 calibrated == null ? null : byClass(calibrated.probabilities()),
                 calibrated == null ? null : calibrated.subTaskScores());
     }
@@ -105,7 +115,7 @@ public record PredictionView(
     /** The same prediction carrying the given calibrated scores instead of its own (null: none). */
     public PredictionView withCalibration(CalibratedScores calibrated) {
         return new PredictionView(id, imageId, model, predictedClass, probabilities, subTaskScores, confidence,
-                foldSpread, timings, createdAt, notice, reliability,
+                foldSpread, timings, createdAt, notice, reliability, outOfDistribution, flags, operatingPointVersion,
                 calibrated == null ? null : calibrated.calibrationId(),
                 calibrated == null ? null : byClass(calibrated.probabilities()),
                 calibrated == null ? null : calibrated.subTaskScores());

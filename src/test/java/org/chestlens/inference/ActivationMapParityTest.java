@@ -30,11 +30,11 @@ class ActivationMapParityTest {
 
     @BeforeAll
     static void load() {
-        DjlRuntime.configureOffline(null);
-        model = ServedModel.load(PACKAGE, ModelPackageReader.read(PACKAGE), Device.cpu(), 8);
-        cases = ReferenceTensors.load(PACKAGE.resolve("reference"));
-        inputs = cases.stream().map(c -> new ModelInput(c.input(), c.height(), c.width())).toList();
-        outputs = model.forward(inputs);
+        ReferenceForward forward = ReferenceForward.of(PACKAGE);
+        model = forward.model();
+        cases = forward.cases();
+        inputs = forward.inputs();
+        outputs = forward.outputs();
     }
 
     @AfterAll

@@ -124,7 +124,7 @@ class HierarchyMathsTest {
         float[][][] logits = {{{0.5f, -1f, 2f}}, {{1.5f, -3f, 0f}}};
         float[][][] maps = {{{1, 2, 3, 4, 5, 6}}, {{3, 4, 5, 6, 7, 8}}};
         EnsemblePrediction e = OutputFormulation.SIGMOID3
-                .ensemble(new FoldOutputs(logits, maps, 1, 2), 1, new double[1], 0).get(0);
+                .ensemble(new FoldOutputs(logits, maps, 1, 2, null), 1, new double[1], 0).get(0);
         assertThat(e.maps().outputs()).containsExactly("CVX03vs12", "CVX0vs3", "CVX1vs2");
         assertThat(e.maps().values()).containsExactly(2, 3, 4, 5, 6, 7);
         assertThat(e.maps().map("CVX0vs3").orElseThrow()).containsExactly(4, 5);
@@ -132,7 +132,7 @@ class HierarchyMathsTest {
         float[][][] four = {{{0, 1, 2, 3}}};
         float[][][] fourMaps = {{{1, 1, 2, 2, 3, 3, 4, 4}}};
         EnsemblePrediction softmax = OutputFormulation.SOFTMAX4
-                .ensemble(new FoldOutputs(four, fourMaps, 1, 2), 1, new double[1], 0).get(0);
+                .ensemble(new FoldOutputs(four, fourMaps, 1, 2, null), 1, new double[1], 0).get(0);
         assertThat(softmax.maps().outputs()).containsExactly("CVX0", "CVX1", "CVX2", "CVX3");
         assertThat(OutputFormulation.SOFTMAX4.ensemble(FoldOutputs.logitsOnly(four), 1, new double[1], 0).get(0)
                 .maps()).isNull();

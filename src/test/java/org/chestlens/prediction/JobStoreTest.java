@@ -27,7 +27,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * replica serves, so a service running against the same database never touches them.
  */
 @StoreTest
-@Import({JobStore.class, ImageWriter.class, PredictionWriter.class, IdempotencyKeys.class,
+@Import({JobStore.class, ImageWriter.class, PredictionWriter.class, OperatingPoints.class, IdempotencyKeys.class,
         ModelVersionRegistry.class, ModelViews.class})
 @EnableConfigurationProperties(RetentionProperties.class)
 class JobStoreTest {

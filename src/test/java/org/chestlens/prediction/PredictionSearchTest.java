@@ -117,7 +117,8 @@ class PredictionSearchTest {
 
     private PredictionQuery query(ChestClass predictedClass, ChestClass probabilityOf, Double min, Double max,
                                   Instant from, Instant to, String model, int limit, String cursor) {
-        return new PredictionQuery(predictedClass, probabilityOf, min, max, from, to, model, limit, cursor);
+        return new PredictionQuery(predictedClass, probabilityOf, min, max, from, to, model, null, null, null, limit,
+                cursor);
     }
 
     private List<UUID> ids(PredictionQuery query) {

@@ -67,7 +67,7 @@ class PredictionWebSliceTest {
         ArgumentCaptor<PredictionQuery> query = ArgumentCaptor.forClass(PredictionQuery.class);
         verify(store).search(query.capture());
         assertThat(query.getValue()).isEqualTo(new PredictionQuery(ChestClass.CVX1, ChestClass.CVX0, 0.25, 0.9,
-                Instant.parse("2024-01-01T00:00:00Z"), Instant.parse("2024-02-01T00:00:00Z"), "m", 500, "c"));
+                Instant.parse("2024-01-01T00:00:00Z"), Instant.parse("2024-02-01T00:00:00Z"), "m", null, null, null, 500, "c"));
     }
 
     @Test
@@ -78,7 +78,7 @@ class PredictionWebSliceTest {
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.nextCursor").value("next"));
 
-        verify(store).search(new PredictionQuery(null, null, null, null, null, null, null, 50, null));
+        verify(store).search(new PredictionQuery(null, null, null, null, null, null, null, null, null, null, 50, null));
     }
 
     @Test

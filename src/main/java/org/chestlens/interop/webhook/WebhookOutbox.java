@@ -50,7 +50,8 @@ class WebhookOutbox {
                 event.imageId(), event.predictionId(), new WebhookPayload.Model(event.modelId(), event.modelVersion()),
                 new WebhookPayload.PredictedClass(event.predictedClass().index(), event.predictedClass().code(),
                         event.predictedClass().description()),
-                event.probabilities(), event.confidence(), event.notice(), lookup.identifiers(event.imageId()),
+                event.probabilities(), event.confidence(), event.notice(), event.outOfDistribution(), event.flags(),
+                lookup.identifiers(event.imageId()),
                 new WebhookPayload.Links(link("/api/v1/images/" + event.imageId()), prediction, prediction + "/fhir"),
                 event.calibrationId(), event.calibratedProbabilities()));
     }

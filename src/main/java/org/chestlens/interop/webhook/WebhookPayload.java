@@ -1,12 +1,14 @@
 package org.chestlens.interop.webhook;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.media.Schema;
 import org.chestlens.prediction.HospitalIdentifiers;
+import org.chestlens.prediction.OutOfDistribution;
 
 /**
  * The JSON body of a webhook, in the Standard Webhooks shape ({@code type}, {@code timestamp} = when
@@ -38,8 +40,12 @@ record WebhookPayload(UUID id, String type, Instant timestamp, Object data) {
                     "identifiers", "links"})
     record Completed(UUID imageId, UUID predictionId, Model model, PredictedClass predictedClass,
                      Map<String, Double> probabilities, double confidence,
-                     @JsonInclude(JsonInclude.Include.NON_NULL) String notice, HospitalIdentifiers identifiers,
-                     Links links,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) String notice,
+                     @JsonInclude(JsonInclude.Include.NON_NULL) OutOfDistribution outOfDistribution,
+                     @JsonInclude(JsonInclude.Include.NON_NULL)
+                     @Schema(description = "Findings positive at the model version's active operating point; absent "
+                             + "when none is active") List<String> flags,
+                     HospitalIdentifiers identifiers, Links links,
                      @JsonInclude(JsonInclude.Include.NON_NULL)
                      @Schema(description = "Present when a calibration was active for the model version: its id")
                      UUID calibrationId,

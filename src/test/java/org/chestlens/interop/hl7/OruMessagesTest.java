@@ -34,7 +34,7 @@ class OruMessagesTest {
                 new PredictionView.ClassRef(1, "CVX1", "classic/probable COVID-19"), p,
                 new PredictionView.SubTaskScoresView(0.8123, 0.467, 0.246), 0.6123456789, p,
                 new PredictionView.Timings(1, 2, 3), Instant.parse("2026-12-06T05:00:00Z"),
-                "DEMONSTRATION MODEL | not a finding ^ ~ & \\ escapes", reliability, null, null, null);
+                "DEMONSTRATION MODEL | not a finding ^ ~ & \\ escapes", reliability, null, null, null, null, null, null);
     }
 
     @Test

@@ -111,6 +111,10 @@ class WebhookApiTest {
         assertThat(data.path("confidence").asDouble()).isEqualTo(prediction.path("confidence").asDouble());
         assertThat(data.path("model").path("id").asString()).isEqualTo(prediction.path("model").path("id").asString());
         assertThat(data.path("notice").asString()).isEqualTo(prediction.path("notice").asString());
+        // The demo package ships out-of-distribution statistics and operating points: the event carries both.
+        assertThat(data.path("outOfDistribution").path("threshold").isNumber()).isTrue();
+        assertThat(data.path("outOfDistribution")).isEqualTo(prediction.path("outOfDistribution"));
+        assertThat(data.path("flags")).isEqualTo(prediction.path("flags"));
         assertThat(data.path("links").path("prediction").asString()).isEqualTo("/api/v1/predictions/" + predictionId);
         assertThat(data.path("links").path("fhir").asString()).isEqualTo("/api/v1/predictions/" + predictionId + "/fhir");
         assertThat(data.path("links").path("image").asString()).isEqualTo("/api/v1/images/" + imageId);

@@ -118,7 +118,7 @@ class WebhookPayloadSchemaTest {
         WebhookPayload payload = new WebhookPayload(UUID.randomUUID(), "prediction.completed", Instant.now(),
                 new WebhookPayload.Completed(UUID.randomUUID(), UUID.randomUUID(), new WebhookPayload.Model("m", "1"),
                         new WebhookPayload.PredictedClass(1, "CVX1", "classic/probable COVID-19"),
-                        java.util.Map.of("CVX0", 0.2, "CVX1", 0.5, "CVX2", 0.2, "CVX3", 0.1), 0.5, null,
+                        java.util.Map.of("CVX0", 0.2, "CVX1", 0.5, "CVX2", 0.2, "CVX3", 0.1), 0.5, null, null, null,
                         new HospitalIdentifiers(null, null, null, null, null),
                         new WebhookPayload.Links("/api/v1/images/x", "/api/v1/predictions/y", null),
                         UUID.randomUUID(), java.util.Map.of("CVX0", 0.05, "CVX1", 0.9, "CVX2", 0.04, "CVX3", 0.01)));
