@@ -141,6 +141,20 @@ class CalibrationService implements CalibrationProvider {
                 a.parameters().apply(probabilities)));
     }
 
+    @Override
+    public Optional<CalibratedScores> calibrateWith(UUID calibrationId, double[] probabilities) {
+        return jdbc.sql("SELECT method, parameters::text AS parameters FROM calibration WHERE id = :id")
+                .param("id", calibrationId)
+                .query((rs, n) -> new CalibratedScores(calibrationId, rs.getString("method"),
+                        parameters(calibrationId, rs.getString("parameters")).apply(probabilities)))
+                .optional();
+    }
+
+    /** The active calibration of a cohort's model version, if any. */
+    Optional<Active> active(Cohort cohort) {
+        return modelVersions.idOf(cohort.modelId(), cohort.modelVersion()).flatMap(this::active);
+    }
+
     /** The active calibration of a model version, if any. */
     Optional<Active> active(long modelVersionId) {
         return jdbc.sql("SELECT id, method, parameters::text AS parameters FROM calibration "

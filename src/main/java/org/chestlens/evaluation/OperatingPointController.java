@@ -2,9 +2,12 @@ package org.chestlens.evaluation;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.Valid;
@@ -15,6 +18,7 @@ import org.chestlens.prediction.OperatingPointConfiguration;
 import org.chestlens.prediction.OperatingPoints;
 import org.chestlens.prediction.ScoreSource;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -33,8 +37,10 @@ class OperatingPointController {
 
     private final CohortQuery cohorts;
     private final OperatingPoints operatingPoints;
+    private final CalibrationService calibrations;
 
-    OperatingPointController(CohortQuery cohorts, OperatingPoints operatingPoints) {
+    OperatingPointController(CohortQuery cohorts, OperatingPoints operatingPoints, CalibrationService calibrations) {
+        this.calibrations = calibrations;
         this.cohorts = cohorts;
         this.operatingPoints = operatingPoints;
     }
@@ -44,19 +50,27 @@ class OperatingPointController {
     @ApiResponse(responseCode = "201", description = "Derived and stored as the model version's next configuration; "
             + "Location names it")
     @ApiResponse(responseCode = "422", description = "No labelled prediction in the cohort, or no finding with both "
-            + "positive and negative cases")
-    @Operation(operationId = "deriveOperatingPoints", summary = "Derive thresholds at a target sensitivity from a cohort",
+            + "positive and negative cases",
+            content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
+    @Operation(operationId = "createOperatingPoints", summary = "Derive thresholds at a target sensitivity from a cohort",
             description = "Per finding (CVX1, CVX2, CVX3, each against the rest) over the cohort's labelled predictions: "
                     + "the highest threshold on the class probability whose sensitivity reaches the target, with the "
                     + "sensitivity and specificity it achieves and seeded bootstrap 95% intervals (of both at that "
                     + "threshold, and of the threshold derived again per resample). Stored as a new configuration "
                     + "version of the model version; active at once only with activate=true (or when it is the "
                     + "first). Predictions stored from then on carry the findings at or above their thresholds as "
-                    + "flags; earlier predictions keep theirs.")
+                    + "flags; earlier predictions keep theirs. With a calibration active for the model version the "
+                    + "thresholds are on its calibrated probabilities, scoreSource is calibrated-probabilities:<its id>, "
+                    + "and predictions are flagged on their probabilities mapped through that calibration.")
     ResponseEntity<OperatingPointConfiguration> derive(@Valid @RequestBody OperatingPointRequest request) {
         Cohort cohort = cohorts.resolve(request.cohort());
+        // With a calibration active for the version, thresholds are set on the calibrated probabilities and the
+        // configuration records that calibration, so predictions are flagged on the same scale.
+        Optional<CalibrationService.Active> calibration = calibrations.active(cohort);
         List<OperatingPointDerivation.Case> cases = cohorts.labelled(cohort).stream()
-                .map(l -> new OperatingPointDerivation.Case(l.modelCase().truth(), l.modelCase().probabilities()))
+                .map(l -> new OperatingPointDerivation.Case(l.modelCase().truth(), calibration
+                        .map(c -> c.parameters().apply(l.modelCase().probabilities()))
+                        .orElse(l.modelCase().probabilities())))
                 .toList();
         if (cases.isEmpty()) {
             throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "empty-cohort", "Nothing to derive from",
@@ -72,7 +86,8 @@ class OperatingPointController {
         }
         OperatingPointConfiguration stored = operatingPoints.create(cohort.modelId(), cohort.modelVersion(),
                 new OperatingPoints.NewConfiguration("derived", source, points, request.targetSensitivity(), cohort,
-                        cases.size(), request.resamples(), request.bootstrapSeed()),
+                        cases.size(), request.resamples(), request.bootstrapSeed(),
+                        calibration.map(CalibrationService.Active::id).orElse(null)),
                 Boolean.TRUE.equals(request.activate()));
         return ResponseEntity.created(URI.create("/api/v1/operating-points/" + stored.id())).body(stored);
     }

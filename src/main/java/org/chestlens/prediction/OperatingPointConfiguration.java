@@ -25,7 +25,9 @@ public record OperatingPointConfiguration(
         Instant createdAt,
         Instant activatedAt,
         Double targetSensitivity,
-        @Schema(description = "The evaluation cohort it was derived from") JsonNode cohort,
+        @Schema(description = "The evaluation cohort it was derived from (the filters of POST /api/v1/evaluations)",
+                type = "object", additionalPropertiesSchema = Object.class, implementation = Object.class)
+        JsonNode cohort,
         @Schema(description = "Labelled predictions it was derived from") Integer labelled,
         Integer bootstrap,
         Long seed,

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.chestlens.platform.ApiProblem;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
@@ -37,15 +38,23 @@ public class OperatingPoints {
     /** A configuration to store. */
     public record NewConfiguration(String source, ScoreSource scoreSource, List<OperatingPoint> points,
                                    Double targetSensitivity, Object cohort, Integer labelled, Integer bootstrap,
-                                   Long seed) {
+                                   Long seed, UUID calibrationId) {
+
+        /** The stored source: the raw probabilities, or those of the calibration the points were derived on. */
+        String storedScoreSource() {
+            return calibrationId == null ? scoreSource.id() : ScoreSource.calibrated(calibrationId);
+        }
     }
 
     private final JdbcClient jdbc;
     // Its own mapper: the stored points are this class's records, whatever the web layer's settings.
     private final JsonMapper json = JsonMapper.builder().build();
     private final ModelVersionRegistry modelVersions;
+    private final ObjectProvider<CalibrationProvider> calibrations;
 
-    OperatingPoints(JdbcClient jdbc, ModelVersionRegistry modelVersions) {
+    OperatingPoints(JdbcClient jdbc, ModelVersionRegistry modelVersions,
+                    ObjectProvider<CalibrationProvider> calibrations) {
+        this.calibrations = calibrations;
         this.jdbc = jdbc;
         this.modelVersions = modelVersions;
     }
@@ -75,7 +84,7 @@ public class OperatingPoints {
                         VALUES (:id, :v, :version, :source, :scoreSource, CAST(:points AS jsonb), :target,
                             CAST(:cohort AS jsonb), :labelled, :bootstrap, :seed, :now, :active, :activatedAt)""")
                 .param("id", id).param("v", versionId).param("version", next).param("source", c.source())
-                .param("scoreSource", c.scoreSource().id()).param("points", json.writeValueAsString(c.points()))
+                .param("scoreSource", c.storedScoreSource()).param("points", json.writeValueAsString(c.points()))
                 .param("target", c.targetSensitivity())
                 .param("cohort", c.cohort() == null ? null : json.writeValueAsString(c.cohort()))
                 .param("labelled", c.labelled()).param("bootstrap", c.bootstrap()).param("seed", c.seed())
@@ -100,7 +109,7 @@ public class OperatingPoints {
                 .param("v", versionId).query(Boolean.class).single();
         if (!any) {
             create(modelId, modelVersion, new NewConfiguration("package", ScoreSource.PROBABILITIES, points, null, null,
-                    null, null, null), true);
+                    null, null, null, null), true);
         }
     }
 
@@ -141,9 +150,25 @@ public class OperatingPoints {
                         SELECT version, score_source, points::text FROM operating_point_configuration
                         WHERE model_version_id = :v AND active""")
                 .param("v", modelVersionId)
-                .query((rs, n) -> flags(rs.getInt("version"), ScoreSource.ofId(rs.getString("score_source")),
+                .query((rs, n) -> flags(rs.getInt("version"), rs.getString("score_source"),
                         json.readValue(rs.getString("points"), POINTS), probabilities))
-                .optional();
+                .optional()
+                .flatMap(found -> found);
+    }
+
+    /**
+     * Points derived on calibrated probabilities are applied to the probabilities mapped through the same
+     * calibration, active or not; without that calibration (none can be deleted today) no flags are given.
+     */
+    private Optional<Flags> flags(int version, String storedSource, List<OperatingPoint> points,
+                                  double[] probabilities) {
+        Optional<UUID> calibration = ScoreSource.calibrationOf(storedSource);
+        if (calibration.isEmpty()) {
+            return Optional.of(flags(version, ScoreSource.ofId(storedSource), points, probabilities));
+        }
+        CalibrationProvider provider = calibrations.getIfAvailable();
+        return provider == null ? Optional.empty() : provider.calibrateWith(calibration.get(), probabilities)
+                .map(c -> flags(version, ScoreSource.PROBABILITIES, points, c.probabilities()));
     }
 
     /** The findings whose score reaches their threshold, in the configuration's order. */

@@ -64,6 +64,7 @@ class CalibrationApiTest {
     private String institution;
     private final List<UUID> predictionIds = new ArrayList<>();
     private final List<Integer> storedClasses = new ArrayList<>();
+    private final List<Integer> truths = new ArrayList<>();
 
     @BeforeAll
     void loadTheLabelStudyCohort() throws IOException {
@@ -118,6 +119,7 @@ class CalibrationApiTest {
                     .update();
             predictionIds.add(prediction);
             storedClasses.add(predicted);
+            truths.add(Integer.parseInt(row.get("final_label")));
             labels.append(i == 1 ? "" : ",").append("{\"image\": \"%s\", \"label\": %s, \"labelledBy\": \"synth_cxr.py\"}"
                     .formatted(image, row.get("final_label")));
         }
@@ -192,6 +194,7 @@ class CalibrationApiTest {
             assertThat(activated.body().path("active").asBoolean()).isTrue();
             // Every prediction of the cohort, read back: raw as stored, calibrated argmax identical.
             int sameClass = 0;
+            List<double[]> calibratedCases = new ArrayList<>();
             for (int i = 0; i < predictionIds.size(); i++) {
                 JsonNode p = api().get("/api/v1/predictions/" + predictionIds.get(i)).body();
                 assertThat(p.path("calibrationId").asString()).isEqualTo(id);
@@ -201,8 +204,36 @@ class CalibrationApiTest {
                     calibrated[k] = p.path("calibratedProbabilities").path("CVX" + k).asDouble();
                 }
                 sameClass += CalibrationQuality.argmax(calibrated) == storedClasses.get(i) ? 1 : 0;
+                calibratedCases.add(calibrated);
             }
             assertThat(sameClass).isEqualTo(467);
+
+            // Operating points derived while the calibration is active sit on the calibrated probabilities: the
+            // configuration names the calibration, and what it reports is recomputed from calibratedProbabilities.
+            Answer derived = api().sendJson(HttpMethod.POST, "/api/v1/operating-points", """
+                    {"cohort": %s, "targetSensitivity": 0.9, "bootstrap": 50, "activate": false}""".formatted(cohort("")));
+            assertThat(derived.status()).as(derived.body().toString()).isEqualTo(201);
+            assertThat(derived.body().path("scoreSource").asString()).isEqualTo("calibrated-probabilities:" + id);
+            assertThat(derived.body().path("points")).hasSize(3);
+            for (JsonNode point : derived.body().path("points")) {
+                int k = Integer.parseInt(point.path("finding").asString().substring(3));
+                double threshold = point.path("threshold").asDouble();
+                int tp = 0, positives = 0, tn = 0, negatives = 0;
+                for (int i = 0; i < truths.size(); i++) {
+                    boolean flagged = calibratedCases.get(i)[k] >= threshold;
+                    if (truths.get(i) == k) {
+                        positives++;
+                        tp += flagged ? 1 : 0;
+                    } else {
+                        negatives++;
+                        tn += flagged ? 0 : 1;
+                    }
+                }
+                assertThat(point.path("sensitivity").asDouble()).as(point.toString())
+                        .isCloseTo((double) tp / positives, within(1e-12)).isGreaterThanOrEqualTo(0.9);
+                assertThat(point.path("specificity").asDouble()).as(point.toString())
+                        .isCloseTo((double) tn / negatives, within(1e-12));
+            }
 
             // The evaluation report: raw and calibrated reliability side by side.
             JsonNode report = api().get("/api/v1/evaluations?modelId=" + MODEL + "&institutionName=" + institution

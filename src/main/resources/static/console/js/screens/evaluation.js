@@ -19,15 +19,24 @@ function roc(result) {
       + '; operating point sensitivity ' + fmt(result.sensitivity, 2) + ', specificity ' + fmt(result.specificity, 2)));
 }
 
-function reliabilityDiagram(report) {
-  const [svg, x, y] = unitPlot('Reliability diagram, ECE ' + fmt(report.expectedCalibrationError, 3), 'confidence', 'accuracy');
-  for (const bin of report.reliability || []) {
+function reliabilityDiagram(stats, label, id) {
+  const [svg, x, y] = unitPlot(label + ', ECE ' + fmt(stats.expectedCalibrationError, 3), 'confidence', 'accuracy');
+  for (const bin of stats.reliability || []) {
     if (!bin.n || bin.accuracy === null) continue;
     svg.append(s('rect', { x: x(bin.from) + 1, y: y(bin.accuracy), width: x(bin.to) - x(bin.from) - 2, height: y(0) - y(bin.accuracy), class: 'bin' },
       s('title', {}, '[' + bin.from + ', ' + bin.to + '): n = ' + bin.n + ', accuracy ' + fmt(bin.accuracy, 2) + ', mean confidence ' + fmt(bin.meanConfidence, 2))));
   }
-  return h('figure', { class: 'chart', id: 'reliability-diagram' }, svg,
-    h('figcaption', {}, 'Reliability diagram: accuracy per confidence bin against the diagonal of perfect calibration; expected calibration error (ECE) ' + fmt(report.expectedCalibrationError, 3)));
+  return h('figure', { class: 'chart', id }, svg,
+    h('figcaption', {}, label + ': accuracy per confidence bin against the diagonal of perfect calibration; expected calibration error (ECE) ' + fmt(stats.expectedCalibrationError, 3)));
+}
+
+/** With a calibration active for the version, the raw and the calibrated diagram side by side. */
+function calibrationCharts(report) {
+  const d = report.reliabilityDiagrams;
+  if (!d) return reliabilityDiagram(report.model, 'Reliability diagram', 'reliability-diagram');
+  return h('div', { class: 'charts' },
+    reliabilityDiagram(d.raw, 'Raw probabilities', 'reliability-diagram'),
+    reliabilityDiagram(d.calibrated, 'Calibrated (calibration ' + d.calibrationId + ')', 'reliability-diagram-calibrated'));
 }
 
 function confusion(report) {
@@ -89,7 +98,7 @@ export default function evaluation(main) {
           + '; accuracy ' + fmt(m.multiclassAccuracy, 3) + ' ' + interval(m.multiclassInterval) + ' (' + m.bootstrapResamples + ' bootstrap resamples, seed ' + m.bootstrapSeed + ')'),
         h('section', { class: 'card', 'aria-labelledby': 'roc-h' }, h('h2', { id: 'roc-h' }, 'ROC per sub-task'), h('div', { class: 'charts' }, (m.subTasks || []).map(roc))),
         h('div', { class: 'columns' },
-          h('section', { class: 'card', 'aria-labelledby': 'cal-h' }, h('h2', { id: 'cal-h' }, 'Calibration'), reliabilityDiagram(m)),
+          h('section', { class: 'card', 'aria-labelledby': 'cal-h' }, h('h2', { id: 'cal-h' }, 'Calibration'), calibrationCharts(report)),
           h('section', { class: 'card', 'aria-labelledby': 'cm-h' }, h('h2', { id: 'cm-h' }, 'Confusion'), confusion(m))),
         h('section', { class: 'card', 'aria-labelledby': 'readers-h' }, h('h2', { id: 'readers-h' }, 'The model and the readers'),
           table('Accuracy with 95 % bootstrap intervals', [['Who', r => r.who], ['Labelled', r => String(r.labelled)],
