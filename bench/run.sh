@@ -42,10 +42,11 @@ if [ "$mode" = onnx ]; then  # libtorch vs ONNX Runtime on the CPU: see bench/RE
     target/onnx/logits-libtorch-frozen.f32 target/onnx/logits-libtorch-no-graph-optimizer.f32 \
     target/onnx/logits-onnxruntime.f32 2>/dev/null
   # Median of the rounds per variant and batch, and its ratio to libtorch as the service runs it.
-  exec awk '{ key = $2 " " $4; v[key] = v[key] " " $6 } END {
+  awk '{ key = $2 " " $4; v[key] = v[key] " " $6 } END {
     for (key in v) { n = split(substr(v[key], 2), x, " "); asort(x); m[key] = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2 }
     for (key in m) { split(key, k, " "); printf "MEDIAN %-28s batch %3d  %6.2f images/s  x%.2f of libtorch\n", k[1], k[2], m[key], m[key] / m["libtorch " k[2]] }
   }' target/onnx/results.txt | sort -k2,2 -k4,4n
+  exit 0
 fi
 if [ "$mode" = evaluation ]; then  # 10 000 predictions vs the 2 s goal: in memory, then from PostgreSQL
   java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationBench

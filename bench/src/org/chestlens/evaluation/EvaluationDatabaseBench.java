@@ -28,8 +28,12 @@ public final class EvaluationDatabaseBench {
         PGSimpleDataSource ds = freshDatabase();
         seed(ds, n);
         JdbcClient jdbc = JdbcClient.create(ds);
-        EvaluationService evaluations = new EvaluationService(jdbc, new CohortQuery(
-                PredictionReads.modelVersions(jdbc), PredictionReads.scoredImages(jdbc), new LabelStore(jdbc)));
+        CohortQuery cohorts = new CohortQuery(PredictionReads.modelVersions(jdbc), PredictionReads.scoredImages(jdbc),
+                new LabelStore(jdbc));
+        // No calibration is active in the bench database: the report is the raw one, as before calibration existed.
+        EvaluationService evaluations = new EvaluationService(jdbc, cohorts, new CalibrationService(jdbc, cohorts,
+                PredictionReads.modelVersions(jdbc), new CalibrationProperties(100),
+                tools.jackson.databind.json.JsonMapper.builder().build()));
         Cohort cohort = new Cohort("bench-model", null, null, null, null, null, null, null, null, null);
         for (int warmUp = 0; warmUp < 3; warmUp++) {
             evaluations.evaluate(cohort, 1000, warmUp);
