@@ -44,6 +44,7 @@ class CalibrationService implements CalibrationProvider {
     private final JsonMapper json;
     /** Stored calibrations never change, so their parameters are cached by id. */
     private final Map<UUID, Calibrator.Parameters> parameters = new ConcurrentHashMap<>();
+    private final Map<UUID, Active> byId = new ConcurrentHashMap<>();
 
     CalibrationService(JdbcClient jdbc, CohortQuery cohorts, ModelVersionRegistry modelVersions,
                        CalibrationProperties properties, JsonMapper json) {
@@ -143,11 +144,26 @@ class CalibrationService implements CalibrationProvider {
 
     @Override
     public Optional<CalibratedScores> calibrateWith(UUID calibrationId, double[] probabilities) {
-        return jdbc.sql("SELECT method, parameters::text AS parameters FROM calibration WHERE id = :id")
+        return stored(calibrationId).map(a -> new CalibratedScores(a.id(), a.method(),
+                a.parameters().apply(probabilities)));
+    }
+
+    /**
+     * A calibration by id, active or not. Stored calibrations never change, so each is read once: operating
+     * points derived on calibrated scores ask for theirs with every prediction stored.
+     */
+    private Optional<Active> stored(UUID calibrationId) {
+        Active known = byId.get(calibrationId);
+        if (known != null) {
+            return Optional.of(known);
+        }
+        Optional<Active> read = jdbc.sql("SELECT method, parameters::text AS parameters FROM calibration WHERE id = :id")
                 .param("id", calibrationId)
-                .query((rs, n) -> new CalibratedScores(calibrationId, rs.getString("method"),
-                        parameters(calibrationId, rs.getString("parameters")).apply(probabilities)))
+                .query((rs, n) -> new Active(calibrationId, rs.getString("method"),
+                        parameters(calibrationId, rs.getString("parameters"))))
                 .optional();
+        read.ifPresent(a -> byId.put(calibrationId, a));
+        return read;
     }
 
     /** The active calibration of a cohort's model version, if any. */

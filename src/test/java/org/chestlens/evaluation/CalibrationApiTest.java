@@ -60,6 +60,9 @@ class CalibrationApiTest {
     @Autowired
     JdbcClient jdbc;
 
+    @Autowired
+    CalibrationService calibrations;
+
     /** The cohort's own institution name, new each run, so that runs against the same database never mix. */
     private String institution;
     private final List<UUID> predictionIds = new ArrayList<>();
@@ -207,6 +210,16 @@ class CalibrationApiTest {
                 calibratedCases.add(calibrated);
             }
             assertThat(sameClass).isEqualTo(467);
+            // By id, as operating points derived on this calibration use it: the same numbers as the API's, twice
+            // (the second from the service's memory of the immutable calibration).
+            JsonNode first = api().get("/api/v1/predictions/" + predictionIds.get(0)).body().path("probabilities");
+            double[] raw = {first.path("CVX0").asDouble(), first.path("CVX1").asDouble(),
+                    first.path("CVX2").asDouble(), first.path("CVX3").asDouble()};
+            for (int twice = 0; twice < 2; twice++) {
+                assertThat(calibrations.calibrateWith(UUID.fromString(id), raw).orElseThrow().probabilities())
+                        .containsExactly(calibratedCases.get(0), within(1e-15));
+            }
+            assertThat(calibrations.calibrateWith(UUID.randomUUID(), raw)).isEmpty();
 
             // Operating points derived while the calibration is active sit on the calibrated probabilities: the
             // configuration names the calibration, and what it reports is recomputed from calibratedProbabilities.
