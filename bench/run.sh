@@ -55,5 +55,6 @@ fi
 if [ "$mode" = console ]; then  # first load size and a 100-row worklist page in Chromium: see bench/README.md
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.console.ConsoleBench
 fi
-# 1600 uploads held in memory, half of them 2 MB DICOM files (G1 would give each of those two 2 MB regions).
-exec java -Xmx5g -XX:G1HeapRegionSize=8m -cp "target/bench-classes:$cp" org.chestlens.bench.Benchmark "$mode"
+# 1600 uploads held in memory, half of them 2 MB DICOM files (G1 would give each of those two 2 MB regions);
+# BENCH_HEAP raises the heap for runs that hold more (-Dbench.images=4000 needs about 9g).
+exec java -Xmx${BENCH_HEAP:-5g} -XX:G1HeapRegionSize=8m -cp "target/bench-classes:$cp" org.chestlens.bench.Benchmark "$mode"
