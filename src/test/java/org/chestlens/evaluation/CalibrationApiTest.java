@@ -68,6 +68,7 @@ class CalibrationApiTest {
     private final List<UUID> predictionIds = new ArrayList<>();
     private final List<Integer> storedClasses = new ArrayList<>();
     private final List<Integer> truths = new ArrayList<>();
+    private final List<double[]> rawCases = new ArrayList<>();
 
     @BeforeAll
     void loadTheLabelStudyCohort() throws IOException {
@@ -122,6 +123,7 @@ class CalibrationApiTest {
                     .update();
             predictionIds.add(prediction);
             storedClasses.add(predicted);
+            rawCases.add(p);
             truths.add(Integer.parseInt(row.get("final_label")));
             labels.append(i == 1 ? "" : ",").append("{\"image\": \"%s\", \"label\": %s, \"labelledBy\": \"synth_cxr.py\"}"
                     .formatted(image, row.get("final_label")));
@@ -228,25 +230,7 @@ class CalibrationApiTest {
             assertThat(derived.status()).as(derived.body().toString()).isEqualTo(201);
             assertThat(derived.body().path("scoreSource").asString()).isEqualTo("calibrated-probabilities:" + id);
             assertThat(derived.body().path("points")).hasSize(3);
-            for (JsonNode point : derived.body().path("points")) {
-                int k = Integer.parseInt(point.path("finding").asString().substring(3));
-                double threshold = point.path("threshold").asDouble();
-                int tp = 0, positives = 0, tn = 0, negatives = 0;
-                for (int i = 0; i < truths.size(); i++) {
-                    boolean flagged = calibratedCases.get(i)[k] >= threshold;
-                    if (truths.get(i) == k) {
-                        positives++;
-                        tp += flagged ? 1 : 0;
-                    } else {
-                        negatives++;
-                        tn += flagged ? 0 : 1;
-                    }
-                }
-                assertThat(point.path("sensitivity").asDouble()).as(point.toString())
-                        .isCloseTo((double) tp / positives, within(1e-12)).isGreaterThanOrEqualTo(0.9);
-                assertThat(point.path("specificity").asDouble()).as(point.toString())
-                        .isCloseTo((double) tn / negatives, within(1e-12));
-            }
+            assertReportedRatesMatchARecount(derived.body(), calibratedCases);
 
             // The evaluation report: raw and calibrated reliability side by side.
             JsonNode report = api().get("/api/v1/evaluations?modelId=" + MODEL + "&institutionName=" + institution
@@ -276,6 +260,59 @@ class CalibrationApiTest {
                 .isFalse();
         assertThat(api().get("/api/v1/evaluations?modelId=" + MODEL + "&institutionName=" + institution
                 + "&bootstrap=0").body().has("reliabilityDiagrams")).isFalse();
+    }
+
+    /**
+     * The issue's check of an operating point: derived from the label-study cohort at sensitivity 0.90 on the raw
+     * ensemble probabilities (no calibration active), the reported sensitivity and specificity of every finding are
+     * those recounted from the probabilities the API serves for the stored predictions.
+     */
+    @Test
+    void operatingPointsDerivedAtSensitivityNinetyOnTheLabelStudyCohortReportWhatARecountOfTheStoredScoresGives() {
+        Answer derived = api().sendJson(HttpMethod.POST, "/api/v1/operating-points", """
+                {"cohort": %s, "targetSensitivity": 0.9, "bootstrap": 50, "activate": false}""".formatted(cohort("")));
+        assertThat(derived.status()).as(derived.body().toString()).isEqualTo(201);
+        assertThat(derived.body().path("scoreSource").asString()).isEqualTo("probabilities");
+        assertThat(derived.body().path("active").asBoolean()).isFalse();
+        List<double[]> served = new ArrayList<>();
+        for (UUID id : predictionIds) {
+            JsonNode p = api().get("/api/v1/predictions/" + id).body().path("probabilities");
+            served.add(new double[] {p.path("CVX0").asDouble(), p.path("CVX1").asDouble(), p.path("CVX2").asDouble(),
+                    p.path("CVX3").asDouble()});
+        }
+        for (int i = 0; i < served.size(); i++) {
+            assertThat(served.get(i)).containsExactly(rawCases.get(i), within(1e-12));
+        }
+        assertReportedRatesMatchARecount(derived.body(), served);
+    }
+
+    /** Recounts each point's sensitivity and specificity over the cohort from the given per-case scores. */
+    private void assertReportedRatesMatchARecount(JsonNode configuration, List<double[]> cases) {
+        assertThat(configuration.path("points")).hasSize(3);
+        for (JsonNode point : configuration.path("points")) {
+            int k = Integer.parseInt(point.path("finding").asString().substring(3));
+            double threshold = point.path("threshold").asDouble();
+            int tp = 0, positives = 0, tn = 0, negatives = 0;
+            for (int i = 0; i < truths.size(); i++) {
+                boolean flagged = cases.get(i)[k] >= threshold;
+                if (truths.get(i) == k) {
+                    positives++;
+                    tp += flagged ? 1 : 0;
+                } else {
+                    negatives++;
+                    tn += flagged ? 0 : 1;
+                }
+            }
+            assertThat(positives).isPositive();
+            assertThat(point.path("sensitivity").asDouble()).as(point.toString())
+                    .isCloseTo((double) tp / positives, within(1e-12)).isGreaterThanOrEqualTo(0.9);
+            assertThat(point.path("specificity").asDouble()).as(point.toString())
+                    .isCloseTo((double) tn / negatives, within(1e-12));
+            System.out.printf(Locale.ROOT, "label-study operating point (%s) %s: threshold %.4f, sensitivity %.4f,"
+                            + " specificity %.4f%n", configuration.path("scoreSource").asString(),
+                    point.path("finding").asString(), threshold, point.path("sensitivity").asDouble(),
+                    point.path("specificity").asDouble());
+        }
     }
 
     @Test
