@@ -20,9 +20,9 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 
 /**
- * One engine variant of the CPU engine comparison (bench/run.sh onnx), in a JVM of its own: libtorch and ONNX
- * Runtime loaded into one process crashed in libtorch's forward here, and a fresh process per variant also
- * keeps one engine's thread pools from slowing the other. It runs the three folds on the same batch, as the
+ * One engine variant of the CPU engine comparison (bench/run.sh onnx), in a JVM of its own: a fresh process per
+ * variant keeps one engine's thread pools from slowing the other. (Both engines do run in one process, each
+ * fed NDArrays of its own manager; an NDArray of one handed to a model of the other fails.) It runs the three folds on the same batch, as the
  * service does, and prints one RESULT line per batch size; it also writes each fold's logits of the package's
  * reference inputs, which {@code compare} holds against the TorchScript ones.
  *

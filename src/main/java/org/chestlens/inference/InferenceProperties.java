@@ -19,8 +19,8 @@ import org.springframework.validation.annotation.Validated;
  * @param cpuEngine what runs the folds on the CPU: onnxruntime (the package's ONNX folds through ONNX Runtime, 1.6-2.5
  *                  times libtorch's speed at batch 4-16; a package without ONNX folds runs on libtorch) or pytorch
  *                  (the TorchScript folds through libtorch). A GPU always runs the TorchScript folds on libtorch
- * @param djlCacheDir where DJL unpacks the PyTorch natives (DJL's own, ~/.djl.ai, when unset); keep it on a
- *                    persistent volume
+ * @param djlCacheDir where the PyTorch and ONNX Runtime natives are unpacked (DJL's own, ~/.djl.ai, when unset);
+ *                    keep it on a persistent volume
  * @param maxBatchSize most images in one forward pass
  * @param maxBatchDelay longest the first waiting image waits for the batch to fill (only while further
  *                      uploads are being committed; an idle service runs a lone image at once)
