@@ -104,7 +104,8 @@ public final class EngineComparison {
         models.forEach(ZooModel::close);
     }
 
-    private static void served(InferenceProperties.CpuEngine engine, Path packageDir, int batch, double seconds) {
+    private static void served(InferenceProperties.CpuEngine engine, Path packageDir, int batch, double seconds)
+            throws IOException {
         DjlRuntime.configureOffline(null);
         ModelManifest manifest = ModelPackageReader.read(packageDir);
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
@@ -132,9 +133,15 @@ public final class EngineComparison {
             double coreMs = (os.getProcessCpuTime() - cpu0) / 1e6 / (batch * millis.size());
             millis.sort(null);
             System.out.printf(Locale.ROOT, "RESULT served-%s batch %d images/s %.2f p50 %.1f ms runs %d core-ms/image "
-                    + "%.0f threads %d%n", model.engine(), batch, batch * millis.size() / wall,
-                    millis.get(millis.size() / 2), millis.size(), coreMs, DjlRuntime.cpuThreads());
+                    + "%.0f threads %d rss-mb %d%n", model.engine(), batch, batch * millis.size() / wall,
+                    millis.get(millis.size() / 2), millis.size(), coreMs, DjlRuntime.cpuThreads(), residentMegabytes());
         }
+    }
+
+    /** The process's resident set (heap, engine natives, models), from /proc. */
+    private static long residentMegabytes() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024).findFirst().orElse(-1);
     }
 
     private static float[][] ensemble(NDManager manager, List<Predictor<NDList, NDList>> folds, float[] input,
