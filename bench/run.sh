@@ -22,9 +22,7 @@ if [ "$mode" = dicom ]; then  # DICOM decode vs dcmtk/gdcm: see bench/README.md,
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.ingest.DicomDecodeBench
 fi
 if [ "$mode" = onnx ]; then  # libtorch vs ONNX Runtime on the CPU: see bench/README.md, "Engines"
-  ./mvnw -q -B -ntp -Ponnx-bench dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/onnx-classpath.txt
-  ocp="target/bench-classes:$cp:$(cat target/onnx-classpath.txt)"
+  ocp="target/bench-classes:$cp"
   pkg=models/chestlens-demo-densenet121
   /usr/bin/python3 bench/onnx/export_onnx.py "$pkg" target/onnx 2>/dev/null
   rm -f target/onnx/results.txt

@@ -9,6 +9,8 @@
 #   models/training/build_demo_model.sh train 1      # only fold 1 (folds can run on separate machines)
 #   models/training/build_demo_model.sh evaluate     # test-set metrics of the existing folds
 #   models/training/build_demo_model.sh export       # package from the existing folds + metrics
+#                                                      # (TorchScript and ONNX folds)
+#   models/training/build_demo_model.sh onnx [VERSION]  # only the ONNX copies of the package's folds, into it
 #   models/training/build_demo_model.sh pointing-game  # localisation of the package's class activation
 #                                                      # maps on the held-out set, into its MODEL_CARD.md
 #   models/training/build_demo_model.sh ood          # out-of-distribution statistics of the training pool
@@ -170,5 +172,7 @@ case "${1:-all}" in
   export) export_package ;;
   pointing-game) pointing_game ;;
   ood) ood ;;
-  *) echo "usage: $0 [all|eval-data|train-data|fixtures|train K...|evaluate|export|pointing-game|ood]" >&2; exit 2 ;;
+  onnx) $RUN $T/export_model.py --add-onnx "$PKG" ${2:+--version "$2"} ;;
+  *) echo "usage: $0 [all|eval-data|train-data|fixtures|train K...|evaluate|export|pointing-game|ood|onnx [VERSION]]" >&2
+     exit 2 ;;
 esac

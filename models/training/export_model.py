@@ -6,7 +6,10 @@ A model package is a folder that the Java service loads as a unit:
     <out>/model.json          metadata: classes, output formulation, pre-processing, fold files + sha256
     <out>/MODEL_CARD.md       human-readable card (intended use, limitations, training data)
     <out>/fold-<k>.pt         one TorchScript module per cross-validation fold: raw logits out
-                              (format 2, the default: logits and class activation maps)
+                              (format 2: logits and class activation maps; format 3, the default: and
+                              the pooled features)
+    <out>/fold-<k>.onnx       the same fold exported to ONNX (opset 13, dynamic batch, outputs named
+                              logits, maps, features): the service's CPU engine, ONNX Runtime
     <out>/reference/          parity fixtures: synthetic PNGs, the exact model input the reference
                               pre-processing produces for each, and the fold logits for that input
 
@@ -22,6 +25,9 @@ state_dict of `CovidClassifier` per fold) the same code exports a trained ensemb
 Run with Debian's interpreter, which carries torch 1.13.1 / torchvision 0.14.1 / Pillow 9.4:
     /usr/bin/python3 models/training/export_model.py --out models/chestlens-densenet121-untrained \
         --id chestlens-densenet121-untrained --folds 2
+
+An existing package gains the ONNX copies of its folds, everything else left as it is, with
+    /usr/bin/python3 models/training/export_model.py --add-onnx models/<id> --version <new version>
 """
 
 import argparse
@@ -420,6 +426,75 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+# ---------------------------------------------------------------------------------------------
+# ONNX copies of the folds (the service's CPU engine)
+# ---------------------------------------------------------------------------------------------
+
+ONNX_OPSET = 13
+ONNX_INPUT = "input"
+ONNX_OUTPUTS = ["logits", "maps", "features"]  # a format-k fold returns the first k
+
+
+def export_onnx(fold_pt: Path, onnx_path: Path, format_version: int) -> dict:
+    """fold-<k>.onnx from the TorchScript fold as written, so from the very module and weights the service serves.
+
+    On the CPU the service runs these through ONNX Runtime, 1.6-2.5 times libtorch's speed there
+    (bench/README.md, "Engines"); the TorchScript stays for GPUs. The batch dimension is dynamic (the example
+    batch of 2 fixes nothing), and the outputs are named, so the service finds them whatever order a runtime
+    returns them in. Its parity with the TorchScript (every output within 1e-4 on reference/) is checked by the
+    service's EngineParityTest: Debian's Python has no ONNX Runtime.
+    """
+    module = torch.jit.load(str(fold_pt), map_location="cpu").eval()
+    names = ONNX_OUTPUTS[:format_version]
+    with torch.no_grad():
+        torch.onnx.export(module, (torch.zeros(2, 3, CENTER_CROP, CENTER_CROP),), str(onnx_path),
+                          input_names=[ONNX_INPUT], output_names=names,
+                          dynamic_axes={n: {0: "batch"} for n in [ONNX_INPUT] + names}, opset_version=ONNX_OPSET)
+    entry = {"file": onnx_path.name, "sha256": sha256(onnx_path)}
+    print(f"{onnx_path.name}: {onnx_path.stat().st_size} bytes, sha256 {entry['sha256']}")
+    return entry
+
+
+def onnx_section(folds: list, format_version: int) -> dict:
+    """model.json's "onnx": one file per fold, in fold order, and how they were exported."""
+    return {"opset": ONNX_OPSET, "input": ONNX_INPUT, "outputs": ONNX_OUTPUTS[:format_version],
+            "exportedWith": {"torch": release_version(torch, r"pytorch-(\d+\.\d+\.\d+)")}, "folds": folds}
+
+
+def with_onnx(meta: dict, section: dict) -> dict:
+    """meta with "onnx" placed right after "folds" (the order a reader of model.json expects)."""
+    out = {}
+    for key, value in meta.items():
+        if key != "onnx":
+            out[key] = value
+        if key == "folds":
+            out["onnx"] = section
+    return out
+
+
+def add_onnx(package: Path, version: str = None) -> int:
+    """Writes fold-<k>.onnx beside each fold of an existing package; the TorchScript, reference/, the
+    out-of-distribution statistics and everything else in model.json stay as they are."""
+    meta = json.loads((package / "model.json").read_text(encoding="utf-8"))
+    format_version = meta.get("formatVersion", 1)
+    folds = [export_onnx(package / f["file"], package / (Path(f["file"]).stem + ".onnx"), format_version)
+             for f in meta["folds"]]
+    meta = with_onnx(meta, onnx_section(folds, format_version))
+    if version:
+        meta["version"] = version
+    (package / "model.json").write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    card = package / "MODEL_CARD.md"
+    if card.exists():
+        text = re.sub(r"^(# Model card: .*\(version )[^)]*\)", lambda m: m.group(1) + meta["version"] + ")",
+                      card.read_text(encoding="utf-8"), count=1, flags=re.M)
+        rows = "".join(f"| {f['file']} | `{f['sha256']}` |\n" for f in folds)
+        text = re.sub(r"(\| fold-[^|]*\.pt \| `[0-9a-f]{64}` \|\n)(?!\| fold-[^|]*\.pt )", lambda m: m.group(1) + rows,
+                      re.sub(r"\| fold-[^|]*\.onnx \| `[0-9a-f]{64}` \|\n", "", text), count=1)
+        card.write_text(text, encoding="utf-8")
+    print(f"{package}: {len(folds)} ONNX folds, version {meta['version']}; now run the service's EngineParityTest")
+    return 0
+
+
 def release_version(module, debian_source_pattern=None) -> str:
     """The upstream release a Debian-built module corresponds to.
 
@@ -460,7 +535,8 @@ UNTRAINED_TEXT = {
 
 
 def write_model_card(path: Path, meta: dict, trained: bool) -> None:
-    folds = "\n".join(f"| {f['file']} | `{f['sha256']}` |" for f in meta["folds"])
+    folds = "\n".join(f"| {f['file']} | `{f['sha256']}` |"
+                      for f in meta["folds"] + meta.get("onnx", {}).get("folds", []))
     classes = "\n".join(f"| {c['index']} | {c['code']} | {c['name']} |" for c in meta["classes"])
     warning = (f"> **{meta['notice']}**\n\n" if meta.get("notice") else "") if trained else (
         "> **Random weights. Not a working classifier. Not for clinical use.**\n"
@@ -531,9 +607,12 @@ by `models/training/export_model.py`.
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", required=True, type=Path, help="package folder to (re)create")
-    ap.add_argument("--id", required=True, help="model id, e.g. chestlens-densenet121-untrained")
-    ap.add_argument("--version", default="0.1.0")
+    ap.add_argument("--add-onnx", type=Path, metavar="PACKAGE",
+                    help="only add the ONNX copies of an existing package's folds (with --version: its new "
+                         "version); nothing else of the package changes")
+    ap.add_argument("--out", type=Path, help="package folder to (re)create")
+    ap.add_argument("--id", help="model id, e.g. chestlens-densenet121-untrained")
+    ap.add_argument("--version", help="the package version (default 0.1.0; with --add-onnx: unchanged)")
     ap.add_argument("--formulation", choices=sorted(OUTPUTS), default="softmax4")
     ap.add_argument("--folds", type=int, default=None,
                     help="number of randomly initialised folds (ignored with --weights)")
@@ -552,7 +631,13 @@ def main(argv=None) -> int:
     ap.add_argument("--training-data")
     ap.add_argument("--notice", help="shown by the service with every prediction of this model "
                                      "(e.g. 'DEMONSTRATION MODEL ...'); optional")
+    ap.add_argument("--no-onnx", action="store_true", help="write the TorchScript folds only (the service then "
+                                                           "runs them through libtorch on the CPU too)")
     args = ap.parse_args(argv)
+    if args.add_onnx:
+        return add_onnx(args.add_onnx, args.version)
+    if not args.out or not args.id:
+        ap.error("--out and --id are required (or --add-onnx PACKAGE)")
 
     trained = args.weights is not None
     if trained:
@@ -579,7 +664,7 @@ def main(argv=None) -> int:
     ref.mkdir(parents=True)
 
     # -- folds ---------------------------------------------------------------------------------
-    fold_entries, traced_folds = [], []
+    fold_entries, traced_folds, onnx_entries = [], [], []
     for k, w in enumerate(weights):
         model = build_fold(k, num_outputs, w)
         traced = trace(model, args.format_version)
@@ -590,6 +675,8 @@ def main(argv=None) -> int:
         traced_folds.append((model, loaded))
         fold_entries.append({"file": name, "sha256": sha256(out / name)})
         print(f"{name}: {(out / name).stat().st_size} bytes, sha256 {fold_entries[-1]['sha256']}")
+        if not args.no_onnx:
+            onnx_entries.append(export_onnx(out / name, out / f"fold-{k}.onnx", args.format_version))
 
     # -- reference fixtures --------------------------------------------------------------------
     pngs = write_reference_pngs(ref)
@@ -689,7 +776,7 @@ def main(argv=None) -> int:
         "limitations": args.limitations, "trainingData": args.training_data}
     meta = {
         "id": args.id,
-        "version": args.version,
+        "version": args.version or "0.1.0",
         "trained": trained,
         "description": text["description"],
         "architecture": "densenet121",
@@ -706,6 +793,7 @@ def main(argv=None) -> int:
                           "interpolation": "bilinear", "antialias": False},
         "inputShape": [3, CENTER_CROP, CENTER_CROP],
         "folds": fold_entries,
+        **({"onnx": onnx_section(onnx_entries, args.format_version)} if onnx_entries else {}),
         "intendedUse": text["intendedUse"],
         "limitations": text["limitations"],
         "trainingData": text["trainingData"],

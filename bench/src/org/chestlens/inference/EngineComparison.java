@@ -20,9 +20,9 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.NoopTranslator;
 
 /**
- * One engine variant of the CPU engine comparison (bench/run.sh onnx), in a JVM of its own: libtorch and ONNX
- * Runtime loaded into one process crashed in libtorch's forward here, and a fresh process per variant also
- * keeps one engine's thread pools from slowing the other. It runs the three folds on the same batch, as the
+ * One engine variant of the CPU engine comparison (bench/run.sh onnx), in a JVM of its own: a fresh process per
+ * variant keeps one engine's thread pools from slowing the other. (Both engines do run in one process, each
+ * fed NDArrays of its own manager; an NDArray of one handed to a model of the other fails.) It runs the three folds on the same batch, as the
  * service does, and prints one RESULT line per batch size; it also writes each fold's logits of the package's
  * reference inputs, which {@code compare} holds against the TorchScript ones.
  *
@@ -32,6 +32,10 @@ import ai.djl.translate.NoopTranslator;
  * </pre>
  * Variants: {@code libtorch} (the package's folds, DJL's defaults as the service uses them),
  * {@code libtorch-frozen} (torch.jit.freeze'd folds), {@code onnxruntime}.
+ * <p>
+ * {@code served <onnxruntime|pytorch> <package> <batch> <seconds>} times the service's own forward instead
+ * ({@link ServedModel} with every output the package has, as {@code chestlens.inference.cpu-engine} selects it):
+ * images/s and the process's CPU time per image, which counts the engines' native threads too.
  */
 public final class EngineComparison {
 
@@ -41,6 +45,11 @@ public final class EngineComparison {
     public static void main(String[] args) throws Exception {
         if (args[0].equals("compare")) {
             compare(args);
+            return;
+        }
+        if (args[0].equals("served")) {
+            served(InferenceProperties.CpuEngine.valueOf(args[1].toUpperCase(Locale.ROOT)), Path.of(args[2]),
+                    Integer.parseInt(args[3]), Double.parseDouble(args[4]));
             return;
         }
         System.setProperty("ai.djl.offline", "true");
@@ -93,6 +102,46 @@ public final class EngineComparison {
         }
         folds.forEach(Predictor::close);
         models.forEach(ZooModel::close);
+    }
+
+    private static void served(InferenceProperties.CpuEngine engine, Path packageDir, int batch, double seconds)
+            throws IOException {
+        DjlRuntime.configureOffline(null);
+        ModelManifest manifest = ModelPackageReader.read(packageDir);
+        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean();
+        try (ServedModel model = ServedModel.load(packageDir, manifest, ai.djl.Device.cpu(), engine, batch)) {
+            int side = manifest.preprocessing().centerCrop();
+            BatchModel.warmUp(model::forward, side, batch);
+            List<ModelInput> inputs = new ArrayList<>();
+            for (int i = 0; i < batch; i++) {
+                float[] pixels = new float[side * side];
+                for (int p = 0; p < pixels.length; p++) {
+                    pixels[p] = ((p * 31 + i * 17) % 255) / 255f;
+                }
+                inputs.add(new ModelInput(pixels, side, side));
+            }
+            List<Double> millis = new ArrayList<>();
+            long cpu0 = os.getProcessCpuTime();
+            long start = System.nanoTime();
+            while ((System.nanoTime() - start) / 1e9 < seconds || millis.size() < 3) {
+                long t0 = System.nanoTime();
+                model.forward(inputs);
+                millis.add((System.nanoTime() - t0) / 1e6);
+            }
+            double wall = (System.nanoTime() - start) / 1e9;
+            double coreMs = (os.getProcessCpuTime() - cpu0) / 1e6 / (batch * millis.size());
+            millis.sort(null);
+            System.out.printf(Locale.ROOT, "RESULT served-%s batch %d images/s %.2f p50 %.1f ms runs %d core-ms/image "
+                    + "%.0f threads %d rss-mb %d%n", model.engine(), batch, batch * millis.size() / wall,
+                    millis.get(millis.size() / 2), millis.size(), coreMs, DjlRuntime.cpuThreads(), residentMegabytes());
+        }
+    }
+
+    /** The process's resident set (heap, engine natives, models), from /proc. */
+    private static long residentMegabytes() throws IOException {
+        return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("VmRSS:"))
+                .mapToLong(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) / 1024).findFirst().orElse(-1);
     }
 
     private static float[][] ensemble(NDManager manager, List<Predictor<NDList, NDList>> folds, float[] input,

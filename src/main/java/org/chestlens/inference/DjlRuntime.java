@@ -12,6 +12,7 @@ import java.util.Properties;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.util.Utils;
 import ai.djl.util.cuda.CudaUtils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,10 +27,15 @@ import org.slf4j.LoggerFactory;
  * <p>The GPU build ({@code -Pcuda}) bundles the CPU natives after the CUDA ones: DJL takes the
  * first bundled flavour that fits the machine, so without a usable CUDA driver it loads the CPU
  * libtorch instead of trying to download one (which fails offline).
+ *
+ * <p>On the CPU a package's ONNX folds run through ONNX Runtime ({@link #ONNX_ENGINE}), whose natives come
+ * from the {@code onnxruntime} jar: they are unpacked into the same cache, not into {@code java.io.tmpdir},
+ * which containers often mount {@code noexec}.
  */
 final class DjlRuntime {
 
     static final String ENGINE = "PyTorch";
+    static final String ONNX_ENGINE = "OnnxRuntime";
 
     /** What the CUDA natives of the {@code -Pcuda} build need; README's GPU section says the same. */
     static final String CUDA_REQUIREMENT = "libtorch 2.5.1 for CUDA 12.4 needs an NVIDIA driver 525.60.13 or newer "
@@ -43,15 +49,46 @@ final class DjlRuntime {
     static synchronized void configureOffline(Path cacheDir) {
         System.setProperty("ai.djl.offline", "true");
         System.setProperty("OPT_OUT_TRACKING", "true");
+        // Without it DJL hands every NDArray operation ONNX Runtime lacks to libtorch, copying the tensor across;
+        // FoldTranslator needs none, and an operation slipping through should fail a test, not run slowly.
+        System.setProperty("ai.djl.onnx.disable_alternative", "true");
         if (cacheDir != null) {
             System.setProperty("DJL_CACHE_DIR", cacheDir.toAbsolutePath().toString());
         }
+        OnnxRuntimeNatives.unpack(Utils.getCacheDir());
+    }
+
+    /**
+     * The engine that runs a package's folds: ONNX Runtime on the CPU when the deployment prefers it and the package
+     * has ONNX folds, libtorch otherwise (and always on a GPU, for which the ONNX Runtime jar has no natives).
+     */
+    static String engineFor(ModelManifest manifest, Device device, InferenceProperties.CpuEngine cpuEngine) {
+        return !device.isGpu() && cpuEngine == InferenceProperties.CpuEngine.ONNXRUNTIME && manifest.onnx() != null
+                ? ONNX_ENGINE : ENGINE;
+    }
+
+    /** The engine's native library version (ONNX Runtime 1.21.1, libtorch 2.5.1): engines load once per process. */
+    static String engineVersion(String engine) {
+        return Engine.getEngine(engine).getVersion();
+    }
+
+    /**
+     * ONNX Runtime's intra-op threads per fold: the cores this process may use (the container's CPU limit, which
+     * the JVM reads; ONNX Runtime's own default counts the host's physical cores). Folds run one after the other.
+     */
+    static int cpuThreads() {
+        return Runtime.getRuntime().availableProcessors();
     }
 
     static Device chooseDevice(InferenceProperties.DeviceChoice choice) {
+        if (choice == InferenceProperties.DeviceChoice.CPU) {
+            return Device.cpu();
+        }
         List<String> flavours = bundledNativeFlavours();
         boolean cudaBundled = flavours.stream().anyMatch(f -> f.startsWith("cu"));
-        int gpus = Engine.getEngine(ENGINE).getGpuCount();
+        // Without a CUDA runtime no GPU can be used, and asking libtorch would load it (hundreds of MB) only to
+        // hear so: on the CPU the folds may well run on ONNX Runtime.
+        int gpus = CudaUtils.hasCuda() ? Engine.getEngine(ENGINE).getGpuCount() : 0;
         return switch (choice) {
             case CPU -> Device.cpu();
             case GPU -> {

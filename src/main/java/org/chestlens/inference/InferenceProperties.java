@@ -16,8 +16,11 @@ import org.springframework.validation.annotation.Validated;
  * @param modelPaths model package folders to load at start-up
  * @param defaultModel id of the model that scores uploads; the first package when unset
  * @param device where the ensemble runs: auto (GPU when DJL sees one), cpu or gpu
- * @param djlCacheDir where DJL unpacks the PyTorch natives (DJL's own, ~/.djl.ai, when unset); keep it on a
- *                    persistent volume
+ * @param cpuEngine what runs the folds on the CPU: onnxruntime (the package's ONNX folds through ONNX Runtime, 1.6-2.5
+ *                  times libtorch's speed at batch 4-16; a package without ONNX folds runs on libtorch) or pytorch
+ *                  (the TorchScript folds through libtorch). A GPU always runs the TorchScript folds on libtorch
+ * @param djlCacheDir where the PyTorch and ONNX Runtime natives are unpacked (DJL's own, ~/.djl.ai, when unset);
+ *                    keep it on a persistent volume
  * @param maxBatchSize most images in one forward pass
  * @param maxBatchDelay longest the first waiting image waits for the batch to fill (only while further
  *                      uploads are being committed; an idle service runs a lone image at once)
@@ -45,6 +48,7 @@ record InferenceProperties(
         @NotEmpty @DefaultValue("models/chestlens-demo-densenet121") List<Path> modelPaths,
         String defaultModel,
         @DefaultValue("auto") DeviceChoice device,
+        @DefaultValue("onnxruntime") CpuEngine cpuEngine,
         Path djlCacheDir,
         @Min(1) @Max(256) @DefaultValue("8") int maxBatchSize,
         @DefaultValue("20ms") Duration maxBatchDelay,
@@ -60,6 +64,8 @@ record InferenceProperties(
         String instanceId) {
 
     public enum DeviceChoice { AUTO, CPU, GPU }
+
+    public enum CpuEngine { ONNXRUNTIME, PYTORCH }
 
     /** Like the input gate's policies (chestlens.input-gate.*), for the model's own out-of-distribution check. */
     public enum OutOfDistributionPolicy { REJECT, FLAG, OFF }

@@ -69,13 +69,14 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
                         manifest.trained(), manifest.outputFormulation(),
                         manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList(), manifest.notice()));
                 operatingPoints.seedFromPackage(manifest.id(), manifest.version(), packagePoints(manifest));
-                ServedModel model = ServedModel.load(packageDir, manifest, device, properties.maxBatchSize(),
-                        properties.explain(), properties.outOfDistribution() != InferenceProperties.OutOfDistributionPolicy.OFF);
+                ServedModel model = ServedModel.load(packageDir, manifest, device, properties.cpuEngine(),
+                        properties.maxBatchSize(), properties.explain(),
+                        properties.outOfDistribution() != InferenceProperties.OutOfDistributionPolicy.OFF);
                 models.put(manifest.id(), model);
                 batchers.put(manifest.id(), new MicroBatcher(model, JobLedger.of(jobs, instanceId, properties, database),
                         properties, meters));
-                log.info("Model {} {} ({} folds) loaded on {}", manifest.id(), manifest.version(),
-                        manifest.folds().size(), deviceName);
+                log.info("Model {} {} ({} folds) loaded on {} with {} {}", manifest.id(), manifest.version(),
+                        manifest.folds().size(), deviceName, model.engine(), DjlRuntime.engineVersion(model.engine()));
                 if (!manifest.trained()) {
                     log.warn("Model {} {} is UNTRAINED (random weights): its predictions mean nothing",
                             manifest.id(), manifest.version());
@@ -116,7 +117,7 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
     }
 
     private ModelInfo info(ServedModel model) {
-        return ModelInfo.of(model.manifest(), deviceName, model.manifest().id().equals(defaultModelId));
+        return ModelInfo.of(model.manifest(), deviceName, model.engine(), model.manifest().id().equals(defaultModelId));
     }
 
     /**

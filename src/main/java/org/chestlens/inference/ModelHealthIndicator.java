@@ -26,6 +26,7 @@ class ModelHealthIndicator implements HealthIndicator {
                 .withDetail("version", model.version())
                 .withDetail("trained", model.trained())
                 .withDetail("device", model.device())
+                .withDetail("engine", model.engine() + " " + model.engineVersion())
                 .build();
     }
 }

@@ -9,7 +9,8 @@ import java.util.List;
  * beside the logits, described by {@code explanation}; 3 that it also returns its pooled feature vector
  * ({@code features}), from which the out-of-distribution score is computed with the training-set statistics
  * that {@code outOfDistribution} lists. {@code operatingPoints} (optional) are thresholds measured on a
- * labelled set, the model version's first operating point.
+ * labelled set, the model version's first operating point. {@code onnx} (optional) lists the same folds exported
+ * to ONNX, which the service runs through ONNX Runtime on the CPU.
  */
 record ModelManifest(
         String id,
@@ -25,6 +26,7 @@ record ModelManifest(
         Preprocessing preprocessing,
         List<Integer> inputShape,
         List<FoldFile> folds,
+        Onnx onnx,
         String intendedUse,
         String limitations,
         String trainingData,
@@ -40,6 +42,13 @@ record ModelManifest(
     }
 
     public record FoldFile(String file, String sha256) {
+    }
+
+    /**
+     * The folds exported to ONNX: one file per TorchScript fold, in fold order, with the same weights; each takes
+     * {@code input} and returns the format's outputs under the names {@code outputs} (logits, maps, features).
+     */
+    public record Onnx(Integer opset, String input, List<String> outputs, List<FoldFile> folds) {
     }
 
     /** What a format-2 fold's second output is: {@code shape} [outputs, height, width], the bias left out. */
@@ -71,6 +80,11 @@ record ModelManifest(
     /** Whether every forward also yields class activation maps. */
     boolean explains() {
         return format() >= 2;
+    }
+
+    /** The names a fold's outputs have in its ONNX copy, in the order the format defines: logits, maps, features. */
+    static List<String> onnxOutputs(int format) {
+        return List.of("logits", "maps", "features").subList(0, format);
     }
 
     /** Whether every forward also yields the pooled features (format 3). */

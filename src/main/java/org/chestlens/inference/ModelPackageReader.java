@@ -10,6 +10,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import org.chestlens.prediction.ChestClass;
 
@@ -46,6 +47,11 @@ final class ModelPackageReader {
         for (ModelManifest.FoldFile fold : manifest.folds()) {
             verifyChecksum(packageDir, fold);
         }
+        if (manifest.onnx() != null) {
+            for (ModelManifest.FoldFile fold : manifest.onnx().folds()) {
+                verifyChecksum(packageDir, fold);
+            }
+        }
         if (manifest.outOfDistribution() != null) {
             for (ModelManifest.FoldFile statistics : manifest.outOfDistribution().statistics()) {
                 verifyChecksum(packageDir, statistics);
@@ -81,6 +87,7 @@ final class ModelPackageReader {
                     "formatVersion 3 needs features {size: n}");
         }
         validateOutOfDistribution(m, manifestFile);
+        validateOnnx(m, manifestFile);
         validateOperatingPoints(m, manifestFile);
         require(m.classes() != null && m.classes().size() == 4, manifestFile, "classes must list CVX0..CVX3");
         for (ModelManifest.ClassEntry entry : m.classes()) {
@@ -116,10 +123,28 @@ final class ModelPackageReader {
                 "outOfDistribution.threshold must be a positive number");
         require(ood.statistics() != null && m.folds() != null && ood.statistics().size() == m.folds().size(),
                 manifestFile, "outOfDistribution.statistics must list one file per fold");
-        for (ModelManifest.FoldFile file : ood.statistics()) {
-            require(file.file() != null && file.file().matches("[A-Za-z0-9._-]+\\.f32") && file.sha256() != null
-                            && file.sha256().matches("[0-9a-f]{64}"), manifestFile,
-                    "outOfDistribution statistics must be plain .f32 file names with a lower-case hex sha256");
+        requirePlainFiles(ood.statistics(), ".f32", manifestFile, "outOfDistribution statistics");
+    }
+
+    private static void validateOnnx(ModelManifest m, Path manifestFile) {
+        ModelManifest.Onnx onnx = m.onnx();
+        if (onnx == null) {
+            return;
+        }
+        List<String> outputs = ModelManifest.onnxOutputs(m.format());
+        require(onnx.input() != null && !onnx.input().isBlank() && outputs.equals(onnx.outputs()), manifestFile,
+                "onnx needs the input's name and outputs " + outputs + " (those of formatVersion " + m.format() + ")");
+        require(onnx.folds() != null && m.folds() != null && onnx.folds().size() == m.folds().size(), manifestFile,
+                "onnx.folds must list one file per fold, in fold order");
+        requirePlainFiles(onnx.folds(), ".onnx", manifestFile, "onnx.folds");
+    }
+
+    private static void requirePlainFiles(List<ModelManifest.FoldFile> files, String extension, Path manifestFile,
+                                          String what) {
+        for (ModelManifest.FoldFile file : files) {
+            require(file.file() != null && file.file().matches("[A-Za-z0-9._-]+" + Pattern.quote(extension))
+                            && file.sha256() != null && file.sha256().matches("[0-9a-f]{64}"), manifestFile,
+                    what + " must be plain " + extension + " file names with a lower-case hex sha256");
         }
     }
 

@@ -14,8 +14,9 @@ import ai.djl.repository.zoo.ZooModel;
 import ai.djl.translate.TranslateException;
 
 /**
- * A verified model package loaded onto a device: one TorchScript module per cross-validation
- * fold. Only the device worker thread calls {@link #forward}; DJL predictors are not thread-safe.
+ * A verified model package loaded onto a device: one module per cross-validation fold, the TorchScript folds on
+ * libtorch, or on the CPU their ONNX copies on ONNX Runtime (see {@link DjlRuntime#engineFor}). Only the device
+ * worker thread calls {@link #forward}; DJL predictors are not thread-safe.
  */
 final class ServedModel implements AutoCloseable {
 
@@ -26,42 +27,62 @@ final class ServedModel implements AutoCloseable {
 
     private final boolean explains;
     private final MahalanobisScorer outOfDistribution;
+    private final String engine;
+    private final List<String> foldFiles;
 
-    private ServedModel(ModelManifest manifest, boolean explain, MahalanobisScorer outOfDistribution) {
+    private ServedModel(ModelManifest manifest, boolean explain, MahalanobisScorer outOfDistribution, String engine) {
         this.manifest = manifest;
         this.formulation = OutputFormulation.fromId(manifest.outputFormulation());
         this.explains = explain && manifest.explains();
         this.outOfDistribution = outOfDistribution;
+        this.engine = engine;
+        this.foldFiles = (engine.equals(DjlRuntime.ONNX_ENGINE) ? manifest.onnx().folds() : manifest.folds()).stream()
+                .map(ModelManifest.FoldFile::file).toList();
     }
 
     static ServedModel load(Path packageDir, ModelManifest manifest, Device device, int maxBatchSize) {
-        return load(packageDir, manifest, device, maxBatchSize, true, true);
+        return load(packageDir, manifest, device, InferenceProperties.CpuEngine.ONNXRUNTIME, maxBatchSize, true, true);
+    }
+
+    static ServedModel load(Path packageDir, ModelManifest manifest, Device device,
+                            InferenceProperties.CpuEngine cpuEngine, int maxBatchSize) {
+        return load(packageDir, manifest, device, cpuEngine, maxBatchSize, true, true);
     }
 
     /**
+     * @param cpuEngine what runs the folds when {@code device} is the CPU (a package without ONNX folds: libtorch)
      * @param explain keep the class activation maps of a format-2 package (false: read logits only)
      * @param scoreOutOfDistribution score each image's distance from the training set, when the package ships the
      *                               statistics (format 3)
      */
-    static ServedModel load(Path packageDir, ModelManifest manifest, Device device, int maxBatchSize,
-                            boolean explain, boolean scoreOutOfDistribution) {
+    static ServedModel load(Path packageDir, ModelManifest manifest, Device device,
+                            InferenceProperties.CpuEngine cpuEngine, int maxBatchSize, boolean explain,
+                            boolean scoreOutOfDistribution) {
         MahalanobisScorer scorer = scoreOutOfDistribution && manifest.outOfDistribution() != null
                 ? MahalanobisScorer.load(packageDir, manifest) : null;
-        ServedModel model = new ServedModel(manifest, explain, scorer);
+        String engine = DjlRuntime.engineFor(manifest, device, cpuEngine);
+        boolean onnx = engine.equals(DjlRuntime.ONNX_ENGINE);
+        ServedModel model = new ServedModel(manifest, explain, scorer, engine);
         int crop = manifest.preprocessing().centerCrop();
-        FoldTranslator translator = new FoldTranslator(maxBatchSize, crop, crop, model.explains, scorer != null);
+        FoldTranslator translator = new FoldTranslator(maxBatchSize, crop, crop, model.explains, scorer != null,
+                onnx ? manifest.onnx().outputs() : null);
         try {
-            for (ModelManifest.FoldFile fold : manifest.folds()) {
-                Criteria<List<ModelInput>, FoldTranslator.FoldOutput> criteria = Criteria.builder()
+            for (String file : model.foldFiles) {
+                Criteria.Builder<List<ModelInput>, FoldTranslator.FoldOutput> builder = Criteria.builder()
                         .setTypes(listType(), FoldTranslator.FoldOutput.class)
                         .optModelPath(packageDir)
-                        .optModelName(fold.file().substring(0, fold.file().length() - ".pt".length()))
-                        .optEngine(DjlRuntime.ENGINE)
+                        .optModelName(file.substring(0, file.lastIndexOf('.')))
+                        .optEngine(engine)
                         .optDevice(device)
-                        .optOption("mapLocation", "true")
-                        .optTranslator(translator)
-                        .build();
-                ZooModel<List<ModelInput>, FoldTranslator.FoldOutput> zooModel = criteria.loadModel();
+                        .optTranslator(translator);
+                if (onnx) {
+                    // One fold runs at a time, so each may use every core; one graph, so no inter-op parallelism.
+                    builder.optOption("intraOpNumThreads", Integer.toString(DjlRuntime.cpuThreads()))
+                            .optOption("interOpNumThreads", "1");
+                } else {
+                    builder.optOption("mapLocation", "true");
+                }
+                ZooModel<List<ModelInput>, FoldTranslator.FoldOutput> zooModel = builder.build().loadModel();
                 model.folds.add(zooModel);
                 model.predictors.add(zooModel.newPredictor());
             }
@@ -84,7 +105,7 @@ final class ServedModel implements AutoCloseable {
         try {
             for (int f = 0; f < predictors.size(); f++) {
                 FoldTranslator.FoldOutput output = predictors.get(f).predict(batch);
-                String foldFile = manifest.folds().get(f).file();
+                String foldFile = foldFiles.get(f);
                 checkShape(output.logits(), batch.size(), foldFile);
                 if (maps != null) {
                     checkMaps(output.maps(), batch.size(), foldFile);
@@ -147,6 +168,11 @@ final class ServedModel implements AutoCloseable {
 
     OutputFormulation formulation() {
         return formulation;
+    }
+
+    /** The DJL engine running the folds: {@link DjlRuntime#ENGINE} or {@link DjlRuntime#ONNX_ENGINE}. */
+    String engine() {
+        return engine;
     }
 
     @Override

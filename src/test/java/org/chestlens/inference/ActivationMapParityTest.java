@@ -121,8 +121,8 @@ class ActivationMapParityTest {
                     worst = Math.max(worst, Math.abs(old.logits()[0][i][k] - outputs.logits()[0][i][k]));
                 }
             }
-            System.out.printf("fold 0, version 1.0.0 (format 1) vs 1.1.0 (format 2), same runtime: max logit "
-                    + "difference %.3g%n", worst);
+            System.out.printf("fold 0, version 1.0.0 (format 1, %s) vs this package's (%s): max logit "
+                    + "difference %.3g%n", format1.engine(), model.engine(), worst);
             assertThat(worst).isLessThanOrEqualTo(1e-5);
         }
         // Every fold against the logits 1.0.0 gave in Python when it was exported (reference inputs unchanged).

@@ -79,6 +79,19 @@ class DemoModelParityTest {
                 + "difference %.3g%n", uploads, worst);
     }
 
+    @Test
+    void theModelListAndReadinessSayWhichEngineAndDeviceServeTheModel() {
+        ApiClient api = new ApiClient(port);
+        JsonNode model = api.get("/api/v1/models/chestlens-demo-densenet121").body();
+        assertThat(model.path("device").asString()).isEqualTo("cpu()");
+        assertThat(model.path("engine").asString()).isEqualTo("onnxruntime");
+        assertThat(model.path("engineVersion").asString()).isEqualTo("1.21.1");
+        JsonNode details = api.get("/actuator/health/readiness").body().path("components").path("model")
+                .path("details");
+        assertThat(details.path("device").asString()).isEqualTo("cpu()");
+        assertThat(details.path("engine").asString()).isEqualTo("onnxruntime 1.21.1");
+    }
+
     static List<Expected> expected() throws IOException {
         List<String> lines = Files.readAllLines(FIXTURES.resolve("expected.csv"));
         List<String> header = List.of(lines.get(0).split(","));

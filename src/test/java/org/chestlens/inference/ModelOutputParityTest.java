@@ -13,7 +13,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The TorchScript folds under DJL's libtorch 2.5.1 against the outputs the same folds gave in
+ * The folds as the service runs them on the CPU (the package's ONNX copies on ONNX Runtime; {@link EngineParityTest}
+ * holds those against the TorchScript on libtorch) against the outputs the TorchScript folds gave in
  * Python (torch 1.13) when they were exported: fold logits and ensemble probabilities.
  */
 class ModelOutputParityTest {

@@ -42,7 +42,7 @@ class ModelWebSliceTest {
     @Test
     void modelsAreListedAndAnUnknownOneIsANotFoundProblem() throws Exception {
         ModelInfo model = new ModelInfo("m", "1", true, true, null, "densenet121", null, List.of(), null, List.of(),
-                "cpu", null, null, null, null);
+                "cpu()", "onnxruntime", "1.21.1", null, null, null, null);
         when(inference.models()).thenReturn(List.of(model));
         when(inference.model("m")).thenReturn(Optional.of(model));
         when(inference.model("nope")).thenReturn(Optional.empty());
@@ -51,6 +51,7 @@ class ModelWebSliceTest {
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$[0].id").value("m"))
                 .andExpect(jsonPath("$[0].isDefault").value(true))
+                .andExpect(jsonPath("$[0].engine").value("onnxruntime"))
                 .andExpect(jsonPath("$[0].notice").doesNotExist());
         mvc.perform(get("/api/v1/models/m").headers(TestSecurity.roles(Role.ANALYST)))
                 .andExpect(status().isOk())

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DJL must open no network connection and download nothing: the PyTorch natives come from the
- * Maven jar and are unpacked into an empty cache folder. A fresh JVM is used so no earlier test has
+ * DJL must open no network connection and download nothing: the PyTorch and ONNX Runtime natives come from
+ * the Maven jars and are unpacked into an empty cache folder. A fresh JVM is used so no earlier test has
  * initialised the engine (its telemetry probe runs once per JVM, at engine start).
  */
 class OfflineInferenceTest {
@@ -34,11 +34,13 @@ class OfflineInferenceTest {
         assertThat(finished).as(output).isTrue();
         assertThat(process.exitValue()).as(output).isZero();
 
-        assertThat(output).contains("FORWARD OK").contains("NETWORK ATTEMPTS 0 []");
-        // The natives were unpacked from the class path into the empty cache, not fetched.
+        assertThat(output).contains("FORWARD OK OnnxRuntime folds=3", "FORWARD OK PyTorch folds=3",
+                "NETWORK ATTEMPTS 0 []");
+        // The natives were unpacked from the class path into the empty cache, not fetched; ONNX Runtime's too,
+        // rather than into java.io.tmpdir.
         try (Stream<Path> files = Files.walk(emptyCache)) {
             List<String> names = files.map(Path::getFileName).map(Path::toString).toList();
-            assertThat(names).anyMatch(n -> n.startsWith("libtorch"));
+            assertThat(names).anyMatch(n -> n.startsWith("libtorch")).contains("libonnxruntime.so");
         }
         assertThat(output).doesNotContain("Downloading");
     }

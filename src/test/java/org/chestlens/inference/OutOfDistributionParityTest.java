@@ -1,10 +1,8 @@
 package org.chestlens.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -80,21 +78,14 @@ class OutOfDistributionParityTest {
 
     @Test
     void packageReaderRefusesStatisticsThatDoNotMatch(@TempDir Path dir) throws IOException {
-        for (String file : List.of("fold-0.pt", "fold-1.pt", "fold-2.pt", "fold-0.ood.f32", "fold-1.ood.f32",
-                "fold-2.ood.f32")) {
-            Files.createSymbolicLink(dir.resolve(file), PACKAGE.toAbsolutePath().resolve(file));
-        }
-        String manifest = Files.readString(PACKAGE.resolve("model.json"));
-        String sha = ModelPackageReader.sha256(PACKAGE.resolve("fold-1.ood.f32"));
-        Files.writeString(dir.resolve("model.json"), manifest.replace(sha, "0".repeat(64)));
-        assertThatThrownBy(() -> ModelPackageReader.read(dir)).isInstanceOf(ModelPackageException.class)
-                .hasMessageContaining("Checksum mismatch").hasMessageContaining("fold-1.ood.f32");
-        Files.writeString(dir.resolve("model.json"), manifest.replace("\"formatVersion\": 3", "\"formatVersion\": 2"));
-        assertThatThrownBy(() -> ModelPackageReader.read(dir)).isInstanceOf(ModelPackageException.class)
-                .hasMessageContaining("outOfDistribution needs formatVersion 3");
+        String manifest = PackageLinks.link(PACKAGE, dir);
+        PackageLinks.assertRefused(dir, PackageLinks.zeroChecksum(manifest, PACKAGE, "fold-1.ood.f32"),
+                "Checksum mismatch", "fold-1.ood.f32");
+        PackageLinks.assertRefused(dir, manifest.replace("\"formatVersion\": 3", "\"formatVersion\": 2"),
+                "outOfDistribution needs formatVersion 3");
         // Without the check, the same package serves no score at all.
-        try (ServedModel unscored = ServedModel.load(PACKAGE, ModelPackageReader.read(PACKAGE), Device.cpu(), 8,
-                true, false)) {
+        try (ServedModel unscored = ServedModel.load(PACKAGE, ModelPackageReader.read(PACKAGE), Device.cpu(),
+                InferenceProperties.CpuEngine.ONNXRUNTIME, 8, true, false)) {
             FoldOutputs plain = unscored.forward(demo.inputs().subList(0, 1));
             assertThat(plain.features()).isNull();
             assertThat(unscored.ensemble(plain, 1, new double[1], 0).get(0).outOfDistribution()).isNull();

@@ -6,7 +6,7 @@ import java.util.List;
 import ai.djl.Device;
 import org.chestlens.ReferenceTensors;
 
-/** A model package loaded under DJL on the CPU and run once, in one batch, on its reference images. */
+/** A model package loaded under DJL on the CPU, as the service loads it, and run once, in one batch, on its reference images. */
 record ReferenceForward(ServedModel model, List<ReferenceTensors.Case> cases, List<ModelInput> inputs,
                         FoldOutputs outputs) implements AutoCloseable {
 
