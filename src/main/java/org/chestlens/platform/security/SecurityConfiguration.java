@@ -38,7 +38,9 @@ import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtTypeValidator;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
@@ -195,17 +197,9 @@ class SecurityConfiguration {
         return source;
     }
 
-    static Optional<NimbusJwtDecoder> jwtDecoder(SecurityProperties.Jwt settings) {
+    static Optional<JwtDecoder> jwtDecoder(SecurityProperties.Jwt settings) {
         if (!settings.configured()) {
             return Optional.empty();
-        }
-        NimbusJwtDecoder decoder;
-        if (SecurityProperties.Jwt.present(settings.jwkSetUri())) {
-            decoder = NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()).build();
-        } else if (SecurityProperties.Jwt.present(settings.publicKey())) {
-            decoder = NimbusJwtDecoder.withPublicKey(rsaPublicKey(settings.publicKey())).build();
-        } else {
-            decoder = NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(); // discovered on first use
         }
         if (!SecurityProperties.Jwt.present(settings.issuerUri())) {
             // A key set may be shared by many tenants or applications (Entra's common keys): the issuer
@@ -230,8 +224,24 @@ class SecurityConfiguration {
             validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
                     audience -> audience != null && audience.contains(settings.audience())));
         }
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
-        return Optional.of(decoder);
+        OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(validators);
+        if (SecurityProperties.Jwt.present(settings.jwkSetUri())) {
+            return Optional.of(validating(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()).build(), validator));
+        }
+        if (SecurityProperties.Jwt.present(settings.publicKey())) {
+            return Optional.of(validating(NimbusJwtDecoder.withPublicKey(rsaPublicKey(settings.publicKey())).build(),
+                    validator));
+        }
+        // Building a decoder from the issuer reads its OpenID configuration at once. Deferred to the first token
+        // (and tried again with the next one while it fails), so that the service starts, and API keys work, while
+        // the identity provider is down or slow.
+        return Optional.of(new SupplierJwtDecoder(() -> validating(
+                NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(), validator)));
+    }
+
+    private static NimbusJwtDecoder validating(NimbusJwtDecoder decoder, OAuth2TokenValidator<Jwt> validator) {
+        decoder.setJwtValidator(validator);
+        return decoder;
     }
 
     static RSAPublicKey rsaPublicKey(String text) {
