@@ -19,6 +19,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationServiceException;
@@ -39,6 +40,8 @@ import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtTypeValidator;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoderInitializationException;
+import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
@@ -47,6 +50,8 @@ import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.ExceptionTranslationFilter;
 import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
+import org.springframework.security.config.ObjectPostProcessor;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
@@ -129,7 +134,19 @@ class SecurityConfiguration {
         jwtDecoder(properties.jwt()).ifPresent(decoder -> http.oauth2ResourceServer(oauth -> oauth
                 .authenticationEntryPoint(unauthenticated)
                 .accessDeniedHandler(forbidden)
-                .jwt(jwt -> jwt.decoder(decoder).jwtAuthenticationConverter(new RoleClaims(properties.jwt())))));
+                .jwt(jwt -> jwt.decoder(decoder).jwtAuthenticationConverter(new RoleClaims(properties.jwt())))
+                .withObjectPostProcessor(new ObjectPostProcessor<BearerTokenAuthenticationFilter>() {
+                    @Override
+                    public <O extends BearerTokenAuthenticationFilter> O postProcess(O filter) {
+                        // A token that could not be checked (the identity provider unreachable) is answered by the
+                        // entry point too (503), not thrown past the filter chain as an error.
+                        AuthenticationEntryPointFailureHandler failure =
+                                new AuthenticationEntryPointFailureHandler(unauthenticated);
+                        failure.setRethrowAuthenticationServiceException(false);
+                        filter.setAuthenticationFailureHandler(failure);
+                        return filter;
+                    }
+                })));
         return http.build();
     }
 
@@ -141,6 +158,13 @@ class SecurityConfiguration {
                                                        ObjectProvider<DatabaseAvailability> database) {
         BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
         return (request, response, failure) -> {
+            if (failure instanceof AuthenticationServiceException && failure.getCause() instanceof IssuerUnavailable) {
+                response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(IssuerUnavailable.RETRY_AFTER_SECONDS));
+                problems.write(request, response, HttpStatus.SERVICE_UNAVAILABLE, IssuerUnavailable.PROBLEM_SLUG,
+                        "Identity provider unavailable", "The access token could not be checked: the identity "
+                                + "provider's OpenID configuration could not be read. Retry later, or use an API key.");
+                return;
+            }
             if (failure instanceof AuthenticationServiceException && DatabaseAvailability.isOutage(failure)) {
                 DatabaseAvailability known = database.getIfAvailable();
                 if (known != null) {
@@ -235,8 +259,26 @@ class SecurityConfiguration {
         // Building a decoder from the issuer reads its OpenID configuration at once. Deferred to the first token
         // (and tried again with the next one while it fails), so that the service starts, and API keys work, while
         // the identity provider is down or slow.
-        return Optional.of(new SupplierJwtDecoder(() -> validating(
-                NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(), validator)));
+        JwtDecoder discovered = new SupplierJwtDecoder(() -> validating(
+                NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(), validator));
+        return Optional.of(token -> {
+            try {
+                return discovered.decode(token);
+            } catch (JwtDecoderInitializationException e) {
+                throw new IssuerUnavailable(e);
+            }
+        });
+    }
+
+    /** The issuer's OpenID configuration could not be read: the token is neither valid nor invalid yet (503). */
+    static final class IssuerUnavailable extends JwtException {
+
+        static final String PROBLEM_SLUG = "identity-provider-unavailable";
+        static final int RETRY_AFTER_SECONDS = 10;
+
+        IssuerUnavailable(JwtDecoderInitializationException cause) {
+            super("the identity provider's OpenID configuration could not be read", cause);
+        }
     }
 
     private static NimbusJwtDecoder validating(NimbusJwtDecoder decoder, OAuth2TokenValidator<Jwt> validator) {
