@@ -107,7 +107,7 @@ export function idTokenProblem(idToken, expected, now = Date.now()) {
 
 /**
  * On return from the identity provider (?code=...&state=...): checks the state, exchanges the code, and removes
- * the parameters from the address bar. Resolves to the access token, or null when this is not such a return.
+ * the parameters from the address bar. Resolves to the access and ID tokens, or null when this is not such a return.
  */
 export async function complete(config) {
   const params = new URLSearchParams(location.search);
@@ -140,7 +140,21 @@ export async function complete(config) {
   const problem = answer.id_token ? idTokenProblem(answer.id_token, { issuer: discovery.issuer, clientId: config.clientId,
     nonce: pending.nonce }) : 'no ID token came with the access token';
   if (problem) throw new Error('Sign-in refused: ' + problem + '; start again.');
-  return answer.access_token;
+  return { accessToken: answer.access_token, idToken: answer.id_token };
+}
+
+/**
+ * Where to send the person to end their session at the provider (OpenID Connect RP-Initiated Logout 1.0), coming
+ * back to the console; null when the provider offers no end_session_endpoint.
+ */
+export async function logoutUrl(config, idToken) {
+  const discovery = await discover(config.issuer);
+  if (!discovery.end_session_endpoint) return null;
+  const url = new URL(discovery.end_session_endpoint);
+  url.searchParams.set('id_token_hint', idToken);
+  url.searchParams.set('client_id', config.clientId);
+  url.searchParams.set('post_logout_redirect_uri', redirectUri());
+  return url.toString();
 }
 
 // The service's roles; a token's other roles (of other applications at the same provider) it ignores, and so do we.

@@ -50,7 +50,7 @@ class ConsoleOpenIdConnectTest {
 
     @BeforeAll
     void providerAndBrowser() throws Exception {
-        provider = TestIdentityProvider.start();
+        provider = TestIdentityProvider.start(port);
         assertThat(TestIdentityProvider.issuer(provider)).isEqualTo(TestSecurity.ISSUER);
         browser = new ConsoleBrowser();
     }
@@ -111,13 +111,20 @@ class ConsoleOpenIdConnectTest {
         assertThat(jdbc.sql("SELECT count(*) FROM audit_event WHERE actor = :actor AND action = 'prediction.list' "
                 + "AND status = 200").param("actor", TestIdentityProvider.USER).query(Long.class).single()).isPositive();
 
-        // Sign-out: the token is gone from the page's memory and from the tab.
+        // Sign-out: the token is gone from the page's memory and from the tab, and the session at the provider
+        // ends (the person passes through its logout and comes back): whoever presses the provider button next
+        // must give a password.
+        driver.executeScript("window.beforeSignOut = true");
         driver.findElement(By.id("sign-out")).click();
-        wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        wait.until(d -> Boolean.TRUE.equals(driver.executeScript("return window.beforeSignOut === undefined"
+                + " && location.href.startsWith(arguments[0]) && document.getElementById('api-key') !== null", console)));
         assertThat(browser.storage("sessionStorage")).isEmpty();
         assertThat(driver.executeAsyncScript("const done = arguments[arguments.length - 1];"
                 + "import('/console/js/api.js').then(api => done(api.current() === null && api.authHeaders().Authorization"
                 + " === undefined));")).isEqualTo(true);
+        driver.findElement(By.id("sign-in-oidc")).click();
+        wait.until(ExpectedConditions.visibilityOfElementLocated(By.name("password")));
+        driver.get(console);
 
         // An answer that this tab did not ask for (another state) is refused in words, and signs nobody in.
         driver.get(console + "?code=forged&state=forged");

@@ -16,6 +16,7 @@ import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import org.chestlens.TestSecurity;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.Banner;
 import org.springframework.boot.autoconfigure.ImportAutoConfiguration;
 import org.springframework.boot.autoconfigure.context.PropertyPlaceholderAutoConfiguration;
@@ -65,7 +66,8 @@ import org.springframework.web.cors.UrlBasedCorsConfigurationSource;
  * issuer and key, accepts its tokens. It runs in a Spring context of its own (none of the service's
  * configuration: {@code spring.config.name} is its own, and only the web server, MVC and security are
  * auto-configured). The console is registered as a public client (no secret, PKCE required, no consent screen)
- * with its redirect URI on 127.0.0.1, where the provider accepts any port; one person signs in with a password at
+ * with its redirect URI on 127.0.0.1, where the provider accepts any port, and the console under test as where to
+ * come back after logout (OpenID Connect RP-Initiated Logout); one person signs in with a password at
  * the provider's login form. Access tokens carry the person's roles in the {@code roles} claim, among roles of
  * other applications; the provider allows the console's origin (CORS) at its discovery and token endpoints.
  */
@@ -85,12 +87,12 @@ class TestIdentityProvider {
      * Starts the provider at the tests' issuer, and reads its OpenID configuration and keys once: the first requests to a
      * fresh context are slow, and the service under test reads both with short timeouts.
      */
-    static ConfigurableApplicationContext start() {
+    static ConfigurableApplicationContext start(int consolePort) {
         ConfigurableApplicationContext provider = new SpringApplicationBuilder(TestIdentityProvider.class)
                 .bannerMode(Banner.Mode.OFF)
                 .logStartupInfo(false)
                 .properties("spring.config.name=chestlens-test-identity-provider",
-                        "server.port=" + TestSecurity.releaseIssuerPort())
+                        "server.port=" + TestSecurity.releaseIssuerPort(), "console.port=" + consolePort)
                 .run();
         HttpClient http = HttpClient.newHttpClient();
         try {
@@ -143,13 +145,15 @@ class TestIdentityProvider {
                 .build());
     }
 
+    /** The console: sign-in back to any loopback port; after logout back to the console under test (exactly). */
     @Bean
-    RegisteredClientRepository clients() {
+    RegisteredClientRepository clients(@Value("${console.port}") int consolePort) {
         return new InMemoryRegisteredClientRepository(RegisteredClient.withId(UUID.randomUUID().toString())
                 .clientId(CLIENT_ID)
                 .clientAuthenticationMethod(ClientAuthenticationMethod.NONE)
                 .authorizationGrantType(AuthorizationGrantType.AUTHORIZATION_CODE)
                 .redirectUri("http://127.0.0.1/console/")
+                .postLogoutRedirectUri("http://127.0.0.1:" + consolePort + "/console/")
                 .scope(OidcScopes.OPENID)
                 .scope(OidcScopes.PROFILE)
                 .clientSettings(ClientSettings.builder().requireProofKey(true).requireAuthorizationConsent(false).build())
