@@ -1,5 +1,8 @@
 package org.chestlens;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
@@ -24,11 +27,17 @@ import org.springframework.http.HttpHeaders;
 /**
  * The tests' identity provider: an RSA key pair made once per test JVM. The service under test trusts
  * its public key (and issuer) through configuration, exactly as it would trust a hospital's IdP; tests
- * sign their own access tokens with the private key.
+ * sign their own access tokens with the private key. The issuer is a loopback address whose port this JVM
+ * holds from the start, so that a real provider can be started there later with the same key: the web
+ * console's sign-in test (ConsoleOpenIdConnectTest) does, and signs in through it against the shared test
+ * context; every other test only signs its own tokens.
  */
 public final class TestSecurity {
 
-    public static final String ISSUER = "https://idp.test.chestlens.invalid/realms/test";
+    private static final ServerSocket ISSUER_PORT = reservePort();
+    public static final String ISSUER = "http://localhost:" + ISSUER_PORT.getLocalPort();
+    /** The web console's client id at the identity provider (a public client). */
+    public static final String CONSOLE_CLIENT_ID = "chestlens-console";
 
     private static final RSAKey KEY_PAIR = generate();
     private static final String ALL_ROLES_TOKEN = token("test-client", Role.values());
@@ -39,7 +48,31 @@ public final class TestSecurity {
     /** Spring properties that make a service trust this key pair. */
     public static Map<String, Object> properties() {
         return Map.of("chestlens.security.jwt.public-key", publicKeyBase64(),
-                "chestlens.security.jwt.issuer-uri", ISSUER);
+                "chestlens.security.jwt.issuer-uri", ISSUER,
+                "chestlens.security.jwt.console-client-id", CONSOLE_CLIENT_ID);
+    }
+
+    /** The key pair, for the identity provider that signs with it. */
+    public static RSAKey signingKey() {
+        return KEY_PAIR;
+    }
+
+    /** Gives up the issuer's port for the identity provider about to listen on it (once per JVM). */
+    public static synchronized int releaseIssuerPort() {
+        try {
+            ISSUER_PORT.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return ISSUER_PORT.getLocalPort();
+    }
+
+    private static ServerSocket reservePort() {
+        try {
+            return new ServerSocket(0);
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port for the test identity provider", e);
+        }
     }
 
     /** The same, as command-line arguments of a service started as its own process. */

@@ -7,9 +7,11 @@ import jakarta.validation.constraints.DecimalMax;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.security.AuditedResources;
@@ -72,11 +74,14 @@ class PredictionController {
             @RequestParam(required = false) Boolean outOfDistribution,
             @Parameter(description = "Order by this class's probability, highest first (ties by id), instead of newest first")
             @RequestParam(required = false) ChestClass sortByProbabilityOf,
+            @Parameter(description = "Only predictions whose job was scored at this priority",
+                    schema = @Schema(type = "string", allowableValues = {"stat", "routine"}))
+            @RequestParam(required = false) @Pattern(regexp = "stat|routine") String priority,
             @RequestParam(defaultValue = "50") @Min(1) @Max(500) int limit,
             @Parameter(description = "nextCursor of the previous page") @RequestParam(required = false) String cursor) {
         PredictionPage page = store.search(new PredictionQuery(predictedClass, probabilityOf, minProbability,
-                maxProbability, createdFrom, createdTo, modelId, flag, outOfDistribution, sortByProbabilityOf, limit,
-                cursor));
+                maxProbability, createdFrom, createdTo, modelId, flag, outOfDistribution, sortByProbabilityOf,
+                Priority.parse(priority).orElse(null), limit, cursor));
         page.items().forEach(p -> AuditedResources.add(p.id(), p.imageId()));
         return page;
     }

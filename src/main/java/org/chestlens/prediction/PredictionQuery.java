@@ -10,9 +10,10 @@ import java.time.Instant;
  * @param flag only predictions with this finding among their flags
  * @param outOfDistribution only predictions whose out-of-distribution flag has this value
  * @param sortByProbabilityOf order by this class's probability, highest first, instead of newest first
+ * @param priority only predictions whose job was scored at this priority
  */
 record PredictionQuery(ChestClass predictedClass, ChestClass probabilityOf, Double minProbability,
                               Double maxProbability, Instant createdFrom, Instant createdTo, String modelId,
                               ChestClass flag, Boolean outOfDistribution, ChestClass sortByProbabilityOf,
-                              int limit, String cursor) {
+                              Priority priority, int limit, String cursor) {
 }

@@ -135,7 +135,10 @@ public class PredictionStore {
                 .and("model_version_id IN (SELECT id FROM model_version WHERE model_id = :modelId)", "modelId",
                         query.modelId())
                 .and("flags @> ARRAY[CAST(:flag AS text)]", "flag", query.flag() == null ? null : query.flag().code())
-                .and("ood_flagged = :oodFlagged", "oodFlagged", query.outOfDistribution());
+                .and("ood_flagged = :oodFlagged", "oodFlagged", query.outOfDistribution())
+                .and("EXISTS (SELECT 1 FROM inference_job j WHERE j.image_id = prediction.image_id "
+                        + "AND j.model_version_id = prediction.model_version_id AND j.priority = :priority)",
+                        "priority", query.priority() == null ? null : query.priority().name());
         String order;
         Map<String, Object> params = new HashMap<>();
         if (sortColumn == null) {
@@ -160,13 +163,13 @@ public class PredictionStore {
         if (sortColumn == null) {
             KeysetCursor.Slice<PredictionEntity> page = KeysetCursor.slice(ordered, query.limit(),
                     row -> new KeysetCursor(row.createdAt(), row.id()));
-            return new PredictionPage(page.items().stream().map(this::view).toList(), page.nextCursor());
+            return new PredictionPage(views(page.items()), page.nextCursor());
         }
         int classIndex = query.sortByProbabilityOf().index();
         List<PredictionEntity> page = ordered.subList(0, Math.min(query.limit(), ordered.size()));
         String next = ordered.size() <= query.limit() ? null : new ProbabilityCursor(
                 page.get(page.size() - 1).probabilities()[classIndex], page.get(page.size() - 1).id()).encode();
-        return new PredictionPage(page.stream().map(this::view).toList(), next);
+        return new PredictionPage(views(page), next);
     }
 
     /** The position after the last row of a page ordered by a class probability (and id), opaque to clients. */
@@ -207,16 +210,43 @@ public class PredictionStore {
     }
 
     private List<PredictionView> predictionsOf(UUID imageId) {
-        return predictions.findByImageIdOrderByCreatedAtAsc(imageId).stream().map(this::view).toList();
+        return views(predictions.findByImageIdOrderByCreatedAtAsc(imageId));
     }
 
     private PredictionView view(PredictionEntity entity) {
+        return view(entity, prioritiesOf(List.of(entity)).get(entity.id()));
+    }
+
+    /** The views in the same order, their jobs' priorities read with one query. */
+    private List<PredictionView> views(List<PredictionEntity> entities) {
+        Map<UUID, Priority> priorities = prioritiesOf(entities);
+        return entities.stream().map(entity -> view(entity, priorities.get(entity.id()))).toList();
+    }
+
+    /** The priority of each prediction's job (one per image and model version); none for a prediction without. */
+    private Map<UUID, Priority> prioritiesOf(List<PredictionEntity> entities) {
+        Map<UUID, Priority> priorities = new HashMap<>();
+        if (entities.isEmpty()) {
+            return priorities;
+        }
+        jdbc.sql("""
+                        SELECT p.id, j.priority FROM prediction p
+                        JOIN inference_job j ON j.image_id = p.image_id AND j.model_version_id = p.model_version_id
+                        WHERE p.id = ANY(:ids)""")
+                .param("ids", entities.stream().map(PredictionEntity::id).toArray(UUID[]::new))
+                .query(rs -> {
+                    priorities.put(rs.getObject("id", UUID.class), Priority.valueOf(rs.getString("priority")));
+                });
+        return priorities;
+    }
+
+    private PredictionView view(PredictionEntity entity, Priority priority) {
         ReliabilityProvider provider = reliability.getIfAvailable();
         Reliability r = provider == null ? null
                 : provider.reliabilityOf(entity.id(), entity.modelVersionId()).orElse(null);
         CalibrationProvider calibrations = calibration.getIfAvailable();
         CalibratedScores calibrated = calibrations == null ? null
                 : calibrations.calibrate(entity.modelVersionId(), entity.probabilities()).orElse(null);
-        return PredictionView.of(entity, modelVersions.byId(entity.modelVersionId()), r, calibrated);
+        return PredictionView.of(entity, modelVersions.byId(entity.modelVersionId()), priority, r, calibrated);
     }
 }

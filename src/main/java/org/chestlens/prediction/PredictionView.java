@@ -27,6 +27,10 @@ public record PredictionView(
         Timings timings,
         Instant createdAt,
         @JsonInclude(JsonInclude.Include.NON_NULL)
+        @Schema(description = "The priority its job was scored at: stat (scored before routine work) or routine; "
+                + "absent for a prediction stored without a job", allowableValues = {"stat", "routine"})
+        String priority,
+        @JsonInclude(JsonInclude.Include.NON_NULL)
         @Schema(description = "Present when the prediction must not be read as a finding: an untrained model, or "
                 + "the model package's own notice (e.g. a demonstration model trained on synthetic images)")
         String notice,
@@ -98,15 +102,15 @@ public record PredictionView(
     public record Timings(double decodeMs, double waitMs, double inferenceMs) {
     }
 
-    static PredictionView of(PredictionEntity p, ModelVersionRegistry.ModelVersionRow model, Reliability reliability,
-                             CalibratedScores calibrated) {
+    static PredictionView of(PredictionEntity p, ModelVersionRegistry.ModelVersionRow model, Priority priority,
+                             Reliability reliability, CalibratedScores calibrated) {
         return new PredictionView(p.id(), p.imageId(),
                 new ModelRef(model.modelId(), model.version(), model.trained(), model.foldChecksums()),
                 ClassRef.of(p.predictedClass()), byClass(p.probabilities()),
                 new SubTaskScoresView(p.scoreCvx03vs12(), p.scoreCvx0vs3(), p.scoreCvx1vs2()),
                 p.confidence(), byClass(p.foldSpread()),
                 new Timings(p.decodeMs(), p.waitMs(), p.inferenceMs()), p.createdAt(),
-                noticeFor(model), reliability, p.outOfDistribution(), p.flags(), p.operatingPointVersion(),
+                priority == null ? null : priority.wireName(), noticeFor(model), reliability, p.outOfDistribution(), p.flags(), p.operatingPointVersion(),
                 calibrated == null ? null : calibrated.calibrationId(),
                 calibrated == null ? null : byClass(calibrated.probabilities()),
                 calibrated == null ? null : calibrated.subTaskScores());
@@ -115,7 +119,7 @@ public record PredictionView(
     /** The same prediction carrying the given calibrated scores instead of its own (null: none). */
     public PredictionView withCalibration(CalibratedScores calibrated) {
         return new PredictionView(id, imageId, model, predictedClass, probabilities, subTaskScores, confidence,
-                foldSpread, timings, createdAt, notice, reliability, outOfDistribution, flags, operatingPointVersion,
+                foldSpread, timings, createdAt, priority, notice, reliability, outOfDistribution, flags, operatingPointVersion,
                 calibrated == null ? null : calibrated.calibrationId(),
                 calibrated == null ? null : byClass(calibrated.probabilities()),
                 calibrated == null ? null : calibrated.subTaskScores());

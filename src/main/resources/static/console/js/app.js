@@ -63,11 +63,25 @@ function renderNav() {
   h('button', { type: 'button', id: 'sign-out', onclick: signOut }, 'Sign out'));
 }
 
-function signOut() {
+/**
+ * Forgets the credential. After a sign-in at the identity provider, the person's session there ends too when the
+ * provider offers RP-initiated logout: else on a shared workstation the next person to press "Sign in with the
+ * identity provider" would be signed in as this one without a password.
+ */
+async function signOut() {
+  const credential = api.current();
   api.signOut();
   context.roles = new Set();
   location.hash = '';
   route();
+  if (credential && credential.kind === 'bearer' && credential.idToken && context.config.issuer) {
+    try {
+      const end = await oidc.logoutUrl(context.config, credential.idToken);
+      if (end) location.assign(end);
+    } catch (e) {
+      document.getElementById('sign-in-error').textContent = 'Signed out here, but not at the identity provider: ' + e.message;
+    }
+  }
 }
 
 function signInScreen(main, message) {
@@ -96,7 +110,7 @@ async function afterSignIn(errorElement) {
     const credential = api.current();
     context.roles = credential.kind === 'bearer'
       ? new Set(oidc.tokenRoles(credential.value, context.config)) : await probeRoles();
-    api.signIn(credential.kind, credential.value, { roles: [...context.roles] });
+    api.signIn(credential.kind, credential.value, { ...credential, roles: [...context.roles] });
     const first = SCREENS.find(s => !s.hidden && context.roles.has(s.role));
     location.hash = '#/' + (first ? first.route : 'none');
     route();
@@ -153,9 +167,9 @@ async function start() {
   }
   if (context.config.issuer) {
     try {
-      const token = await oidc.complete(context.config);
-      if (token) {
-        api.signIn('bearer', token);
+      const tokens = await oidc.complete(context.config);
+      if (tokens) {
+        api.signIn('bearer', tokens.accessToken, { idToken: tokens.idToken });
         await afterSignIn(null);
         return;
       }

@@ -64,6 +64,11 @@ export function when(iso) {
   return Number.isNaN(d.getTime()) ? String(iso) : d.toISOString().replace('T', ' ').slice(0, 19) + 'Z';
 }
 
+/** The instant a datetime-local input names (the browser's time zone), as ISO-8601 in UTC; '' when empty. */
+export function instant(local) {
+  return local ? new Date(local).toISOString() : '';
+}
+
 /** A labelled form control: returns [label, control] wrapped in a div. */
 export function field(labelText, control, hint) {
   const id = control.id || ('f-' + Math.random().toString(36).slice(2, 9));

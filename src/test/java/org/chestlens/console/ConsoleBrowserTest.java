@@ -3,25 +3,24 @@ package org.chestlens.console;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.ArrayList;
+import java.time.LocalDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.logging.Level;
 
 import org.chestlens.ApiClient;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.TestImages;
 import org.chestlens.TestSecurity;
+import org.chestlens.evaluation.LabelStudyCohort;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,28 +28,26 @@ import org.junit.jupiter.api.TestInstance;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.Keys;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.interactions.Actions;
-import org.openqa.selenium.logging.LogEntry;
-import org.openqa.selenium.logging.LogType;
-import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpMethod;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.http.HttpHeaders;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The web console in Debian's headless Chromium (driven by /usr/bin/chromedriver: Selenium downloads nothing),
- * against the whole service: a person signs in with an API key, uploads a film, opens its result with the heat
- * map, labels it, opens the evaluation and the error tree, creates and revokes an API key, and signs out. Every
+ * against the whole service: a person signs in with an API key, uploads a film with the file input and drops
+ * another on the drop zone, opens a result with the heat map, filters the worklist by priority, labels, opens the
+ * evaluation (and, with a calibration active, the raw and calibrated reliability diagrams), the error tree, creates
+ * and revokes an API key, searches the audit trail by time, and signs out. Every
  * screen is checked with axe-core (no serious or critical violation) and saved as a screenshot under
  * target/console-screenshots. Names and ids holding markup must show as text; the page must make no call that
  * the contract lacks, and the strict Content-Security-Policy must report no violation.
@@ -60,51 +57,30 @@ import tools.jackson.databind.json.JsonMapper;
 class ConsoleBrowserTest {
 
     static final String HOSTILE = "<img src=x onerror=\"window.__xss=1\">";
-    static final Path SHOTS = Path.of("target/console-screenshots");
     static final Path REFERENCE = Path.of("models/chestlens-demo-densenet121/reference/grey8-224x230.png");
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     @LocalServerPort
     int port;
 
+    @Autowired
+    JdbcClient jdbc;
+
+    ConsoleBrowser browser;
     ChromeDriver driver;
     WebDriverWait wait;
-    String axe;
 
     @BeforeAll
     void browser() throws IOException {
-        ChromeDriverService service = new ChromeDriverService.Builder()
-                .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
-        ChromeOptions options = new ChromeOptions();
-        options.setBinary("/usr/bin/chromium");
-        options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--window-size=1360,1000", "--force-device-scale-factor=1", "--lang=en");
-        LoggingPreferences logs = new LoggingPreferences();
-        logs.enable(LogType.BROWSER, Level.ALL);
-        logs.enable(LogType.PERFORMANCE, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        driver = new ChromeDriver(service, options);
-        wait = new WebDriverWait(driver, Duration.ofSeconds(60));
-        try (InputStream in = getClass().getResourceAsStream("/META-INF/resources/webjars/axe-core/"
-                + axeVersion() + "/axe.min.js")) {
-            axe = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-        Files.createDirectories(SHOTS);
-    }
-
-    static String axeVersion() throws IOException {
-        try (InputStream in = ConsoleBrowserTest.class.getResourceAsStream(
-                "/META-INF/maven/org.webjars.npm/axe-core/pom.properties")) {
-            java.util.Properties properties = new java.util.Properties();
-            properties.load(in);
-            return properties.getProperty("version");
-        }
+        browser = new ConsoleBrowser();
+        driver = browser.driver;
+        wait = browser.wait;
     }
 
     @AfterAll
     void quit() {
-        if (driver != null) {
-            driver.quit();
+        if (browser != null) {
+            browser.close();
         }
     }
 
@@ -113,9 +89,7 @@ class ConsoleBrowserTest {
         try {
             journey();
         } catch (Throwable failure) {
-            // What the page showed when it failed: a screenshot and its text beside the others.
-            Files.write(SHOTS.resolve("failure.png"), driver.getScreenshotAs(OutputType.BYTES));
-            Files.writeString(SHOTS.resolve("failure.txt"), driver.findElement(By.tagName("body")).getText());
+            browser.saveFailure("failure");
             throw failure;
         }
     }
@@ -123,7 +97,8 @@ class ConsoleBrowserTest {
     void journey() throws Exception {
         ApiClient admin = new ApiClient(port);
         // The key the person signs in with: every role.
-        JsonNode created = admin.postJson("/api/v1/api-keys", Map.of("name", "console-" + UUID.randomUUID(),
+        String keyName = "console-" + UUID.randomUUID();
+        JsonNode created = admin.postJson("/api/v1/api-keys", Map.of("name", keyName,
                 "roles", List.of("submitter", "reader", "annotator", "analyst", "admin"))).body();
         String key = created.path("key").asString();
         assertThat(key).startsWith("clk_");
@@ -162,14 +137,27 @@ class ConsoleBrowserTest {
         assertThat(driver.findElement(By.cssSelector(".upload.refused .detail")).getText()).isNotBlank()
                 .doesNotContain("HTTP 4");
         driver.findElement(By.id("upload-files")).sendKeys(film.toAbsolutePath().toString());
-        WebElement resultLink = wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("a.result-link")));
+        wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("a.result-link")));
         assertThat(driver.findElement(By.cssSelector(".upload:not(.refused) .status")).getText()).isEqualTo("DONE");
         assertThat(driver.findElement(By.cssSelector(".upload:not(.refused) .detail")).getText())
                 .contains("respond-async");
+        // Another film dropped on the drop zone, as a file manager would: it goes the same way to a result.
+        Path dropped = film.resolveSibling("dropped.png");
+        Files.write(dropped, TestImages.withTextChunk(Files.readAllBytes(REFERENCE), UUID.randomUUID().toString()));
+        assertThat(drop(dropped)).as("the zone shows that it takes the files while they are dragged over it").isTrue();
+        wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("a.result-link"), 2));
+        WebElement latest = driver.findElement(By.cssSelector("#upload-list li:first-child"));
+        assertThat(latest.findElement(By.cssSelector(".name")).getText()).isEqualTo("dropped.png");
+        assertThat(latest.findElement(By.cssSelector(".status")).getText()).isEqualTo("DONE");
+        assertThat(latest.findElement(By.cssSelector("progress")).getAttribute("value")).isEqualTo("100");
+        assertThat(driver.findElements(By.cssSelector("#drop-zone.over"))).isEmpty();
         check("02-upload");
 
-        // Result: the film with its heat map, switched to another class.
-        resultLink.click();
+        // Result: the film (chosen with the file input) with its heat map, switched to another class.
+        List<WebElement> results = driver.findElements(By.cssSelector("#upload-list a.result-link"));
+        List<String> ours = results.stream().map(link -> link.getAttribute("href").replaceAll(".*#/result/", ""))
+                .toList();
+        results.get(results.size() - 1).click();
         WebElement canvas = wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#film[data-heat]")));
         wait.until(ExpectedConditions.presenceOfElementLocated(By.id("hierarchy")));
         String predicted = canvas.getAttribute("data-heat");
@@ -185,9 +173,17 @@ class ConsoleBrowserTest {
         assertThat(driver.findElements(By.cssSelector("[data-download]"))).hasSize(4);
         check("03-result");
 
-        // Worklist: the new prediction is on page one; sorting by confidence keeps every row.
+        // Worklist: the new predictions are on page one; the priority filter keeps the stat ones (both films were
+        // sent stat) and leaves them out of the routine ones; sorting by confidence keeps every row.
         driver.findElement(By.id("nav-worklist")).click();
         wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#worklist-table tbody tr")));
+        Map<String, String> stat = worklistByPriority("stat");
+        assertThat(stat).containsKeys(ours.toArray(String[]::new));
+        assertThat(stat.values()).containsOnly("STAT");
+        Map<String, String> routine = worklistByPriority("routine");
+        assertThat(routine).doesNotContainKeys(ours.toArray(String[]::new));
+        assertThat(routine.values()).allMatch("routine"::equals);
+        assertThat(worklistByPriority("")).containsKeys(ours.toArray(String[]::new));
         int rows = driver.findElements(By.cssSelector("#worklist-table tbody tr")).size();
         driver.findElement(By.cssSelector("button[data-sort='confidence']")).click();
         assertThat(driver.findElements(By.cssSelector("#worklist-table tbody tr"))).hasSize(rows);
@@ -248,6 +244,7 @@ class ConsoleBrowserTest {
         assertThat(driver.findElements(By.cssSelector("#confusion tbody tr"))).hasSize(4);
         assertThat(driver.findElement(By.id("kappa")).getText()).contains("reader-1");
         check("06-evaluation");
+        calibratedReliability(admin);
 
         // Error analysis: fit a tree, activate it, list a leaf's images.
         driver.findElement(By.id("nav-errors")).click();
@@ -283,6 +280,13 @@ class ConsoleBrowserTest {
         driver.findElement(By.id("hook-description")).sendKeys(HOSTILE);
         driver.findElement(By.id("hook-create")).click();
         wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("webhook-list"), HOSTILE));
+        // The audit trail of the signed-in key, between two instants typed as local times; an hour ahead holds none.
+        LocalDateTime now = LocalDateTime.now().truncatedTo(ChronoUnit.SECONDS);
+        List<String> actors = auditBetween(keyName, now.minusHours(1), now.plusMinutes(1));
+        assertThat(actors).isNotEmpty().allMatch((keyName + " (api-key)")::equals);
+        assertThat(auditBetween(keyName, now.plusHours(1), null)).isEmpty();
+        assertThat(driver.findElement(By.id("audit-empty")).getText()).isEqualTo("No audit events match.");
+        auditBetween(keyName, now.minusHours(1), null);
         check("08-administration");
         // The subscription goes again (no deliveries to a dead port for later tests).
         driver.findElement(By.cssSelector("#webhook-list tbody tr:last-child button[data-delete-hook]")).click();
@@ -323,47 +327,106 @@ class ConsoleBrowserTest {
         driver.findElement(By.id("sign-out")).click();
         wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
 
-        List<String> problems = new ArrayList<>();
-        for (LogEntry entry : driver.manage().logs().get(LogType.BROWSER)) {
-            if (entry.getMessage().contains("Content Security Policy") || entry.getMessage().contains("Uncaught")) {
-                problems.add(entry.getMessage());
-            }
-        }
-        assertThat(problems).as("CSP violations and uncaught errors").isEmpty();
-        assertThat(ConsoleEndpointsTest.undocumented(apiCallsMade())).as("calls the contract lacks").isEmpty();
+        assertThat(browser.logProblems()).as("CSP violations and uncaught errors").isEmpty();
+        assertThat(ConsoleEndpointsTest.undocumented(browser.apiCallsMade())).as("calls the contract lacks").isEmpty();
     }
 
     String base() {
         return "http://localhost:" + port;
     }
 
-    /** axe-core on the screen as it is (no serious or critical violation), and a screenshot. */
     void check(String name) throws IOException {
-        Files.write(SHOTS.resolve(name + ".png"), fullPage(driver));
-        JavascriptExecutor js = driver;
-        js.executeScript(axe);
-        Object found = js.executeAsyncScript("const done = arguments[arguments.length - 1];"
-                + "axe.run(document, {resultTypes: ['violations']}).then(r => done(JSON.stringify(r.violations"
-                + ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-                + ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' '))})))))"
-                + ".catch(e => done('axe failed: ' + e));");
-        assertThat(String.valueOf(found)).as("axe-core on " + name).isEqualTo("[]");
+        browser.check(name);
     }
 
-    /** The whole page, not only the window (Chromium's DevTools screenshot beyond the viewport). */
+    /** The whole page (for bench/src/org/chestlens/console/ConsoleBench.java). */
     static byte[] fullPage(ChromeDriver driver) {
-        Number width = (Number) driver.executeScript("return document.documentElement.scrollWidth");
-        Number height = (Number) driver.executeScript("return document.documentElement.scrollHeight");
-        Map<String, Object> shot = driver.executeCdpCommand("Page.captureScreenshot", Map.of("captureBeyondViewport", true,
-                "clip", Map.of("x", 0, "y", 0, "width", width, "height", Math.min(height.intValue(), 4000), "scale", 1)));
-        return Base64.getDecoder().decode((String) shot.get("data"));
+        return ConsoleBrowser.fullPage(driver);
     }
 
     List<String> storage(String which) {
-        @SuppressWarnings("unchecked")
-        List<String> keys = (List<String>) ((JavascriptExecutor) driver).executeScript(
-                "return Object.keys(window." + which + ")");
-        return keys;
+        return browser.storage(which);
+    }
+
+    /** The audit screen's search by actor and time (local, as typed in its inputs): the actor of each row. */
+    List<String> auditBetween(String actor, LocalDateTime since, LocalDateTime until) {
+        WebElement actorInput = driver.findElement(By.id("audit-actor"));
+        actorInput.clear();
+        actorInput.sendKeys(actor);
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('audit-since').value = arguments[0];"
+                + "document.getElementById('audit-until').value = arguments[1];"
+                + "document.getElementById('audit-list').replaceChildren();",
+                since == null ? "" : since.toString(), until == null ? "" : until.toString());
+        driver.findElement(By.cssSelector("#audit-form button[type=submit]")).click();
+        wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#audit-list table, #audit-empty")));
+        return driver.findElements(By.cssSelector("#audit-list tbody tr td:nth-child(2)")).stream()
+                .map(WebElement::getText).toList();
+    }
+
+    /** The worklist filtered by a priority: each row's prediction id and what its priority cell shows. */
+    Map<String, String> worklistByPriority(String priority) {
+        new Select(driver.findElement(By.id("wl-priority"))).selectByValue(priority);
+        ((JavascriptExecutor) driver).executeScript("document.getElementById('announce').textContent = ''");
+        driver.findElement(By.id("wl-apply")).click();
+        wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("announce"), "predictions shown"));
+        Map<String, String> rows = new HashMap<>();
+        for (WebElement row : driver.findElements(By.cssSelector("#worklist-table tbody tr"))) {
+            rows.put(row.findElement(By.cssSelector("td:first-child a")).getAttribute("href").replaceAll(".*#/result/", ""),
+                    row.findElement(By.cssSelector("td:nth-child(2)")).getText());
+        }
+        return rows;
+    }
+
+    /**
+     * With a calibration active for the model version, the evaluation draws the raw and the calibrated reliability
+     * diagrams side by side: here on the label-study cohort, on which the calibration is also fitted (467 labelled
+     * cases). The calibration is deactivated afterwards, so later tests see the predictions as they were.
+     */
+    void calibratedReliability(ApiClient admin) throws IOException {
+        LabelStudyCohort labelStudy = LabelStudyCohort.load(jdbc, admin);
+        ApiClient.Answer fitted = admin.sendJson(HttpMethod.POST, "/api/v1/calibrations",
+                "{\"cohort\": " + labelStudy.filter("") + "}");
+        assertThat(fitted.status()).as(fitted.body().toString()).isEqualTo(201);
+        String calibration = fitted.body().path("id").asString();
+        try {
+            assertThat(admin.send(HttpMethod.PUT, "/api/v1/calibrations/" + calibration + "/active", new HttpHeaders(),
+                    null, null).status()).isEqualTo(200);
+            driver.findElement(By.id("ev-institutionName")).sendKeys(labelStudy.institution());
+            driver.findElement(By.id("ev-run")).click();
+            wait.until(ExpectedConditions.presenceOfElementLocated(By.id("reliability-diagram-calibrated")));
+            assertThat(driver.findElement(By.id("evaluation-summary")).getText()).startsWith("467 labelled predictions");
+            assertThat(driver.findElements(By.cssSelector("#reliability-diagram rect.bin"))).isNotEmpty();
+            assertThat(driver.findElements(By.cssSelector("#reliability-diagram-calibrated rect.bin"))).isNotEmpty();
+            assertThat(driver.findElements(By.cssSelector("#reliability-diagram-calibrated rect.gap"))).isNotEmpty();
+            assertThat(driver.findElement(By.id("reliability-diagram-calibrated")).getAttribute("data-calibration"))
+                    .isEqualTo(calibration);
+            // What the calibration is, and its held-out numbers beside the in-sample diagram.
+            wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("calibration-about"), "fitted on 467"));
+            assertThat(driver.findElement(By.id("calibration-about")).getText()).contains("temperature, T = ")
+                    .contains("in-sample");
+            check("06-evaluation-calibrated");
+        } finally {
+            assertThat(admin.delete("/api/v1/calibrations/" + calibration + "/active").status()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Drops a file on the upload's drop zone. Selenium cannot drag from the file manager, so the file is chosen in a
+     * file input of the test's own (the one way a page gets a File), and the events a drag from outside the page
+     * fires are dispatched on the zone with a DataTransfer holding it. Answers whether the zone marked itself as a
+     * drop target during the drag.
+     */
+    boolean drop(Path file) {
+        WebElement source = (WebElement) driver.executeScript("const input = document.createElement('input');"
+                + "input.type = 'file'; input.id = 'test-drop-source'; document.body.append(input); return input;");
+        source.sendKeys(file.toAbsolutePath().toString());
+        Object over = driver.executeScript("const [input, zone] = arguments; const transfer = new DataTransfer();"
+                + "for (const f of input.files) transfer.items.add(f);"
+                + "const fire = type => zone.dispatchEvent(new DragEvent(type, {bubbles: true, cancelable: true,"
+                + " dataTransfer: transfer}));"
+                + "fire('dragenter'); fire('dragover'); const over = zone.classList.contains('over');"
+                + "fire('drop'); input.remove(); return over;", source, driver.findElement(By.id("drop-zone")));
+        return Boolean.TRUE.equals(over);
     }
 
     long distinctColours() {
@@ -422,24 +485,4 @@ class ConsoleBrowserTest {
         return params;
     }
 
-    /** Every API request the page sent, as "METHOD /path", from Chromium's network log. */
-    List<String> apiCallsMade() {
-        List<String> calls = new ArrayList<>();
-        for (LogEntry entry : driver.manage().logs().get(LogType.PERFORMANCE)) {
-            JsonNode message = JSON.readTree(entry.getMessage()).path("message");
-            if (!message.path("method").asString().equals("Network.requestWillBeSent")) {
-                continue;
-            }
-            JsonNode request = message.path("params").path("request");
-            String url = request.path("url").asString();
-            if (!url.startsWith("http")) {
-                continue; // data: and blob: URLs
-            }
-            String path = URI.create(url).getPath();
-            if (path.startsWith("/api/") || path.startsWith("/dicomweb/")) {
-                calls.add(request.path("method").asString() + " " + path);
-            }
-        }
-        return calls;
-    }
 }

@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.within;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -20,7 +18,6 @@ import org.chestlens.ApiClient.Answer;
 import org.chestlens.ChestlensIntegrationTest;
 import org.chestlens.interop.StudyInstances;
 import org.chestlens.interop.pacs.Dciodvfy;
-import org.chestlens.prediction.PredictionView;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -35,11 +32,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Calibration on the label-study cohort: the 467 held-out synthetic images of the demonstration model
- * (synth_cxr.py --set eval) with their reference labels and the ensemble probabilities the package's
- * folds give them ({@code src/test/resources/label-study/scores.csv}, written by
- * models/training/label_study_scores.py), loaded as stored predictions of the demo model version.
- * Temperature scaling must bring the cross-fitted ECE from about 0.19 to at most 0.05 without changing
+ * Calibration on the label-study cohort ({@link LabelStudyCohort}). Temperature scaling must bring the cross-fitted ECE from about 0.19 to at most 0.05 without changing
  * a single predicted class and lower the NLL; a cohort of 99 labelled cases is refused; and a real
  * prediction reads the same raw values before and after activation, with calibrated ones only after,
  * in REST, FHIR and the DICOM SR.
@@ -48,11 +41,9 @@ import tools.jackson.databind.json.JsonMapper;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CalibrationApiTest {
 
-    private static final String MODEL = "chestlens-demo-densenet121";
+    private static final String MODEL = LabelStudyCohort.MODEL;
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final Path SCORES = Path.of("src/test/resources/label-study/scores.csv");
-    /** Fixture rows are "received" one second apart from here, long before anything another test uploads. */
-    private static final Instant BASE = Instant.parse("2001-01-01T00:00:00Z");
+    private static final Instant BASE = LabelStudyCohort.BASE;
 
     @LocalServerPort
     int port;
@@ -63,7 +54,7 @@ class CalibrationApiTest {
     @Autowired
     CalibrationService calibrations;
 
-    /** The cohort's own institution name, new each run, so that runs against the same database never mix. */
+    private LabelStudyCohort labelStudy;
     private String institution;
     private final List<UUID> predictionIds = new ArrayList<>();
     private final List<Integer> storedClasses = new ArrayList<>();
@@ -72,65 +63,12 @@ class CalibrationApiTest {
 
     @BeforeAll
     void loadTheLabelStudyCohort() throws IOException {
-        institution = "label-study-" + UUID.randomUUID().toString().substring(0, 8);
-        long version = jdbc.sql("SELECT id FROM model_version WHERE model_id = :m ORDER BY id DESC LIMIT 1")
-                .param("m", MODEL).query(Long.class).single();
-        List<String> lines = Files.readAllLines(SCORES);
-        List<String> header = List.of(lines.get(0).split(","));
-        StringBuilder labels = new StringBuilder("{\"labels\": [");
-        for (int i = 1; i < lines.size(); i++) {
-            String[] f = lines.get(i).split(",", -1);
-            Map<String, String> row = new java.util.HashMap<>();
-            for (int c = 0; c < header.size(); c++) {
-                row.put(header.get(c), f[c]);
-            }
-            double[] p = new double[4];
-            double[] spread = new double[4];
-            for (int k = 0; k < 4; k++) {
-                p[k] = Double.parseDouble(row.get("p" + k));
-                spread[k] = Double.parseDouble(row.get("spread" + k));
-            }
-            int predicted = CalibrationQuality.argmax(p);
-            PredictionView.SubTaskScoresView scores = PredictionView.SubTaskScoresView.of(p);
-            UUID image = UUID.randomUUID();
-            UUID prediction = UUID.randomUUID();
-            Timestamp at = Timestamp.from(BASE.plusSeconds(i));
-            byte[] hash = new byte[32];
-            new java.security.SecureRandom().nextBytes(hash);
-            jdbc.sql("""
-                            INSERT INTO image (id, sha256, format, size_bytes, width, height, bit_depth, colour_type,
-                                               received_at, modality, view_position, patient_sex, manufacturer,
-                                               manufacturer_model_name, institution_name)
-                            VALUES (:id, :sha, 'DICOM', 1, :width, :height, 16, 'MONOCHROME2', :at, :modality, :view,
-                                    :sex, :manufacturer, :model, :institution)""")
-                    .param("id", image).param("sha", HexFormat.of().formatHex(hash))
-                    .param("width", Integer.parseInt(row.get("columns"))).param("height", Integer.parseInt(row.get("rows")))
-                    .param("at", at).param("modality", row.get("modality")).param("view", row.get("view"))
-                    .param("sex", row.get("sex")).param("manufacturer", row.get("manufacturer"))
-                    .param("model", row.get("model")).param("institution", institution)
-                    .update();
-            jdbc.sql("""
-                            INSERT INTO prediction (id, image_id, model_version_id, predicted_class, p_cvx0, p_cvx1,
-                                p_cvx2, p_cvx3, score_cvx03vs12, score_cvx0vs3, score_cvx1vs2, confidence, fold_spread,
-                                decode_ms, wait_ms, inference_ms, created_at)
-                            VALUES (:id, :image, :version, :predicted, :p0, :p1, :p2, :p3, :s1, :s2, :s3, :confidence,
-                                    :spread, 0, 0, 0, :at)""")
-                    .param("id", prediction).param("image", image).param("version", version)
-                    .param("predicted", (short) predicted).param("p0", p[0]).param("p1", p[1]).param("p2", p[2])
-                    .param("p3", p[3]).param("s1", scores.cvx03vs12()).param("s2", scores.cvx0vs3())
-                    .param("s3", scores.cvx1vs2()).param("confidence", p[predicted])
-                    .param("spread", new Double[] {spread[0], spread[1], spread[2], spread[3]}).param("at", at)
-                    .update();
-            predictionIds.add(prediction);
-            storedClasses.add(predicted);
-            rawCases.add(p);
-            truths.add(Integer.parseInt(row.get("final_label")));
-            labels.append(i == 1 ? "" : ",").append("{\"image\": \"%s\", \"label\": %s, \"labelledBy\": \"synth_cxr.py\"}"
-                    .formatted(image, row.get("final_label")));
-        }
-        assertThat(predictionIds).hasSize(467);
-        assertThat(api().sendJson(HttpMethod.POST, "/api/v1/labels", labels.append("]}").toString()).status())
-                .isEqualTo(200);
+        labelStudy = LabelStudyCohort.load(jdbc, api());
+        institution = labelStudy.institution();
+        predictionIds.addAll(labelStudy.predictionIds());
+        storedClasses.addAll(labelStudy.storedClasses());
+        truths.addAll(labelStudy.truths());
+        rawCases.addAll(labelStudy.probabilities());
     }
 
     private ApiClient api() {
@@ -138,7 +76,7 @@ class CalibrationApiTest {
     }
 
     private String cohort(String extra) {
-        return "{\"modelId\": \"%s\", \"institutionName\": \"%s\"%s}".formatted(MODEL, institution, extra);
+        return labelStudy.filter(extra);
     }
 
     private Answer fit(String cohort) {

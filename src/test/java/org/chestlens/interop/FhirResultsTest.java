@@ -247,7 +247,7 @@ class FhirResultsTest {
         Map<String, Double> probabilities = new LinkedHashMap<>(Map.of("CVX0", 0.0, "CVX1", 0.75, "CVX2", 0.25, "CVX3", 0.0));
         PredictionView modified = new PredictionView(stored.id(), stored.imageId(), stored.model(), stored.predictedClass(),
                 probabilities, new PredictionView.SubTaskScoresView(1.0, null, 0.25), 0.75, stored.foldSpread(),
-                stored.timings(), stored.createdAt(), stored.notice(), stored.reliability(), stored.outOfDistribution(), stored.flags(),
+                stored.timings(), stored.createdAt(), stored.priority(), stored.notice(), stored.reliability(), stored.outOfDistribution(), stored.flags(),
                 stored.operatingPointVersion(), null, null, null);
         Bundle bundle = results.bundle(modified);
         validate("undefined CVX0vs3", results.json(bundle), new TreeMap<>());

@@ -89,6 +89,27 @@ class PredictionSearchTest {
     }
 
     @Test
+    void byTheJobsPriorityWhichEachPredictionCarries() {
+        UUID stat = store(ChestClass.CVX0, new double[] {1, 0, 0, 0}, t0);
+        UUID routine = store(ChestClass.CVX0, new double[] {1, 0, 0, 0}, t0.plusSeconds(1));
+        UUID withoutJob = store(ChestClass.CVX0, new double[] {1, 0, 0, 0}, t0.plusSeconds(2));
+        job(stat, "STAT");
+        job(routine, "ROUTINE");
+
+        PredictionPage stats = store.search(new PredictionQuery(null, null, null, null, null, null, modelId, null, null,
+                null, Priority.STAT, 10, null));
+        assertThat(ids(stats)).containsExactly(stat);
+        assertThat(stats.items().get(0).priority()).isEqualTo("stat");
+        PredictionPage routines = store.search(new PredictionQuery(null, null, null, null, null, null, modelId, null,
+                null, ChestClass.CVX0, Priority.ROUTINE, 10, null));
+        assertThat(ids(routines)).as("also ordered by a probability").containsExactly(routine);
+        assertThat(store.search(query(null, null, null, null, null, null, modelId, 10, null)).items())
+                .extracting(PredictionView::priority).containsExactly(null, "routine", "stat");
+        assertThat(store.prediction(stat).orElseThrow().priority()).isEqualTo("stat");
+        assertThat(store.prediction(withoutJob).orElseThrow().priority()).isNull();
+    }
+
+    @Test
     void pagesNewestFirstWithTiesBrokenByIdAndNoCursorAfterTheLast() {
         List<UUID> stored = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
@@ -117,8 +138,18 @@ class PredictionSearchTest {
 
     private PredictionQuery query(ChestClass predictedClass, ChestClass probabilityOf, Double min, Double max,
                                   Instant from, Instant to, String model, int limit, String cursor) {
-        return new PredictionQuery(predictedClass, probabilityOf, min, max, from, to, model, null, null, null, limit,
-                cursor);
+        return new PredictionQuery(predictedClass, probabilityOf, min, max, from, to, model, null, null, null, null,
+                limit, cursor);
+    }
+
+    /** The job that scored the prediction, at the given priority. */
+    private void job(UUID predictionId, String priority) {
+        jdbc.sql("""
+                        INSERT INTO inference_job (id, image_id, model_version_id, status, input_height, input_width,
+                            decode_ms, lease_until, created_at, finished_at, priority)
+                        SELECT :id, image_id, model_version_id, 'DONE', 224, 224, 1, now(), now(), now(), :priority
+                        FROM prediction WHERE id = :prediction""")
+                .param("id", UUID.randomUUID()).param("prediction", predictionId).param("priority", priority).update();
     }
 
     private List<UUID> ids(PredictionQuery query) {

@@ -59,7 +59,7 @@ class PredictionWebSliceTest {
                         .param("predictedClass", "CVX1").param("probabilityOf", "CVX0")
                         .param("minProbability", "0.25").param("maxProbability", "0.9")
                         .param("createdFrom", "2024-01-01T00:00:00Z").param("createdTo", "2024-02-01T00:00:00Z")
-                        .param("modelId", "m").param("limit", "500").param("cursor", "c"))
+                        .param("modelId", "m").param("priority", "stat").param("limit", "500").param("cursor", "c"))
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.items").isEmpty())
                 .andExpect(jsonPath("$.nextCursor").doesNotExist());
@@ -67,7 +67,7 @@ class PredictionWebSliceTest {
         ArgumentCaptor<PredictionQuery> query = ArgumentCaptor.forClass(PredictionQuery.class);
         verify(store).search(query.capture());
         assertThat(query.getValue()).isEqualTo(new PredictionQuery(ChestClass.CVX1, ChestClass.CVX0, 0.25, 0.9,
-                Instant.parse("2024-01-01T00:00:00Z"), Instant.parse("2024-02-01T00:00:00Z"), "m", null, null, null, 500, "c"));
+                Instant.parse("2024-01-01T00:00:00Z"), Instant.parse("2024-02-01T00:00:00Z"), "m", null, null, null, Priority.STAT, 500, "c"));
     }
 
     @Test
@@ -78,7 +78,7 @@ class PredictionWebSliceTest {
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.nextCursor").value("next"));
 
-        verify(store).search(new PredictionQuery(null, null, null, null, null, null, null, null, null, null, 50, null));
+        verify(store).search(new PredictionQuery(null, null, null, null, null, null, null, null, null, null, null, 50, null));
     }
 
     @Test
@@ -92,7 +92,8 @@ class PredictionWebSliceTest {
                     .andExpect(jsonPath("$.title").value("Invalid parameter"))
                     .andExpect(jsonPath("$.status").value(400));
         }
-        for (String query : List.of("limit=0", "limit=501", "minProbability=-0.1", "maxProbability=1.5")) {
+        for (String query : List.of("limit=0", "limit=501", "minProbability=-0.1", "maxProbability=1.5",
+                "priority=urgent", "priority=STAT")) {
             mvc.perform(get("/api/v1/predictions?" + query).headers(TestSecurity.roles(Role.READER)))
                     .andExpect(status().isBadRequest())
                     .andExpect(content().contentTypeCompatibleWith(PROBLEM))

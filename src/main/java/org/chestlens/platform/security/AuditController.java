@@ -10,6 +10,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
+import org.springframework.format.annotation.DateTimeFormat;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -37,8 +38,10 @@ class AuditController {
                @RequestParam(required = false) @Parameter(example = "prediction.read") String action,
                @RequestParam(required = false) @Parameter(description = "An image, prediction or other id") String resourceId,
                @RequestParam(required = false) @Pattern(regexp = "success|denied|rejected|error") String outcome,
-               @RequestParam(required = false) Instant since,
-               @RequestParam(required = false) Instant until,
+               @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME)
+               @Parameter(description = "Occurred at or after this instant (ISO-8601)") Instant since,
+               @RequestParam(required = false) @DateTimeFormat(iso = DateTimeFormat.ISO.DATE_TIME)
+               @Parameter(description = "Occurred before this instant (ISO-8601)") Instant until,
                @RequestParam(required = false) @Parameter(description = "Cursor from the previous page") Long before,
                @RequestParam(defaultValue = "100") @Min(1) @Max(1000) int limit) {
         List<AuditTrail.Event> events = trail.find(new AuditTrail.Query(actor, action, resourceId, outcome, since, until,

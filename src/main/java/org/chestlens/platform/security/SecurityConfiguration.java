@@ -19,6 +19,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.AuthenticationServiceException;
@@ -38,13 +39,19 @@ import org.springframework.security.oauth2.jwt.JwtClaimValidator;
 import org.springframework.security.oauth2.jwt.JwtIssuerValidator;
 import org.springframework.security.oauth2.jwt.JwtTimestampValidator;
 import org.springframework.security.oauth2.jwt.JwtTypeValidator;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtDecoderInitializationException;
+import org.springframework.security.oauth2.jwt.JwtException;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.jwt.SupplierJwtDecoder;
 import org.springframework.security.oauth2.server.resource.web.BearerTokenAuthenticationEntryPoint;
 import org.springframework.security.web.AuthenticationEntryPoint;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.access.AccessDeniedHandler;
 import org.springframework.security.web.access.ExceptionTranslationFilter;
 import org.springframework.security.web.access.intercept.RequestAuthorizationContext;
+import org.springframework.security.config.ObjectPostProcessor;
+import org.springframework.security.oauth2.server.resource.web.authentication.BearerTokenAuthenticationFilter;
 import org.springframework.security.web.authentication.AuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.authentication.AuthenticationFilter;
 import org.springframework.security.web.header.writers.ReferrerPolicyHeaderWriter;
@@ -127,7 +134,19 @@ class SecurityConfiguration {
         jwtDecoder(properties.jwt()).ifPresent(decoder -> http.oauth2ResourceServer(oauth -> oauth
                 .authenticationEntryPoint(unauthenticated)
                 .accessDeniedHandler(forbidden)
-                .jwt(jwt -> jwt.decoder(decoder).jwtAuthenticationConverter(new RoleClaims(properties.jwt())))));
+                .jwt(jwt -> jwt.decoder(decoder).jwtAuthenticationConverter(new RoleClaims(properties.jwt())))
+                .withObjectPostProcessor(new ObjectPostProcessor<BearerTokenAuthenticationFilter>() {
+                    @Override
+                    public <O extends BearerTokenAuthenticationFilter> O postProcess(O filter) {
+                        // A token that could not be checked (the identity provider unreachable) is answered by the
+                        // entry point too (503), not thrown past the filter chain as an error.
+                        AuthenticationEntryPointFailureHandler failure =
+                                new AuthenticationEntryPointFailureHandler(unauthenticated);
+                        failure.setRethrowAuthenticationServiceException(false);
+                        filter.setAuthenticationFailureHandler(failure);
+                        return filter;
+                    }
+                })));
         return http.build();
     }
 
@@ -139,6 +158,13 @@ class SecurityConfiguration {
                                                        ObjectProvider<DatabaseAvailability> database) {
         BearerTokenAuthenticationEntryPoint bearer = new BearerTokenAuthenticationEntryPoint();
         return (request, response, failure) -> {
+            if (failure instanceof AuthenticationServiceException && failure.getCause() instanceof IssuerUnavailable) {
+                response.setHeader(HttpHeaders.RETRY_AFTER, String.valueOf(IssuerUnavailable.RETRY_AFTER_SECONDS));
+                problems.write(request, response, HttpStatus.SERVICE_UNAVAILABLE, IssuerUnavailable.PROBLEM_SLUG,
+                        "Identity provider unavailable", "The access token could not be checked: the identity "
+                                + "provider's OpenID configuration could not be read. Retry later, or use an API key.");
+                return;
+            }
             if (failure instanceof AuthenticationServiceException && DatabaseAvailability.isOutage(failure)) {
                 DatabaseAvailability known = database.getIfAvailable();
                 if (known != null) {
@@ -195,17 +221,9 @@ class SecurityConfiguration {
         return source;
     }
 
-    static Optional<NimbusJwtDecoder> jwtDecoder(SecurityProperties.Jwt settings) {
+    static Optional<JwtDecoder> jwtDecoder(SecurityProperties.Jwt settings) {
         if (!settings.configured()) {
             return Optional.empty();
-        }
-        NimbusJwtDecoder decoder;
-        if (SecurityProperties.Jwt.present(settings.jwkSetUri())) {
-            decoder = NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()).build();
-        } else if (SecurityProperties.Jwt.present(settings.publicKey())) {
-            decoder = NimbusJwtDecoder.withPublicKey(rsaPublicKey(settings.publicKey())).build();
-        } else {
-            decoder = NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(); // discovered on first use
         }
         if (!SecurityProperties.Jwt.present(settings.issuerUri())) {
             // A key set may be shared by many tenants or applications (Entra's common keys): the issuer
@@ -230,8 +248,42 @@ class SecurityConfiguration {
             validators.add(new JwtClaimValidator<List<String>>(JwtClaimNames.AUD,
                     audience -> audience != null && audience.contains(settings.audience())));
         }
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(validators));
-        return Optional.of(decoder);
+        OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(validators);
+        if (SecurityProperties.Jwt.present(settings.jwkSetUri())) {
+            return Optional.of(validating(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()).build(), validator));
+        }
+        if (SecurityProperties.Jwt.present(settings.publicKey())) {
+            return Optional.of(validating(NimbusJwtDecoder.withPublicKey(rsaPublicKey(settings.publicKey())).build(),
+                    validator));
+        }
+        // Building a decoder from the issuer reads its OpenID configuration at once. Deferred to the first token
+        // (and tried again with the next one while it fails), so that the service starts, and API keys work, while
+        // the identity provider is down or slow.
+        JwtDecoder discovered = new SupplierJwtDecoder(() -> validating(
+                NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(), validator));
+        return Optional.of(token -> {
+            try {
+                return discovered.decode(token);
+            } catch (JwtDecoderInitializationException e) {
+                throw new IssuerUnavailable(e);
+            }
+        });
+    }
+
+    /** The issuer's OpenID configuration could not be read: the token is neither valid nor invalid yet (503). */
+    static final class IssuerUnavailable extends JwtException {
+
+        static final String PROBLEM_SLUG = "identity-provider-unavailable";
+        static final int RETRY_AFTER_SECONDS = 10;
+
+        IssuerUnavailable(JwtDecoderInitializationException cause) {
+            super("the identity provider's OpenID configuration could not be read", cause);
+        }
+    }
+
+    private static NimbusJwtDecoder validating(NimbusJwtDecoder decoder, OAuth2TokenValidator<Jwt> validator) {
+        decoder.setJwtValidator(validator);
+        return decoder;
     }
 
     static RSAPublicKey rsaPublicKey(String text) {

@@ -1,5 +1,5 @@
 import * as api from '../api.js';
-import { h, field, select, when, table, announce } from '../dom.js';
+import { h, field, select, when, instant, table, announce } from '../dom.js';
 
 const ROLES = ['submitter', 'reader', 'annotator', 'analyst', 'admin'];
 
@@ -26,6 +26,8 @@ export default function admin(main) {
   const auditActor = h('input', { id: 'audit-actor', type: 'text', autocomplete: 'off' });
   const auditAction = h('input', { id: 'audit-action', type: 'text', autocomplete: 'off', placeholder: 'api-key.create' });
   const auditOutcome = select({ id: 'audit-outcome' }, [['', 'Any'], ['success', 'success'], ['denied', 'denied'], ['rejected', 'rejected'], ['error', 'error']]);
+  const auditSince = h('input', { id: 'audit-since', type: 'datetime-local', step: '1' });
+  const auditUntil = h('input', { id: 'audit-until', type: 'datetime-local', step: '1' });
   const auditCursors = [null];
   let auditPage = 0;
 
@@ -43,7 +45,8 @@ export default function admin(main) {
     section('destinations-s', 'Result destinations (HL7 v2)', destinations),
     section('audit', 'Audit trail',
       h('form', { id: 'audit-form', onsubmit: e => { e.preventDefault(); auditCursors.length = 1; auditPage = 0; loadAudit(); } },
-        h('div', { class: 'row' }, field('Actor', auditActor), field('Action', auditAction), field('Outcome', auditOutcome)),
+        h('div', { class: 'row' }, field('Actor', auditActor), field('Action', auditAction), field('Outcome', auditOutcome),
+          field('Since (local time)', auditSince), field('Until (local time)', auditUntil)),
         h('button', { type: 'submit' }, 'Search')),
       audit));
 
@@ -154,13 +157,14 @@ export default function admin(main) {
   async function loadAudit() {
     try {
       const page = await api.get('/api/v1/audit-events', { actor: auditActor.value.trim(), action: auditAction.value.trim(), outcome: auditOutcome.value,
-        before: auditCursors[auditPage], limit: 50 });
-      audit.replaceChildren(table('Audit events, newest first', [['When', e => when(e.occurredAt)], ['Actor', e => e.actor + ' (' + e.actorKind + ')'],
+        since: instant(auditSince.value), until: instant(auditUntil.value), before: auditCursors[auditPage], limit: 50 });
+      const events = page.events || [];
+      audit.replaceChildren(events.length ? table('Audit events, newest first', [['When', e => when(e.occurredAt)], ['Actor', e => e.actor + ' (' + e.actorKind + ')'],
         ['Action', e => e.action], ['Request', e => e.httpMethod + ' ' + e.resource], ['Outcome', e => e.outcome + ' ' + e.status],
         ['Resources', e => {
           const ids = e.resourceIds || [];
           return ids.length > 3 ? ids.slice(0, 3).join(', ') + ' and ' + (ids.length - 3) + ' more' : ids.join(', ');
-        }]], page.events || []),
+        }]], events) : h('p', { id: 'audit-empty' }, 'No audit events match.'),
       h('div', { class: 'pager' },
         h('button', { type: 'button', disabled: auditPage === 0, onclick: () => { auditPage -= 1; loadAudit(); } }, 'Newer'),
         h('button', { type: 'button', disabled: !page.nextCursor, onclick: () => { auditCursors[auditPage + 1] = page.nextCursor; auditPage += 1; loadAudit(); } }, 'Older')));

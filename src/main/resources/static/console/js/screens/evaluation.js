@@ -19,24 +19,53 @@ function roc(result) {
       + '; operating point sensitivity ' + fmt(result.sensitivity, 2) + ', specificity ' + fmt(result.specificity, 2)));
 }
 
+const SPARSE = 10;
+const ece = stats => 'ECE ' + fmt(stats.expectedCalibrationError, 3) + ' ' + interval(stats.expectedCalibrationErrorInterval);
+
+/**
+ * Accuracy per confidence bin as bars, each bin's gap to its mean confidence shaded (what the ECE averages, weighted
+ * by the bin's share of cases), the diagonal of perfect calibration drawn over both.
+ */
 function reliabilityDiagram(stats, label, id) {
-  const [svg, x, y] = unitPlot(label + ', ECE ' + fmt(stats.expectedCalibrationError, 3), 'confidence', 'accuracy');
+  const [svg, x, y] = unitPlot(label + ', ' + ece(stats), 'confidence', 'accuracy');
+  const diagonal = svg.querySelector('.diagonal');
   for (const bin of stats.reliability || []) {
     if (!bin.n || bin.accuracy === null) continue;
-    svg.append(s('rect', { x: x(bin.from) + 1, y: y(bin.accuracy), width: x(bin.to) - x(bin.from) - 2, height: y(0) - y(bin.accuracy), class: 'bin' },
-      s('title', {}, '[' + bin.from + ', ' + bin.to + '): n = ' + bin.n + ', accuracy ' + fmt(bin.accuracy, 2) + ', mean confidence ' + fmt(bin.meanConfidence, 2))));
+    const left = x(bin.from) + 1; const width = x(bin.to) - x(bin.from) - 2;
+    const tip = '[' + bin.from + ', ' + bin.to + '): n = ' + bin.n + ', accuracy ' + fmt(bin.accuracy, 2) + ', mean confidence ' + fmt(bin.meanConfidence, 2);
+    // A bin of a few cases says little: drawn lighter.
+    const sparse = bin.n < SPARSE ? ' sparse' : '';
+    svg.append(s('rect', { x: left, y: y(bin.accuracy), width, height: y(0) - y(bin.accuracy), class: 'bin' + sparse }, s('title', {}, tip)));
+    if (bin.meanConfidence !== null && bin.meanConfidence !== undefined) {
+      const top = Math.max(bin.accuracy, bin.meanConfidence); const bottom = Math.min(bin.accuracy, bin.meanConfidence);
+      svg.append(s('rect', { x: left, y: y(top), width, height: y(bottom) - y(top), class: 'gap' + sparse }, s('title', {}, tip)));
+    }
   }
-  return h('figure', { class: 'chart', id }, svg,
-    h('figcaption', {}, label + ': accuracy per confidence bin against the diagonal of perfect calibration; expected calibration error (ECE) ' + fmt(stats.expectedCalibrationError, 3)));
+  diagonal.setAttribute('class', 'diagonal over');
+  svg.append(diagonal);
+  return h('figure', { class: 'chart', id },
+    h('h3', {}, label + ', ' + ece(stats)), svg,
+    h('figcaption', {}, 'Accuracy per confidence bin (bars); in red, each bin\'s gap to its mean confidence, which the expected calibration error (ECE) averages; dashed, perfect calibration. Cases per bin from 0 to 1: '
+      + (stats.reliability || []).map(b => (b.n ? String(b.n) : '–')).join(', ') + ' (lighter: fewer than ' + SPARSE + ').'));
 }
 
-/** With a calibration active for the version, the raw and the calibrated diagram side by side. */
+/**
+ * With a calibration active for the version, the raw and the calibrated diagram side by side, with what the
+ * calibration is and how it did on cases it never saw: the calibrated diagram is in-sample on cases it was fitted on.
+ */
 function calibrationCharts(report) {
   const d = report.reliabilityDiagrams;
   if (!d) return reliabilityDiagram(report.model, 'Reliability diagram', 'reliability-diagram');
-  return h('div', { class: 'charts' },
-    reliabilityDiagram(d.raw, 'Raw probabilities', 'reliability-diagram'),
-    reliabilityDiagram(d.calibrated, 'Calibrated (calibration ' + d.calibrationId + ')', 'reliability-diagram-calibrated'));
+  const about = h('p', { class: 'note', id: 'calibration-about' }, 'Calibration ' + d.calibrationId.slice(0, 8) + ' is active.');
+  const calibrated = reliabilityDiagram(d.calibrated, 'Calibrated', 'reliability-diagram-calibrated');
+  calibrated.setAttribute('data-calibration', d.calibrationId);
+  api.get('/api/v1/calibrations/' + encodeURIComponent(d.calibrationId)).then(c => {
+    const t = c.parameters && c.parameters.temperature;
+    about.textContent = 'Calibration ' + c.version + ' of ' + c.modelId + ' ' + c.modelVersion + ' (' + c.method
+      + (t ? ', T = ' + fmt(t, 3) : '') + '), fitted on ' + c.labelledCases + ' labelled cases. On cases it was fitted on, the calibrated diagram is in-sample; on held-out cases (' + c.folds + '-fold cross-fitting) its '
+      + ece(c.after) + ', against ' + ece(c.before) + ' before.';
+  }).catch(() => {});
+  return h('div', {}, about, h('div', { class: 'charts' }, reliabilityDiagram(d.raw, 'Raw', 'reliability-diagram'), calibrated));
 }
 
 function confusion(report) {
@@ -47,6 +76,7 @@ function confusion(report) {
 }
 
 function kappa(agreement) {
+  if (!agreement.length) return h('p', { id: 'kappa' }, 'Cohen\'s kappa: no reader has labelled these cases, so there is no agreement to show.');
   const raters = [...new Set(agreement.flatMap(a => [a.first, a.second]))];
   const value = (a, b) => {
     if (a === b) return '1';

@@ -1,12 +1,9 @@
 import * as api from '../api.js';
-import { h, field, select, fmt, when, announce } from '../dom.js';
+import { h, field, select, fmt, when, instant, announce } from '../dom.js';
 
 const CLASSES = [['', 'Any'], ['CVX0', 'CVX0'], ['CVX1', 'CVX1'], ['CVX2', 'CVX2'], ['CVX3', 'CVX3']];
+const PRIORITIES = [['', 'Any'], ['stat', 'Stat'], ['routine', 'Routine']];
 const REFRESH_MS = 15000;
-
-function iso(local) {
-  return local ? new Date(local).toISOString() : '';
-}
 
 /** Rows in the order of a column: the page as loaded (the API pages newest first), sorted here. */
 const SORTS = {
@@ -16,6 +13,7 @@ const SORTS = {
   CVX0: p => p.probabilities.CVX0, CVX1: p => p.probabilities.CVX1,
   CVX2: p => p.probabilities.CVX2, CVX3: p => p.probabilities.CVX3,
   reliability: p => (p.reliability ? p.reliability.errorRate : -1),
+  priority: p => (p.priority === 'stat' ? 1 : 0),
 };
 
 export function rowsFor(predictions, sort) {
@@ -33,11 +31,12 @@ export function predictionTable(predictions, sort, onSort, caption) {
   const rows = rowsFor(predictions, sort);
   return h('table', { id: 'worklist-table' },
     h('caption', {}, caption),
-    h('thead', {}, h('tr', {}, header('Scored', 'created'), h('th', { scope: 'col' }, 'Image'), header('Class', 'class'),
+    h('thead', {}, h('tr', {}, header('Scored', 'created'), header('Priority', 'priority'), h('th', { scope: 'col' }, 'Image'), header('Class', 'class'),
       header('Confidence', 'confidence'), header('P(CVX0)', 'CVX0'), header('P(CVX1)', 'CVX1'), header('P(CVX2)', 'CVX2'),
       header('P(CVX3)', 'CVX3'), header('Reliability', 'reliability'), h('th', { scope: 'col' }, 'Model'))),
     h('tbody', {}, rows.map(p => h('tr', { class: p.reliability && p.reliability.flagged ? 'flagged' : null },
       h('td', {}, h('a', { href: '#/result/' + p.id }, when(p.createdAt))),
+      h('td', {}, p.priority === 'stat' ? h('span', { class: 'stat' }, 'STAT') : (p.priority || '–')),
       h('td', { class: 'mono' }, p.imageId.slice(0, 8)),
       h('td', {}, p.predictedClass.code + ' ' + p.predictedClass.name),
       h('td', { class: 'num' }, fmt(p.confidence, 2)),
@@ -56,6 +55,7 @@ export default function worklist(main, args, context) {
   const from = h('input', { id: 'wl-from', type: 'datetime-local' });
   const to = h('input', { id: 'wl-to', type: 'datetime-local' });
   const model = select({ id: 'wl-model' }, [['', 'Any']]);
+  const priority = select({ id: 'wl-priority' }, PRIORITIES);
   const flaggedOnly = h('input', { id: 'wl-flagged', type: 'checkbox' });
   const live = h('input', { id: 'wl-live', type: 'checkbox', checked: true });
   const accession = h('input', { id: 'wl-accession', type: 'text', autocomplete: 'off' });
@@ -71,7 +71,7 @@ export default function worklist(main, args, context) {
   const filters = h('form', { class: 'card filters', id: 'worklist-filters', onsubmit: e => { e.preventDefault(); state.cursors = [null]; state.page = 0; load(); } },
     h('div', { class: 'row' }, field('Predicted class', predictedClass), field('Probability of', probabilityOf),
       field('At least', minProbability), field('At most', maxProbability)),
-    h('div', { class: 'row' }, field('Scored from', from), field('Scored until', to), field('Model', model),
+    h('div', { class: 'row' }, field('Scored from', from), field('Scored until', to), field('Model', model), field('Priority', priority),
       h('div', { class: 'field check' }, flaggedOnly, h('label', { for: 'wl-flagged' }, 'Reliability flagged only (this page)')),
       h('div', { class: 'field check' }, live, h('label', { for: 'wl-live' }, 'Refresh page one every 15 s'))),
     h('button', { type: 'submit', id: 'wl-apply' }, 'Apply filters'));
@@ -85,7 +85,7 @@ export default function worklist(main, args, context) {
     return {
       predictedClass: predictedClass.value, probabilityOf: probabilityOf.value,
       minProbability: probabilityOf.value ? minProbability.value : '', maxProbability: probabilityOf.value ? maxProbability.value : '',
-      createdFrom: iso(from.value), createdTo: iso(to.value), modelId: model.value,
+      createdFrom: instant(from.value), createdTo: instant(to.value), modelId: model.value, priority: priority.value,
       limit: 100, cursor: state.cursors[state.page],
     };
   }

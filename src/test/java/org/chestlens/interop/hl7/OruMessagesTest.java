@@ -33,7 +33,7 @@ class OruMessagesTest {
                 new PredictionView.ModelRef("chestlens-demo-densenet121", "1.0.0", true, List.of("abc")),
                 new PredictionView.ClassRef(1, "CVX1", "classic/probable COVID-19"), p,
                 new PredictionView.SubTaskScoresView(0.8123, 0.467, 0.246), 0.6123456789, p,
-                new PredictionView.Timings(1, 2, 3), Instant.parse("2026-12-06T05:00:00Z"),
+                new PredictionView.Timings(1, 2, 3), Instant.parse("2026-12-06T05:00:00Z"), "stat",
                 "DEMONSTRATION MODEL | not a finding ^ ~ & \\ escapes", reliability, null, null, null, null, null, null);
     }
 

@@ -131,6 +131,42 @@ class AuditTrailTest {
     }
 
     @Test
+    void sinceAndUntilBoundWhenEventsOccurredAndABadInstantIsAProblem() throws InterruptedException {
+        String actor = "clock-" + UUID.randomUUID().toString().substring(0, 8);
+        ApiClient caller = new ApiClient(port, TestSecurity.bearer(TestSecurity.token(actor, Role.READER)));
+        assertThat(caller.get("/api/v1/models").status()).isEqualTo(200);
+        Thread.sleep(5);
+        assertThat(caller.get("/api/v1/predictions?limit=1").status()).isEqualTo(200);
+        ApiClient admin = new ApiClient(port, TestSecurity.roles(Role.ADMIN));
+        JsonNode both = admin.get("/api/v1/audit-events?actor=" + actor).body().path("events");
+        assertThat(both).hasSize(2);
+        String second = both.path(0).path("occurredAt").asString();
+        String first = both.path(1).path("occurredAt").asString();
+        assertThat(both.path(1).path("action").asString()).isEqualTo("model.list");
+
+        assertThat(actions(admin, actor, "&since=" + second)).as("since is inclusive").containsExactly("prediction.list");
+        assertThat(actions(admin, actor, "&until=" + second)).as("until is exclusive").containsExactly("model.list");
+        assertThat(actions(admin, actor, "&since=" + first + "&until=" + second)).containsExactly("model.list");
+        assertThat(actions(admin, actor, "&since=2000-01-01T00:00:00Z")).containsExactly("prediction.list", "model.list");
+        assertThat(actions(admin, actor, "&until=2000-01-01T00:00:00Z")).isEmpty();
+
+        for (String bad : List.of("since=yesterday", "until=2026-13-01T00:00:00Z", "since=1700000000000")) {
+            Answer refused = admin.get("/api/v1/audit-events?" + bad);
+            assertThat(refused.status()).as(bad).isEqualTo(400);
+            assertThat(refused.contentType()).isEqualTo("application/problem+json");
+            assertThat(refused.body().path("type").asString()).isEqualTo("urn:chestlens:problem:invalid-parameter");
+        }
+    }
+
+    private static List<String> actions(ApiClient admin, String actor, String bounds) {
+        Answer answer = admin.get("/api/v1/audit-events?actor=" + actor + bounds);
+        assertThat(answer.status()).as(answer.body().toString()).isEqualTo(200);
+        List<String> actions = new ArrayList<>();
+        answer.body().path("events").forEach(event -> actions.add(event.path("action").asString()));
+        return actions;
+    }
+
+    @Test
     void theTrailIsAppendOnly() {
         new ApiClient(port).get("/api/v1/models");
         assertThatThrownBy(() -> jdbc.sql("UPDATE audit_event SET actor = 'someone-else'").update())
