@@ -20,6 +20,7 @@ import com.pixelmed.dicom.OtherByteAttributeMultipleCompressedFrames;
 import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 
+import org.chestlens.platform.CpuStages;
 import org.chestlens.prediction.DicomAttributes;
 import org.chestlens.prediction.PatientHeader;
 
@@ -97,6 +98,7 @@ final class DicomDecoder {
     static DecodedDicom decode(byte[] bytes, String label, long maxPixels) {
         try {
             DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, label, maxPixels);
+            CpuStages.lap(CpuStages.Stage.PRE_CHECK);
             AttributeList list = read(layout);
             DicomImageHeader header = layout.header();
             checkSameHeader(list, header, label);

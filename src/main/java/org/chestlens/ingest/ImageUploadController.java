@@ -21,6 +21,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.ContainerErrorController;
+import org.chestlens.platform.CpuStages;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.Priority;
 import org.chestlens.platform.security.AuditedResources;
@@ -121,6 +122,7 @@ class ImageUploadController {
             @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
                     + "request's images instead of uploading again")
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
+        CpuStages.lap(CpuStages.Stage.HTTP);
         String boundary = FormDataBody.boundaryOf(request.getContentType());
         long limit = properties.maxRequestSize().toBytes();
         long declared = request.getContentLengthLong();
@@ -136,6 +138,7 @@ class ImageUploadController {
                 throw requestTooLarge(limit);
             }
             List<FormDataBody.Part> parts = FormDataBody.parse(body, body.length, boundary);
+            CpuStages.lap(CpuStages.Stage.RECEIVE);
             List<IngestService.Upload> uploads = new ArrayList<>();
             String subject = null;
             String priority = null;
@@ -188,6 +191,7 @@ class ImageUploadController {
                     + "priority=routine")
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+        CpuStages.lap(CpuStages.Stage.HTTP);
         long limit = properties.maxBodySize().toBytes();
         if (contentLength != null && contentLength > limit) {
             throw bodyTooLarge(limit);
@@ -200,6 +204,7 @@ class ImageUploadController {
             if (!DicomDecoder.isDicom(bytes)) {
                 throw UploadRejected.notDicomPart10("#1");
             }
+            CpuStages.lap(CpuStages.Stage.RECEIVE);
             return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey, null, null);
         }
     }

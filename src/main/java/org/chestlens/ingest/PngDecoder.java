@@ -19,6 +19,8 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
 
+import org.chestlens.platform.CpuStages;
+
 /**
  * Decodes PNG to grey values. The chunk structure is checked first (lengths inside the file, CRCs,
  * IHDR first, IEND present) and the declared size is checked against the pixel limit, so neither a
@@ -53,6 +55,7 @@ final class PngDecoder {
         if (header.width() * header.height() > maxPixels) {
             throw UploadRejected.tooManyPixels(part, header.width(), header.height(), maxPixels);
         }
+        CpuStages.lap(CpuStages.Stage.PRE_CHECK);
         BufferedImage image = read(bytes, part);
         return toGrey(image, header);
     }
