@@ -647,7 +647,12 @@ public final class Benchmark {
                 "--chestlens.security.rate-limit.enabled=false"));
         args.addAll(List.of(extra));
         ServiceProcess service = new ServiceProcess(log, jvmOptions, args.toArray(String[]::new));
-        service.start(Duration.ofMinutes(Integer.getInteger("bench.startMinutes", 3)));
+        try {
+            service.start(Duration.ofMinutes(Integer.getInteger("bench.startMinutes", 3)));
+        } catch (Exception | Error e) {
+            service.close(); // a service that did not become ready in time would go on running alone
+            throw e;
+        }
         return service;
     }
 

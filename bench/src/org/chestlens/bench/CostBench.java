@@ -53,6 +53,8 @@ public final class CostBench {
     static final int MIX_IMAGES = Integer.getInteger("bench.cost.mixImages", 48);
     static final int WARM_UP_SECONDS = Integer.getInteger("bench.cost.warmup", 45);
     static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.cost.maxWarmup", 150);
+    /** Uploads of one kind in a row during the warm-up, the kinds in turn. */
+    static final int WARM_UP_BATCH = Integer.getInteger("bench.cost.warmupBatch", 8);
     static final Path DICOM_DIR = Path.of(System.getProperty("bench.dicom.dir", "target/bench-dicom"))
             .toAbsolutePath();
     /** Extra JVM options for the service, space-separated (a garbage collector to compare, say). */
@@ -82,6 +84,10 @@ public final class CostBench {
     }
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("bench.startMinutes") == null) {
+            // the model warms up at every batch size before readiness: minutes on a busy 2-core machine
+            System.setProperty("bench.startMinutes", "10");
+        }
         Files.createDirectories(OUT);
         System.out.printf("machine: %d cores, load average %s; service JVM options: -Xmx1g %s%n",
                 Runtime.getRuntime().availableProcessors(), load(), String.join(" ", JVM_OPTIONS));
@@ -102,6 +108,13 @@ public final class CostBench {
         String database = databaseName();
         Benchmark.resetDatabase();
         try (ServiceProcess service = Benchmark.startService(JVM_OPTIONS, Benchmark.BATCH, 20)) {
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    service.close(); // also when this run is interrupted: the service must not outlive it
+                } catch (InterruptedException ignored) {
+                    Thread.currentThread().interrupt();
+                }
+            }));
             Session session = new Session(service, database);
             session.warmUp(kinds, mix);
             List<Cost> costs = new ArrayList<>();
@@ -152,17 +165,17 @@ public final class CostBench {
                 int r = round.getAndIncrement();
                 Kind kind = all.get(r % all.size());
                 // files of their own, made now: the phases use the first ones, made before they start
-                send(kind, prepare(kind, 1_000 + 16 * r, 16));
+                send(kind, prepare(kind, 1_000 + WARM_UP_BATCH * r, WARM_UP_BATCH));
                 long now = System.nanoTime();
                 double elapsed = (now - start) / 1e9;
-                if (now - lastLook >= TimeUnit.SECONDS.toNanos(5) && round.get() % all.size() == 0) {
+                if (now - lastLook >= TimeUnit.SECONDS.toNanos(5) && round.get() >= all.size()) {
                     double jitNow = jit();
                     double share = (jitNow - jit) / ((now - lastLook) / 1e9);
                     jit = jitNow;
                     lastLook = now;
                     if (elapsed >= WARM_UP_SECONDS && share < 0.05 || elapsed >= MAX_WARM_UP_SECONDS) {
-                        System.out.printf("warm-up: %.0f s, %d rounds of every kind; JIT compiler at %.1f %% of a "
-                                + "core at the end%n", elapsed, round.get() / all.size(), 100 * share);
+                        System.out.printf("warm-up: %.0f s, %d uploads; JIT compiler at %.1f %% of a core at the end%n",
+                                elapsed, round.get() * WARM_UP_BATCH, 100 * share);
                         return;
                     }
                 }
@@ -248,6 +261,8 @@ public final class CostBench {
                     outcome[1] > 0 ? " (" + outcome[1] + " FAILED)" : "", seconds, outcome[0] / seconds,
                     group.getOrDefault("forward (batcher + libtorch workers)", 0.0) - columns.get("batch-db"),
                     cost.total(), cost.load());
+            System.out.println("    " + String.join(", ", columns.entrySet().stream()
+                    .map(e -> String.format("%s %.1f", e.getKey(), e.getValue())).toList()));
             return cost;
         }
 
@@ -372,12 +387,16 @@ public final class CostBench {
                 i -> Benchmark.multipart(TestImages.withTextChunk(png8, "copy " + i), false)));
         kinds.add(new Kind("PNG 16-bit 2048 x 2500, multipart", false,
                 i -> Benchmark.multipart(TestImages.withTextChunk(png16, "copy " + i), false)));
-        for (Object[] dicom : new Object[][] {{"DICOM explicit LE 2000 x 2500", explicitLe},
-                {"DICOM JPEG lossless SV1", jpegLossless}, {"DICOM JPEG 2000 lossless", j2k}}) {
-            byte[] file = (byte[]) dicom[1];
-            kinds.add(new Kind(dicom[0] + ", multipart", false,
-                    i -> Benchmark.multipart(withInstance(file, 1_000_000 + i), true)));
-            kinds.add(new Kind(dicom[0] + ", application/dicom", true, i -> withInstance(file, 2_000_000 + i)));
+        Object[][] dicoms = {{"DICOM explicit LE 2000 x 2500", explicitLe}, {"DICOM JPEG lossless SV1", jpegLossless},
+                {"DICOM JPEG 2000 lossless", j2k}};
+        for (int k = 0; k < dicoms.length; k++) {
+            byte[] file = (byte[]) dicoms[k][1];
+            // every fixture has the same SOP Instance UID: each kind and transport gets its own range
+            int multipart = 1_000_000 * (2 * k + 1);
+            int dicomBody = 1_000_000 * (2 * k + 2);
+            kinds.add(new Kind(dicoms[k][0] + ", multipart", false,
+                    i -> Benchmark.multipart(withInstance(file, multipart + i), true)));
+            kinds.add(new Kind(dicoms[k][0] + ", application/dicom", true, i -> withInstance(file, dicomBody + i)));
         }
         return kinds;
     }
