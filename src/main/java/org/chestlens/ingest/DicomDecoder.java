@@ -99,12 +99,13 @@ final class DicomDecoder {
         try {
             DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, label, maxPixels);
             CpuStages.lap(CpuStages.Stage.PRE_CHECK);
-            AttributeList list = read(layout);
+            boolean nativePixels = layout.pixelDataOffset() >= 0;
+            AttributeList list = read(layout, nativePixels);
             DicomImageHeader header = layout.header();
             checkSameHeader(list, header, label);
-            int[] samples = storedValues(firstFrameRaw(list, layout, label), header);
-            GreyImage image = new GreyImage(samples, header.columns(), header.rows(), header.bitsStored(),
-                    header.photometricInterpretation());
+            GreyImage image = nativePixels ? nativeFirstFrame(layout)
+                    : new GreyImage(storedValues(firstFrameRaw(list, layout, label), header), header.columns(),
+                            header.rows(), header.bitsStored(), header.photometricInterpretation());
             DicomAttributes metadata = DicomAttributeReader.metadata(list, layout);
             String patientId = DicomAttributeReader.text(list, TagFromName.PatientID);
             PatientHeader patient = new PatientHeader(DicomAttributeReader.text(list, TagFromName.PatientName),
@@ -161,24 +162,42 @@ final class DicomDecoder {
         if (!"MONOCHROME1".equals(photometricInterpretation)) {
             return stored;
         }
-        int[] in = stored.samples();
-        int[] out = new int[in.length];
-        int top = (1 << bitsStored) - 1;
-        for (int i = 0; i < in.length; i++) {
-            out[i] = signed ? -(in[i] + 1) : top - in[i];
-        }
-        return new GreyImage(out, stored.width(), stored.height(), stored.bitDepth(), stored.colourType());
+        return stored.inverted(bitsStored, signed);
     }
 
-    private static AttributeList read(DicomPreCheck.Layout layout) throws Exception {
+    /**
+     * The data set; with {@code headerOnly} PixelMed stops before Pixel Data (native pixels are read where they
+     * lie, see {@link #nativeFirstFrame}), else it reads the encapsulated frames too.
+     */
+    private static AttributeList read(DicomPreCheck.Layout layout, boolean headerOnly) throws Exception {
         String readAs = readAs(layout.syntax());
         AttributeList list = new AttributeList();
         list.setDecompressPixelData(false);
         try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(layout.dataSet(),
                 layout.dataSetOffset(), layout.dataSetLength()), readAs, false)) {
-            list.read(in);
+            if (headerOnly) {
+                list.read(in, TagFromName.PixelData);
+            } else {
+                list.read(in);
+            }
         }
         return list;
+    }
+
+    /**
+     * The first frame of native Pixel Data as stored values, read in place: 8-bit samples are the file's bytes
+     * in order (also when implicit VR packs them into OW words), 16-bit ones words in the transfer syntax's byte
+     * order; Bits Stored at High Bit, sign-extended when signed, as {@link #storedValues} computes them. The
+     * pre-check has checked that the value holds every frame the header declares.
+     */
+    private static GreyImage nativeFirstFrame(DicomPreCheck.Layout layout) {
+        DicomImageHeader header = layout.header();
+        int bytes = header.bitsAllocated() / 8;
+        GreyImage.Packed packed = new GreyImage.Packed(layout.dataSet(), layout.pixelDataOffset(),
+                header.columns() * bytes, bytes, layout.syntax().encoding().bigEndian(),
+                header.highBit() + 1 - header.bitsStored(), header.bitsStored(), header.signed());
+        return new GreyImage(packed, header.columns(), header.rows(), header.bitsStored(),
+                header.photometricInterpretation());
     }
 
     /**
