@@ -133,7 +133,7 @@ class ImageUploadController {
         // The parts are copied out of the body, which is then dropped: for that moment the request
         // holds twice its size. A body without Content-Length (chunked) is held to the request limit.
         try (UploadBudget.Lease lease = budget.acquire(2 * size)) {
-            byte[] body = readBody(request.getInputStream(), size);
+            byte[] body = readBody(request.getInputStream(), declared, size);
             if (body.length > limit) {
                 throw requestTooLarge(limit);
             }
@@ -197,7 +197,7 @@ class ImageUploadController {
             throw bodyTooLarge(limit);
         }
         try (UploadBudget.Lease lease = budget.acquire(contentLength != null ? contentLength : limit)) {
-            byte[] bytes = readBody(body, limit);
+            byte[] bytes = readBody(body, contentLength == null ? -1 : contentLength, limit);
             if (bytes.length > limit) {
                 throw bodyTooLarge(limit);
             }
@@ -209,9 +209,18 @@ class ImageUploadController {
         }
     }
 
-    /** At most {@code limit + 1} bytes of the body, so that a longer one can be told apart. */
-    private static byte[] readBody(InputStream body, long limit) {
+    /**
+     * The body: with a Content-Length within the limit, read straight into an array of that size (the
+     * container delivers no more); else at most {@code limit + 1} bytes, so that a longer one can be told apart
+     * ({@code readNBytes(int)} gathers 8 KB buffers and copies them into the result: one more copy).
+     */
+    private static byte[] readBody(InputStream body, long declared, long limit) {
         try {
+            if (declared >= 0 && declared <= limit && declared < Integer.MAX_VALUE - 8) {
+                byte[] bytes = new byte[(int) declared];
+                int read = body.readNBytes(bytes, 0, bytes.length);
+                return read == bytes.length ? bytes : Arrays.copyOf(bytes, read);
+            }
             return body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         } catch (IOException e) {
             // The client went away or stopped sending mid-body: its fault, and nothing was stored.
