@@ -15,9 +15,7 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.CompressedFrameDecoder;
 import com.pixelmed.dicom.DicomInputStream;
-import com.pixelmed.dicom.OtherByteAttribute;
 import com.pixelmed.dicom.OtherByteAttributeMultipleCompressedFrames;
-import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 
 import org.chestlens.platform.CpuStages;
@@ -222,52 +220,15 @@ final class DicomDecoder {
         }
     }
 
-    /** The first frame's sample words as stored, before masking to Bits Stored. */
+    /** The first encapsulated frame's sample words as decoded, before masking to Bits Stored. */
     private static int[] firstFrameRaw(AttributeList list, DicomPreCheck.Layout layout, String label)
             throws Exception {
-        DicomImageHeader header = layout.header();
-        int count = header.rows() * header.columns();
         Attribute pixelData = list.get(TagFromName.PixelData);
-        boolean bigEndian = layout.syntax().encoding().bigEndian();
-        int[] raw = new int[count];
         if (pixelData instanceof OtherByteAttributeMultipleCompressedFrames compressed) {
             return decodeFirstFrame(compressed, layout, label);
-        } else if (pixelData instanceof OtherWordAttribute) {
-            short[] words = pixelData.getShortValues();
-            if (header.bitsAllocated() == 16) {
-                requireLength(words.length, count, label);
-                for (int i = 0; i < count; i++) {
-                    raw[i] = words[i] & 0xFFFF;
-                }
-            } else {
-                // 8-bit samples in OW (implicit VR): two per word, in file byte order
-                requireLength(words.length * 2L, count, label);
-                for (int i = 0; i < count; i++) {
-                    int word = words[i >> 1] & 0xFFFF;
-                    boolean high = bigEndian == ((i & 1) == 0);
-                    raw[i] = high ? word >>> 8 : word & 0xFF;
-                }
-            }
-        } else if (pixelData instanceof OtherByteAttribute) {
-            byte[] bytes = pixelData.getByteValues();
-            if (header.bitsAllocated() == 8) {
-                requireLength(bytes.length, count, label);
-                for (int i = 0; i < count; i++) {
-                    raw[i] = bytes[i] & 0xFF;
-                }
-            } else {
-                requireLength(bytes.length / 2L, count, label);
-                for (int i = 0; i < count; i++) {
-                    int first = bytes[2 * i] & 0xFF;
-                    int second = bytes[2 * i + 1] & 0xFF;
-                    raw[i] = bigEndian ? (first << 8) | second : (second << 8) | first;
-                }
-            }
-        } else {
-            throw UploadRejected.corrupt(label, pixelData == null ? "the data set has no readable Pixel Data"
-                    : "the Pixel Data has an unexpected form");
         }
-        return raw;
+        throw UploadRejected.corrupt(label, pixelData == null ? "the data set has no readable Pixel Data"
+                : "the Pixel Data has an unexpected form");
     }
 
     private static int[] decodeFirstFrame(OtherByteAttributeMultipleCompressedFrames frames,
@@ -348,12 +309,6 @@ final class DicomDecoder {
             raw[i] = header.signed() && (v & sign) != 0 ? v - (1 << bits) : v;
         }
         return raw;
-    }
-
-    private static void requireLength(long have, int need, String label) {
-        if (have < need) {
-            throw UploadRejected.corrupt(label, "the Pixel Data is shorter than the image it declares");
-        }
     }
 
     private static int integer(AttributeList list, AttributeTag tag) {
