@@ -285,7 +285,14 @@ public final class CostBench {
         void profile(Kind mix, int from, int count) throws Exception {
             Path recording = OUT.resolve("service.jfr");
             Files.deleteIfExists(recording);
-            jcmd("JFR.start", "name=cost", "settings=profile", "filename=" + recording);
+            // the profile settings, with Java code sampled every millisecond rather than every 10, and every
+            // compilation recorded (not only those over 100 ms)
+            String profile = Files.readString(Path.of(System.getProperty("java.home"), "lib", "jfr", "profile.jfc"));
+            Path settings = OUT.resolve("profile-1ms.jfc");
+            Files.writeString(settings, profile.replaceAll("(?s)(?<head>name=\"jdk\\.ExecutionSample\".*?<setting name=\"period\"[^>]*>)"
+                    + "[^<]*<", "${head}1 ms<").replace("control=\"compiler-compilation-threshold\">100 ms<",
+                    "control=\"compiler-compilation-threshold\">0 ms<"));
+            jcmd("JFR.start", "name=cost", "settings=" + settings, "filename=" + recording);
             send(mix, prepare(mix, from, count));
             jcmd("JFR.stop", "name=cost");
             printProfile(recording);
@@ -311,10 +318,23 @@ public final class CostBench {
         Map<String, Integer> self = new TreeMap<>();
         Map<String, Integer> ours = new TreeMap<>();
         Map<String, Integer> threads = new TreeMap<>();
+        Map<String, Integer> compiled = new TreeMap<>();
+        double compileMillis = 0;
+        int compilations = 0;
         int samples = 0;
         try (RecordingFile file = new RecordingFile(recording)) {
             while (file.hasMoreEvents()) {
                 RecordedEvent event = file.readEvent();
+                if (event.getEventType().getName().equals("jdk.Compilation")) {
+                    compilations++;
+                    double millis = event.getDuration().toNanos() / 1e6;
+                    compileMillis += millis;
+                    String type = event.getValue("method") == null ? "?" : ((jdk.jfr.consumer.RecordedMethod)
+                            event.getValue("method")).getType().getName();
+                    compiled.merge(type.substring(0, Math.max(0, type.lastIndexOf('.'))), (int) Math.ceil(millis),
+                            Integer::sum);
+                    continue;
+                }
                 if (!event.getEventType().getName().equals("jdk.ExecutionSample")) {
                     continue;
                 }
@@ -334,13 +354,15 @@ public final class CostBench {
                         .findFirst().ifPresent(f -> ours.merge(frame(f), 1, Integer::sum));
             }
         }
-        System.out.printf("Profile (JFR execution samples every 10 ms of Java code, %d samples outside the batcher; "
+        System.out.printf("Profile (JFR execution samples of Java code, period 1 ms, %d samples outside the batcher; "
                 + "recording %s):%n", samples, recording);
         System.out.println("  by thread: " + top(threads, 8, samples));
         System.out.println("  hottest methods by own time:");
         top(self, 25, samples).forEach(line -> System.out.println("    " + line));
         System.out.println("  by innermost chestlens frame:");
         top(ours, 20, samples).forEach(line -> System.out.println("    " + line));
+        System.out.printf("  JIT: %d compilations, %.0f ms (wall) in them; by package: %s%n", compilations, compileMillis,
+                top(compiled, 10, Math.max(1, (int) compileMillis)));
     }
 
     static List<byte[]> prepare(Kind kind, int from, int count) {
