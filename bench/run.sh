@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks that print ratios measured side by side in one run. See bench/README.md.
-#   bash bench/run.sh [all|raw|e2e|sweep|overload|dicom|evaluation|heatmap|priority|onnx|console]
+#   bash bench/run.sh [all|raw|e2e|sweep|overload|dicom|evaluation|heatmap|priority|onnx|console|cost]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}
@@ -49,6 +49,12 @@ fi
 if [ "$mode" = evaluation ]; then  # 10 000 predictions vs the 2 s goal: in memory, then from PostgreSQL
   java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationBench
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.evaluation.EvaluationDatabaseBench
+fi
+if [ "$mode" = cost ]; then  # CPU per image around the model, by stage and input kind: see bench/README.md
+  # libtorch's OpenMP workers sleep rather than spin between forwards: on a shared machine spinning tripled the
+  # forward's CPU and the run's length; the forward is left out of the account either way.
+  export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
+  exec java -Xmx3g -cp "target/bench-classes:$cp" org.chestlens.bench.CostBench
 fi
 if [ "$mode" = console ]; then  # first load size and a 100-row worklist page in Chromium: see bench/README.md
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.console.ConsoleBench

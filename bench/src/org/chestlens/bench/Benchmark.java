@@ -636,6 +636,12 @@ public final class Benchmark {
     }
 
     static ServiceProcess startService(int batch, int delayMs, String... extra) throws Exception {
+        return startService(List.of(), batch, delayMs, extra);
+    }
+
+    /** With JVM options for the service (a garbage collector, say) before its class path. */
+    static ServiceProcess startService(List<String> jvmOptions, int batch, int delayMs, String... extra)
+            throws Exception {
         Path log = Files.createTempFile("chestlens-bench", ".log");
         List<String> args = new ArrayList<>(List.of("--chestlens.inference.max-batch-size=" + batch,
                 "--chestlens.inference.max-batch-delay=" + delayMs + "ms",
@@ -644,8 +650,13 @@ public final class Benchmark {
                 // The benchmark is one caller far above any sensible per-caller limit; it measures the queue.
                 "--chestlens.security.rate-limit.enabled=false"));
         args.addAll(List.of(extra));
-        ServiceProcess service = new ServiceProcess(log, args.toArray(String[]::new));
-        service.start(Duration.ofMinutes(Integer.getInteger("bench.startMinutes", 3)));
+        ServiceProcess service = new ServiceProcess(log, jvmOptions, args.toArray(String[]::new));
+        try {
+            service.start(Duration.ofMinutes(Integer.getInteger("bench.startMinutes", 3)));
+        } catch (Exception | Error e) {
+            service.close(); // a service that did not become ready in time would go on running alone
+            throw e;
+        }
         return service;
     }
 

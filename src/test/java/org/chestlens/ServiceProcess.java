@@ -25,13 +25,19 @@ public final class ServiceProcess implements AutoCloseable {
     private Process process;
 
     public ServiceProcess(Path log, String... extraArguments) throws IOException {
+        this(log, List.of(), extraArguments);
+    }
+
+    /** With {@code jvmOptions} after {@code -Xmx1g} (a benchmark's flight recording or garbage collector). */
+    public ServiceProcess(Path log, List<String> jvmOptions, String... extraArguments) throws IOException {
         this.log = log;
         try (ServerSocket socket = new ServerSocket(0)) {
             this.port = socket.getLocalPort();
         }
         arguments = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                "-cp", System.getProperty("java.class.path"), "org.chestlens.ChestlensApplication",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g"));
+        arguments.addAll(jvmOptions);
+        arguments.addAll(List.of("-cp", System.getProperty("java.class.path"), "org.chestlens.ChestlensApplication",
                 "--spring.profiles.active=test", "--server.port=" + port));
         arguments.addAll(TestSecurity.arguments());
         arguments.addAll(List.of(extraArguments));

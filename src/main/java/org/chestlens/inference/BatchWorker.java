@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import org.chestlens.platform.CpuStages;
 import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobResult;
 import org.chestlens.prediction.JobStatus;
@@ -154,7 +155,9 @@ final class BatchWorker {
             inputs.add(new ModelInput(p.job().input(), p.job().inputHeight(), p.job().inputWidth()));
             ids.add(p.job().jobId());
         }
+        CpuStages.begin();
         List<UUID> ours = markRunning(ids);
+        metrics.cpu().end(CpuStages.Stage.BATCH_DATABASE);
         long start = System.nanoTime();
         double[] waits = new double[batch.size()];
         for (int i = 0; i < batch.size(); i++) {

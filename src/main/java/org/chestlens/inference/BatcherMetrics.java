@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import org.chestlens.platform.CpuStages;
 import org.chestlens.prediction.Priority;
 
 /** The meters of one model's batcher, all tagged with the model id. */
@@ -20,6 +21,7 @@ final class BatcherMetrics {
     private final Timer batchDuration;
     private final Counter images;
     private final Counter failures;
+    private final CpuStages cpu;
 
     BatcherMetrics(MeterRegistry meters, String modelId, Admission admission) {
         Gauge.builder("chestlens.inference.queue.depth", admission, Admission::reserved).tag("model", modelId)
@@ -39,6 +41,7 @@ final class BatcherMetrics {
                 .description("Forward passes of all folds for one batch").publishPercentileHistogram().register(meters);
         images = Counter.builder("chestlens.inference.images").tag("model", modelId).register(meters);
         failures = Counter.builder("chestlens.inference.failures").tag("model", modelId).register(meters);
+        cpu = new CpuStages(meters); // the same timers as the request threads' (a meter is registered once)
     }
 
     void waited(Priority priority, long nanos) {
@@ -52,6 +55,11 @@ final class BatcherMetrics {
 
     void written(int count) {
         images.increment(count);
+    }
+
+    /** The batcher's and the writer's share of the CPU around the model. */
+    CpuStages cpu() {
+        return cpu;
     }
 
     void failed() {

@@ -7,6 +7,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
+import org.chestlens.platform.CpuStages;
 import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobResult;
 import org.chestlens.prediction.JobStatus;
@@ -85,8 +86,10 @@ final class ResultWriter {
     }
 
     private void commit(List<PendingJob> batch, List<JobResult> results) {
+        CpuStages.begin();
         try {
             completeOnceTheDatabaseAnswers(results);
+            metrics.cpu().end(CpuStages.Stage.RESULTS);
             metrics.written(batch.size());
             batch.forEach(p -> p.outcome().complete(JobStatus.DONE));
         } catch (RuntimeException | Error e) {

@@ -15,11 +15,10 @@ import com.pixelmed.dicom.AttributeList;
 import com.pixelmed.dicom.AttributeTag;
 import com.pixelmed.dicom.CompressedFrameDecoder;
 import com.pixelmed.dicom.DicomInputStream;
-import com.pixelmed.dicom.OtherByteAttribute;
 import com.pixelmed.dicom.OtherByteAttributeMultipleCompressedFrames;
-import com.pixelmed.dicom.OtherWordAttribute;
 import com.pixelmed.dicom.TagFromName;
 
+import org.chestlens.platform.CpuStages;
 import org.chestlens.prediction.DicomAttributes;
 import org.chestlens.prediction.PatientHeader;
 
@@ -97,12 +96,14 @@ final class DicomDecoder {
     static DecodedDicom decode(byte[] bytes, String label, long maxPixels) {
         try {
             DicomPreCheck.Layout layout = DicomPreCheck.check(bytes, label, maxPixels);
-            AttributeList list = read(layout);
+            CpuStages.lap(CpuStages.Stage.PRE_CHECK);
+            boolean nativePixels = layout.pixelDataOffset() >= 0;
+            AttributeList list = read(layout, nativePixels);
             DicomImageHeader header = layout.header();
             checkSameHeader(list, header, label);
-            int[] samples = storedValues(firstFrameRaw(list, layout, label), header);
-            GreyImage image = new GreyImage(samples, header.columns(), header.rows(), header.bitsStored(),
-                    header.photometricInterpretation());
+            GreyImage image = nativePixels ? nativeFirstFrame(layout)
+                    : new GreyImage(storedValues(firstFrameRaw(list, layout, label), header), header.columns(),
+                            header.rows(), header.bitsStored(), header.photometricInterpretation());
             DicomAttributes metadata = DicomAttributeReader.metadata(list, layout);
             String patientId = DicomAttributeReader.text(list, TagFromName.PatientID);
             PatientHeader patient = new PatientHeader(DicomAttributeReader.text(list, TagFromName.PatientName),
@@ -159,24 +160,42 @@ final class DicomDecoder {
         if (!"MONOCHROME1".equals(photometricInterpretation)) {
             return stored;
         }
-        int[] in = stored.samples();
-        int[] out = new int[in.length];
-        int top = (1 << bitsStored) - 1;
-        for (int i = 0; i < in.length; i++) {
-            out[i] = signed ? -(in[i] + 1) : top - in[i];
-        }
-        return new GreyImage(out, stored.width(), stored.height(), stored.bitDepth(), stored.colourType());
+        return stored.inverted(bitsStored, signed);
     }
 
-    private static AttributeList read(DicomPreCheck.Layout layout) throws Exception {
+    /**
+     * The data set; with {@code headerOnly} PixelMed stops before Pixel Data (native pixels are read where they
+     * lie, see {@link #nativeFirstFrame}), else it reads the encapsulated frames too.
+     */
+    private static AttributeList read(DicomPreCheck.Layout layout, boolean headerOnly) throws Exception {
         String readAs = readAs(layout.syntax());
         AttributeList list = new AttributeList();
         list.setDecompressPixelData(false);
         try (DicomInputStream in = new DicomInputStream(new ByteArrayInputStream(layout.dataSet(),
                 layout.dataSetOffset(), layout.dataSetLength()), readAs, false)) {
-            list.read(in);
+            if (headerOnly) {
+                list.read(in, TagFromName.PixelData);
+            } else {
+                list.read(in);
+            }
         }
         return list;
+    }
+
+    /**
+     * The first frame of native Pixel Data as stored values, read in place: 8-bit samples are the file's bytes
+     * in order (also when implicit VR packs them into OW words), 16-bit ones words in the transfer syntax's byte
+     * order; Bits Stored at High Bit, sign-extended when signed, as {@link #storedValues} computes them. The
+     * pre-check has checked that the value holds every frame the header declares.
+     */
+    private static GreyImage nativeFirstFrame(DicomPreCheck.Layout layout) {
+        DicomImageHeader header = layout.header();
+        int bytes = header.bitsAllocated() / 8;
+        GreyImage.Packed packed = new GreyImage.Packed(layout.dataSet(), layout.pixelDataOffset(),
+                header.columns() * bytes, bytes, layout.syntax().encoding().bigEndian(),
+                header.highBit() + 1 - header.bitsStored(), header.bitsStored(), header.signed());
+        return new GreyImage(packed, header.columns(), header.rows(), header.bitsStored(),
+                header.photometricInterpretation());
     }
 
     /**
@@ -201,52 +220,15 @@ final class DicomDecoder {
         }
     }
 
-    /** The first frame's sample words as stored, before masking to Bits Stored. */
+    /** The first encapsulated frame's sample words as decoded, before masking to Bits Stored. */
     private static int[] firstFrameRaw(AttributeList list, DicomPreCheck.Layout layout, String label)
             throws Exception {
-        DicomImageHeader header = layout.header();
-        int count = header.rows() * header.columns();
         Attribute pixelData = list.get(TagFromName.PixelData);
-        boolean bigEndian = layout.syntax().encoding().bigEndian();
-        int[] raw = new int[count];
         if (pixelData instanceof OtherByteAttributeMultipleCompressedFrames compressed) {
             return decodeFirstFrame(compressed, layout, label);
-        } else if (pixelData instanceof OtherWordAttribute) {
-            short[] words = pixelData.getShortValues();
-            if (header.bitsAllocated() == 16) {
-                requireLength(words.length, count, label);
-                for (int i = 0; i < count; i++) {
-                    raw[i] = words[i] & 0xFFFF;
-                }
-            } else {
-                // 8-bit samples in OW (implicit VR): two per word, in file byte order
-                requireLength(words.length * 2L, count, label);
-                for (int i = 0; i < count; i++) {
-                    int word = words[i >> 1] & 0xFFFF;
-                    boolean high = bigEndian == ((i & 1) == 0);
-                    raw[i] = high ? word >>> 8 : word & 0xFF;
-                }
-            }
-        } else if (pixelData instanceof OtherByteAttribute) {
-            byte[] bytes = pixelData.getByteValues();
-            if (header.bitsAllocated() == 8) {
-                requireLength(bytes.length, count, label);
-                for (int i = 0; i < count; i++) {
-                    raw[i] = bytes[i] & 0xFF;
-                }
-            } else {
-                requireLength(bytes.length / 2L, count, label);
-                for (int i = 0; i < count; i++) {
-                    int first = bytes[2 * i] & 0xFF;
-                    int second = bytes[2 * i + 1] & 0xFF;
-                    raw[i] = bigEndian ? (first << 8) | second : (second << 8) | first;
-                }
-            }
-        } else {
-            throw UploadRejected.corrupt(label, pixelData == null ? "the data set has no readable Pixel Data"
-                    : "the Pixel Data has an unexpected form");
         }
-        return raw;
+        throw UploadRejected.corrupt(label, pixelData == null ? "the data set has no readable Pixel Data"
+                : "the Pixel Data has an unexpected form");
     }
 
     private static int[] decodeFirstFrame(OtherByteAttributeMultipleCompressedFrames frames,
@@ -327,12 +309,6 @@ final class DicomDecoder {
             raw[i] = header.signed() && (v & sign) != 0 ? v - (1 << bits) : v;
         }
         return raw;
-    }
-
-    private static void requireLength(long have, int need, String label) {
-        if (have < need) {
-            throw UploadRejected.corrupt(label, "the Pixel Data is shorter than the image it declares");
-        }
     }
 
     private static int integer(AttributeList list, AttributeTag tag) {

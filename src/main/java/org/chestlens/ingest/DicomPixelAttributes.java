@@ -9,11 +9,12 @@ import java.nio.charset.StandardCharsets;
  * @param pixelDataLength the length of native Pixel Data, -1 when absent or encapsulated
  * @param fragments the fragments of encapsulated pixel data, after the offset table
  * @param firstFrameHead the first bytes of the first fragments, joined; empty for native pixel data
+ * @param pixelDataOffset where the value of native Pixel Data starts, -1 when absent or encapsulated
  */
 record DicomPixelAttributes(Integer rows, Integer columns, Integer bitsAllocated, Integer bitsStored,
                             Integer highBit, Integer pixelRepresentation, Integer samplesPerPixel,
                             String numberOfFrames, String photometricInterpretation, long pixelDataLength,
-                            boolean encapsulated, int fragments, byte[] firstFrameHead) {
+                            boolean encapsulated, int fragments, byte[] firstFrameHead, int pixelDataOffset) {
 
     private static final int PIXEL_DATA = 0x7FE00010;
 
@@ -32,6 +33,7 @@ record DicomPixelAttributes(Integer rows, Integer columns, Integer bitsAllocated
         private String numberOfFrames;
         private String photometric;
         private long pixelDataLength = -1;
+        private int pixelDataOffset = -1;
         private boolean encapsulated;
         private int fragments;
         private byte[] firstFrameHead = new byte[0];
@@ -56,6 +58,7 @@ record DicomPixelAttributes(Integer rows, Integer columns, Integer bitsAllocated
                 case PIXEL_DATA -> {
                     encapsulated = false;
                     pixelDataLength = length;
+                    pixelDataOffset = at;
                 }
                 default -> {
                 }
@@ -66,6 +69,7 @@ record DicomPixelAttributes(Integer rows, Integer columns, Integer bitsAllocated
         void encapsulatedPixelData(int fragmentCount, byte[] head) {
             encapsulated = true;
             pixelDataLength = -1;
+            pixelDataOffset = -1;
             fragments = fragmentCount;
             firstFrameHead = head;
         }
@@ -73,7 +77,7 @@ record DicomPixelAttributes(Integer rows, Integer columns, Integer bitsAllocated
         DicomPixelAttributes attributes() {
             return new DicomPixelAttributes(rows, columns, bitsAllocated, bitsStored, highBit, pixelRepresentation,
                     samplesPerPixel, numberOfFrames, photometric, pixelDataLength, encapsulated, fragments,
-                    firstFrameHead);
+                    firstFrameHead, pixelDataOffset);
         }
 
         /** A single US value, which is what PixelMed will read for these attributes. */

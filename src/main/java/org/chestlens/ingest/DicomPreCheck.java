@@ -23,9 +23,13 @@ final class DicomPreCheck {
     private DicomPreCheck() {
     }
 
-    /** What the check found: where PixelMed should read from, and the checked image header. */
+    /**
+     * What the check found: where PixelMed should read from, the checked image header, and where in
+     * {@code dataSet} native (uncompressed) Pixel Data starts (-1 when encapsulated): its length was checked
+     * against the frames the header declares.
+     */
     record Layout(DicomTransferSyntax syntax, byte[] dataSet, int dataSetOffset, int dataSetLength,
-                  DicomImageHeader header) {
+                  DicomImageHeader header, int pixelDataOffset) {
     }
 
     static Layout check(byte[] bytes, String part, long maxPixels) {
@@ -50,7 +54,8 @@ final class DicomPreCheck {
             length = dataSet.length;
         }
         DicomPixelAttributes found = DicomDataSetWalker.walk(dataSet, offset, length, syntax.encoding(), part);
-        return new Layout(syntax, dataSet, offset, length, DicomImageHeader.check(found, syntax, maxPixels, part));
+        return new Layout(syntax, dataSet, offset, length, DicomImageHeader.check(found, syntax, maxPixels, part),
+                found.encapsulated() ? -1 : found.pixelDataOffset());
     }
 
     /** One 16-bit frame at the pixel limit plus header room, and never more than a Java array holds. */

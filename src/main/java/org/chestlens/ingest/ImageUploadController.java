@@ -21,6 +21,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.ContainerErrorController;
+import org.chestlens.platform.CpuStages;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.Priority;
 import org.chestlens.platform.security.AuditedResources;
@@ -121,6 +122,7 @@ class ImageUploadController {
             @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
                     + "request's images instead of uploading again")
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
+        CpuStages.lap(CpuStages.Stage.HTTP);
         String boundary = FormDataBody.boundaryOf(request.getContentType());
         long limit = properties.maxRequestSize().toBytes();
         long declared = request.getContentLengthLong();
@@ -131,11 +133,12 @@ class ImageUploadController {
         // The parts are copied out of the body, which is then dropped: for that moment the request
         // holds twice its size. A body without Content-Length (chunked) is held to the request limit.
         try (UploadBudget.Lease lease = budget.acquire(2 * size)) {
-            byte[] body = readBody(request.getInputStream(), size);
+            byte[] body = readBody(request.getInputStream(), declared, size);
             if (body.length > limit) {
                 throw requestTooLarge(limit);
             }
             List<FormDataBody.Part> parts = FormDataBody.parse(body, body.length, boundary);
+            CpuStages.lap(CpuStages.Stage.RECEIVE);
             List<IngestService.Upload> uploads = new ArrayList<>();
             String subject = null;
             String priority = null;
@@ -188,25 +191,36 @@ class ImageUploadController {
                     + "priority=routine")
             @RequestHeader(value = "Prefer", required = false) String prefer,
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) {
+        CpuStages.lap(CpuStages.Stage.HTTP);
         long limit = properties.maxBodySize().toBytes();
         if (contentLength != null && contentLength > limit) {
             throw bodyTooLarge(limit);
         }
         try (UploadBudget.Lease lease = budget.acquire(contentLength != null ? contentLength : limit)) {
-            byte[] bytes = readBody(body, limit);
+            byte[] bytes = readBody(body, contentLength == null ? -1 : contentLength, limit);
             if (bytes.length > limit) {
                 throw bodyTooLarge(limit);
             }
             if (!DicomDecoder.isDicom(bytes)) {
                 throw UploadRejected.notDicomPart10("#1");
             }
+            CpuStages.lap(CpuStages.Stage.RECEIVE);
             return answer(List.of(new IngestService.Upload("#1", bytes)), prefer, idempotencyKey, null, null);
         }
     }
 
-    /** At most {@code limit + 1} bytes of the body, so that a longer one can be told apart. */
-    private static byte[] readBody(InputStream body, long limit) {
+    /**
+     * The body: with a Content-Length within the limit, read straight into an array of that size (the
+     * container delivers no more); else at most {@code limit + 1} bytes, so that a longer one can be told apart
+     * ({@code readNBytes(int)} gathers 8 KB buffers and copies them into the result: one more copy).
+     */
+    private static byte[] readBody(InputStream body, long declared, long limit) {
         try {
+            if (declared >= 0 && declared <= limit && declared < Integer.MAX_VALUE - 8) {
+                byte[] bytes = new byte[(int) declared];
+                int read = body.readNBytes(bytes, 0, bytes.length);
+                return read == bytes.length ? bytes : Arrays.copyOf(bytes, read);
+            }
             return body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         } catch (IOException e) {
             // The client went away or stopped sending mid-body: its fault, and nothing was stored.

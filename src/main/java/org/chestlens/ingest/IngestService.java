@@ -18,6 +18,8 @@ import org.chestlens.inference.InferenceService;
 import org.chestlens.inference.ModelInfo;
 import org.chestlens.inference.QueueFullException;
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.CpuStages;
+import org.chestlens.platform.CpuStages.Stage;
 import org.chestlens.prediction.IdempotencyKeys;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.ImageWriter;
@@ -180,14 +182,18 @@ public class IngestService {
         for (int i = 0; i < uploads.size(); i++) {
             Upload upload = uploads.get(i);
             UploadDecoder.checkFormat(upload);
+            CpuStages.lap(Stage.PRE_CHECK);
             String sha256 = sha256(upload.bytes());
+            CpuStages.lap(Stage.HASH);
             Optional<UUID> stored = withLiveJob(images.existingImageId(sha256, null), model);
+            CpuStages.lap(Stage.DATABASE);
             if (stored.isEmpty()) {
                 PendingImage prepared = decoder.prepare(upload, sha256, preprocessor, subjectReference);
                 String sopInstanceUid = prepared.image().dicom() == null ? null
                         : prepared.image().dicom().sopInstanceUid();
                 if (sopInstanceUid != null) {
                     stored = withLiveJob(images.existingImageId(sha256, sopInstanceUid), model);
+                    CpuStages.lap(Stage.DATABASE);
                 }
                 if (stored.isEmpty()) {
                     pending.add(prepared);
@@ -218,6 +224,7 @@ public class IngestService {
         } catch (QueueFullException full) {
             throw UploadRejected.queueFull(full.retryAfterSeconds());
         }
+        CpuStages.lap(Stage.DATABASE);
         for (int k = 0; k < plan.pendingPositions().size(); k++) {
             imageIds[plan.pendingPositions().get(k)] = enqueued.imageIds().get(k);
         }
@@ -285,6 +292,7 @@ public class IngestService {
      * images another request (or replica) is scoring, so it reads the database.
      */
     private List<ImageView> awaitStored(List<UUID> ids, long deadline) {
+        CpuStages.lap(Stage.HTTP); // waiting for the outcomes took next to none
         List<ImageView> images = store.images(ids);
         while (images.stream().anyMatch(i -> !i.finished()) && System.nanoTime() < deadline) {
             try {
@@ -295,6 +303,7 @@ public class IngestService {
             }
             images = store.images(ids);
         }
+        CpuStages.lap(Stage.DATABASE);
         return images;
     }
 

@@ -30,11 +30,11 @@ final class InnerEyePreprocessor {
 
     /** Returns null when the image has a single value everywhere and cannot be normalised. */
     ModelInput apply(GreyImage image) {
-        UnitScale scale = UnitScale.of(image.samples());
-        if (scale == null) {
+        GreyImage.Stats stats = image.stats();
+        if (stats.min() == stats.max()) {
             return null;
         }
-        return resizeAndCrop(image.samples(), scale, image.height(), image.width());
+        return resizeAndCrop(image, new UnitScale(stats.min(), (double) stats.max() - stats.min()));
     }
 
     /**
@@ -51,7 +51,7 @@ final class InnerEyePreprocessor {
         private final double range;
         private final float[] table;
 
-        private UnitScale(int min, double range) {
+        UnitScale(int min, double range) {
             this.min = min;
             this.range = range;
             if (range < LARGEST_TABLE) {
@@ -62,16 +62,6 @@ final class InnerEyePreprocessor {
             } else {
                 table = null;
             }
-        }
-
-        static UnitScale of(int[] samples) {
-            int min = Integer.MAX_VALUE;
-            int max = Integer.MIN_VALUE;
-            for (int v : samples) {
-                min = Math.min(min, v);
-                max = Math.max(max, v);
-            }
-            return min == max ? null : new UnitScale(min, (double) max - min);
         }
 
         float unit(int sample) {
@@ -96,7 +86,9 @@ final class InnerEyePreprocessor {
     }
 
     /** Steps 4 and 5 on the single channel. */
-    ModelInput resizeAndCrop(int[] samples, UnitScale scale, int inHeight, int inWidth) {
+    ModelInput resizeAndCrop(GreyImage image, UnitScale scale) {
+        int inHeight = image.height();
+        int inWidth = image.width();
         int outHeight;
         int outWidth;
         if (inWidth <= inHeight) {
@@ -113,8 +105,8 @@ final class InnerEyePreprocessor {
         Axis columns = Axis.linear(inWidth, outWidth, left, crop);
         float[] out = new float[crop * crop];
         for (int y = 0; y < crop; y++) {
-            int row0 = rows.index0[y] * inWidth;
-            int row1 = rows.index1[y] * inWidth;
+            int row0 = rows.index0[y];
+            int row1 = rows.index1[y];
             float wy0 = rows.weight0[y];
             float wy1 = rows.weight1[y];
             for (int x = 0; x < crop; x++) {
@@ -124,8 +116,8 @@ final class InnerEyePreprocessor {
                 float wx1 = columns.weight1[x];
                 // PyTorch's Interpolate<2>: along the width first, then the height, with the
                 // multiply-adds fused as its AVX2 build does. Bit-identical to torch on x86-64.
-                float t0 = Math.fma(scale.unit(samples[row0 + x0]), wx0, scale.unit(samples[row0 + x1]) * wx1);
-                float t1 = Math.fma(scale.unit(samples[row1 + x0]), wx0, scale.unit(samples[row1 + x1]) * wx1);
+                float t0 = Math.fma(scale.unit(image.sample(row0, x0)), wx0, scale.unit(image.sample(row0, x1)) * wx1);
+                float t1 = Math.fma(scale.unit(image.sample(row1, x0)), wx0, scale.unit(image.sample(row1, x1)) * wx1);
                 out[y * crop + x] = Math.fma(t0, wy0, t1 * wy1);
             }
         }

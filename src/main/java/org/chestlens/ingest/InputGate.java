@@ -36,7 +36,6 @@ class InputGate {
 
     private static final Set<String> RADIOGRAPHY = Set.of("CR", "DX", "DR");
     private static final Set<String> LATERAL_VIEW_POSITIONS = Set.of("LL", "RL");
-    private static final int SIGNED_OFFSET = 32768;
 
     private final InputGateProperties properties;
 
@@ -80,7 +79,7 @@ class InputGate {
             findings.add(new Finding(Check.PIXELS, true, "image is " + image.width() + " x " + image.height()
                     + " pixels; a radiograph has at least " + properties.minSide() + " on each side"));
         }
-        double dominant = dominantFraction(image.samples());
+        double dominant = image.dominantFraction();
         // One value everywhere is refused as no-contrast further on, whatever the gate says.
         if (dominant > properties.maxDominantFraction() && dominant < 1) {
             findings.add(new Finding(Check.PIXELS, true, String.format(Locale.ROOT,
@@ -130,21 +129,10 @@ class InputGate {
 
     /**
      * The share of the pixels holding the commonest value. Samples are stored values of at most 16 bits, signed
-     * ones sign-extended: one counter per possible value, no copy of the image.
+     * ones sign-extended: one counter per possible value, no copy of the image. Outside that range: 0 (not a
+     * stored value of a radiograph's range; other checks have refused it already).
      */
     static double dominantFraction(int[] samples) {
-        if (samples.length == 0) {
-            return 1;
-        }
-        int[] counts = new int[SIGNED_OFFSET + 65536];
-        int best = 0;
-        for (int sample : samples) {
-            int index = sample + SIGNED_OFFSET;
-            if (index < 0 || index >= counts.length) {
-                return 0; // not a stored value of a radiograph's range; other checks have refused it already
-            }
-            best = Math.max(best, ++counts[index]);
-        }
-        return (double) best / samples.length;
+        return new GreyImage(samples, samples.length, 1, 16, "GREY").dominantFraction();
     }
 }

@@ -14,10 +14,14 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.zip.CRC32;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.ImageInputStream;
+
+import org.chestlens.platform.CpuStages;
 
 /**
  * Decodes PNG to grey values. The chunk structure is checked first (lengths inside the file, CRCs,
@@ -53,8 +57,126 @@ final class PngDecoder {
         if (header.width() * header.height() > maxPixels) {
             throw UploadRejected.tooManyPixels(part, header.width(), header.height(), maxPixels);
         }
+        CpuStages.lap(CpuStages.Stage.PRE_CHECK);
+        int ihdr = SIGNATURE.length + 8;
+        if (header.colourType() == 0 && (header.bitDepth() == 8 || header.bitDepth() == 16)
+                && bytes[ihdr + 10] == 0 && bytes[ihdr + 11] == 0 && bytes[ihdr + 12] == 0 // deflate, filters 0, no interlace
+                && !hasChunk(bytes, "tRNS")) {
+            return decodeGrey(bytes, header, part);
+        }
         BufferedImage image = read(bytes, part);
         return toGrey(image, header);
+    }
+
+    /**
+     * Non-interlaced 8- and 16-bit grey, the form of nearly every radiograph exported to PNG, without ImageIO:
+     * the IDAT chunks are inflated straight into one buffer of the filtered rows, the rows are unfiltered in
+     * place, and the image reads its values from there (16-bit big-endian). ImageIO copies every row into a
+     * raster and the raster into an {@code int[]}; this keeps the inflated bytes and nothing else. The values
+     * are the stored values either way, as Pillow reads them ({@code L} or {@code I;16}).
+     */
+    static GreyImage decodeGrey(byte[] bytes, Header header, String part) {
+        int width = (int) header.width();
+        int height = (int) header.height();
+        int bytesPerPixel = header.bitDepth() / 8;
+        int stride = 1 + width * bytesPerPixel;
+        byte[] rows = new byte[Math.multiplyExact(stride, height)];
+        Inflater inflater = new Inflater();
+        try {
+            int filled = 0;
+            int at = SIGNATURE.length;
+            while (filled < rows.length && at + 8 <= bytes.length) {
+                int length = ByteBuffer.wrap(bytes, at, 4).getInt();
+                boolean idat = bytes[at + 4] == 'I' && bytes[at + 5] == 'D' && bytes[at + 6] == 'A'
+                        && bytes[at + 7] == 'T';
+                if (idat) {
+                    inflater.setInput(bytes, at + 8, length);
+                    while (filled < rows.length && !inflater.needsInput() && !inflater.finished()) {
+                        int n = inflater.inflate(rows, filled, rows.length - filled);
+                        if (n == 0 && inflater.needsDictionary()) {
+                            throw UploadRejected.corrupt(part, "the PNG image data is damaged");
+                        }
+                        filled += n;
+                    }
+                }
+                at += 12 + length; // the structure check has walked these chunks already
+            }
+            if (filled < rows.length) {
+                throw UploadRejected.corrupt(part, "the PNG image data is damaged");
+            }
+        } catch (DataFormatException e) {
+            throw UploadRejected.corrupt(part, "the PNG image data is damaged");
+        } finally {
+            inflater.end();
+        }
+        unfilter(rows, stride, height, bytesPerPixel, part);
+        GreyImage.Packed packed = new GreyImage.Packed(rows, 1, stride, bytesPerPixel, true, 0,
+                header.bitDepth(), false);
+        return new GreyImage(packed, width, height, header.bitDepth(), "GREY");
+    }
+
+    /** Undoes the PNG filters (ISO/IEC 15948 section 9) in place, row after row; the first byte of each row names its filter. */
+    static void unfilter(byte[] rows, int stride, int height, int bpp, String part) {
+        for (int y = 0; y < height; y++) {
+            int row = y * stride + 1; // the row above (unfiltered already) starts a stride before; none above the first
+            int end = row + stride - 1;
+            switch (rows[row - 1]) {
+                case 0 -> { }
+                case 1 -> {
+                    for (int i = row + bpp; i < end; i++) {
+                        rows[i] += rows[i - bpp];
+                    }
+                }
+                case 2 -> {
+                    if (y > 0) {
+                        for (int i = row; i < end; i++) {
+                            rows[i] += rows[i - stride];
+                        }
+                    }
+                }
+                case 3 -> {
+                    for (int i = row; i < end; i++) {
+                        int left = i - bpp >= row ? rows[i - bpp] & 0xFF : 0;
+                        int up = y > 0 ? rows[i - stride] & 0xFF : 0;
+                        rows[i] += (byte) ((left + up) >>> 1);
+                    }
+                }
+                case 4 -> {
+                    for (int i = row; i < end; i++) {
+                        boolean hasLeft = i - bpp >= row;
+                        int left = hasLeft ? rows[i - bpp] & 0xFF : 0;
+                        int up = y > 0 ? rows[i - stride] & 0xFF : 0;
+                        int upLeft = hasLeft && y > 0 ? rows[i - bpp - stride] & 0xFF : 0;
+                        rows[i] += (byte) paeth(left, up, upLeft);
+                    }
+                }
+                default -> throw UploadRejected.corrupt(part, "the PNG image data is damaged");
+            }
+        }
+    }
+
+    private static int paeth(int a, int b, int c) {
+        int p = a + b - c;
+        int pa = Math.abs(p - a);
+        int pb = Math.abs(p - b);
+        int pc = Math.abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+
+    /** Whether a chunk of this type comes before the image data ends (walked without checks: the structure check did them). */
+    private static boolean hasChunk(byte[] bytes, String type) {
+        int at = SIGNATURE.length;
+        while (at + 8 <= bytes.length) {
+            int length = ByteBuffer.wrap(bytes, at, 4).getInt();
+            if (new String(bytes, at + 4, 4, StandardCharsets.ISO_8859_1).equals(type)) {
+                return true;
+            }
+            if (bytes[at + 4] == 'I' && bytes[at + 5] == 'E' && bytes[at + 6] == 'N' && bytes[at + 7] == 'D') {
+                return false;
+            }
+            at += 12 + length;
+        }
+        return false;
     }
 
     record Header(long width, long height, int bitDepth, int colourType) {

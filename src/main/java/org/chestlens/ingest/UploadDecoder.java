@@ -6,6 +6,8 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
 import org.chestlens.inference.ModelInput;
+import org.chestlens.platform.CpuStages;
+import org.chestlens.platform.CpuStages.Stage;
 import org.chestlens.prediction.NewImage;
 import org.chestlens.prediction.PatientHeader;
 import org.chestlens.prediction.PendingImage;
@@ -52,21 +54,27 @@ final class UploadDecoder {
             PatientHeader patient = null;
             if (PngDecoder.isPng(bytes)) {
                 grey = PngDecoder.decode(bytes, upload.label(), properties.maxPixels());
+                CpuStages.lap(Stage.DECODE);
                 List<String> warnings = gate.apply(upload.label(), gate.pixelFindings(grey));
+                CpuStages.lap(Stage.GATE);
                 image = new NewImage(sha256, "PNG", bytes.length, grey.width(), grey.height(), grey.bitDepth(),
                         grey.colourType(), warnings);
             } else {
                 DicomDecoder.DecodedDicom dicom = DicomDecoder.decode(bytes, upload.label(), properties.maxPixels());
+                CpuStages.lap(Stage.DECODE);
                 List<InputGate.Finding> findings = new ArrayList<>(dicom.findings());
                 findings.addAll(gate.pixelFindings(dicom.image()));
                 List<String> warnings = gate.apply(upload.label(), findings);
+                CpuStages.lap(Stage.GATE);
                 grey = dicom.innerEyeValues();
                 image = new NewImage(sha256, "DICOM", bytes.length, grey.width(), grey.height(),
                         dicom.metadata().bitsStored(), "GREY", warnings, dicom.metadata(),
                         patientIds.hash(dicom.patientId()));
                 patient = dicom.patient();
             }
+            CpuStages.lap(Stage.DECODE);
             ModelInput input = preprocessor.apply(grey);
+            CpuStages.lap(Stage.PREPROCESS);
             if (input == null) {
                 throw UploadRejected.noContrast(upload.label());
             }

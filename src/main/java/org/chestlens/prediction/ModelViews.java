@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.chestlens.platform.CpuStages;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Propagation;
@@ -35,12 +36,15 @@ class ModelViews {
         if (!retention.keepsModelView()) {
             return;
         }
+        CpuStages.lap(CpuStages.Stage.DATABASE);
+        byte[] png = Png.greyFromUnit(input, width, height);
+        CpuStages.lap(CpuStages.Stage.MODEL_VIEW);
         jdbc.sql("""
                         INSERT INTO image_model_view (image_id, png, width, height, created_at, expires_at)
                         VALUES (:imageId, :png, :width, :height, :now, :expires)
                         ON CONFLICT (image_id) DO UPDATE
                             SET expires_at = GREATEST(image_model_view.expires_at, EXCLUDED.expires_at)""")
-                .param("imageId", imageId).param("png", Png.greyFromUnit(input, width, height))
+                .param("imageId", imageId).param("png", png)
                 .param("width", width).param("height", height).param("now", Timestamp.from(now))
                 .param("expires", Timestamp.from(now.plus(retention.modelView())))
                 .update();
