@@ -38,7 +38,7 @@ import org.chestlens.ingest.RawDecode;
 /**
  * {@code bash bench/run.sh cost}: the CPU the service spends around the model, per image, by stage and per
  * input kind (bench/README.md, "Cost per image"). The service runs as its own process with the real model;
- * the forward (the batcher thread and the libtorch workers it starts) is left out of the account. The
+ * the forward (the batcher thread and the engine workers it, or its loader, starts) is left out of the account. The
  * service itself times the stages of the upload path on each thread's CPU clock ({@code chestlens.ingest.cpu},
  * read from Actuator's Prometheus page); garbage collector, JIT compiler and the rest come from
  * {@code /proc} per thread group, PostgreSQL from the server processes of this benchmark's database.
@@ -259,7 +259,7 @@ public final class CostBench {
             System.out.printf("  %-34s %3d answered%s in %5.1f s (%.2f images/s), forward %.0f core-ms per image, "
                     + "around it %.1f; load average %s%n", name, outcome[0],
                     outcome[1] > 0 ? " (" + outcome[1] + " FAILED)" : "", seconds, outcome[0] / seconds,
-                    group.getOrDefault("forward (batcher + libtorch workers)", 0.0) - columns.get("batch-db"),
+                    group.getOrDefault("forward (batcher + engine workers)", 0.0) - columns.get("batch-db"),
                     cost.total(), cost.load());
             System.out.println("    " + String.join(", ", columns.entrySet().stream()
                     .map(e -> String.format("%s %.1f", e.getKey(), e.getValue())).toList()));

@@ -9,8 +9,9 @@ import java.util.stream.Stream;
 
 /**
  * CPU seconds per thread group of a process, from Linux's /proc (utime + stime of each thread), so a
- * run can say where the cores went: libtorch's workers inherit the name of the thread that started
- * them (the batcher, or the benchmark's main thread), request threads are Tomcat's http-nio-*.
+ * run can say where the cores went: libtorch's and ONNX Runtime's workers inherit the name of the thread
+ * that started them (the batcher, which also loads the model, or the benchmark's main thread), request
+ * threads are Tomcat's http-nio-*.
  * Threads that ended between two snapshots are not counted.
  */
 final class CpuAccount {
@@ -57,7 +58,7 @@ final class CpuAccount {
 
     static String group(String thread) {
         if (thread.startsWith("batcher-")) {
-            return "forward (batcher + libtorch workers)";
+            return "forward (batcher + engine workers)";
         }
         if (thread.startsWith("http-nio-")) {
             return "requests (Tomcat threads)";

@@ -7,7 +7,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.ArrayList;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 import ai.djl.Device;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,9 +72,9 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
                         manifest.trained(), manifest.outputFormulation(),
                         manifest.folds().stream().map(ModelManifest.FoldFile::sha256).toList(), manifest.notice()));
                 operatingPoints.seedFromPackage(manifest.id(), manifest.version(), packagePoints(manifest));
-                ServedModel model = ServedModel.load(packageDir, manifest, device, properties.cpuEngine(),
-                        properties.maxBatchSize(), properties.explain(),
-                        properties.outOfDistribution() != InferenceProperties.OutOfDistributionPolicy.OFF);
+                ServedModel model = loadOnThread("batcher-" + manifest.id(), () -> ServedModel.load(packageDir,
+                        manifest, device, properties.cpuEngine(), properties.maxBatchSize(), properties.explain(),
+                        properties.outOfDistribution() != InferenceProperties.OutOfDistributionPolicy.OFF));
                 models.put(manifest.id(), model);
                 batchers.put(manifest.id(), new MicroBatcher(model, JobLedger.of(jobs, instanceId, properties, database),
                         properties, meters));
@@ -91,6 +94,32 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
         } catch (RuntimeException e) {
             close();
             throw e;
+        }
+    }
+
+    /**
+     * Loads a model on a thread of the given name. ONNX Runtime starts its intra-op worker threads when a fold's
+     * session is created, and a native thread takes the name of the thread that starts it: loaded here, the
+     * workers are "batcher-..." like the thread that feeds them (in top, in /proc, in the cost benchmark's
+     * accounting) instead of "main".
+     */
+    private static ServedModel loadOnThread(String name, Callable<ServedModel> load) {
+        FutureTask<ServedModel> task = new FutureTask<>(load);
+        Thread loader = new Thread(task, name);
+        loader.start();
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new ModelPackageException("Cannot load a model: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ModelPackageException("Interrupted while loading a model", e);
         }
     }
 
