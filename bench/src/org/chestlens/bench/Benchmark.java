@@ -95,10 +95,9 @@ public final class Benchmark {
                         });
                 // The same run without explanations: no maps read or stored, no model view kept
                 // (-Dbench.mapsOff=false skips it when only the saturated ratio is wanted).
-                E2e off = null;
                 if (Boolean.parseBoolean(System.getProperty("bench.mapsOff", "true"))) {
                     System.out.println("maps off (chestlens.inference.explain=false, chestlens.retention.model-view=0):");
-                    off = e2e(BATCH, 20, Math.max(4, 2 * BATCH), SECONDS, WINDOWS, model, null,
+                    E2e off = e2e(BATCH, 20, Math.max(4, 2 * BATCH), SECONDS, WINDOWS, model, null,
                             "--chestlens.inference.explain=false", "--chestlens.retention.model-view=0");
                     double on = median(saturated.windows().stream().map(Window::ratio).sorted().toList());
                     double without = median(off.windows().stream().map(Window::ratio).sorted().toList());
