@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.KeysetCursor;
+import org.chestlens.platform.TransactionMemo;
 import org.chestlens.platform.WhereClause;
 import org.chestlens.platform.security.CurrentCaller;
 import org.chestlens.prediction.CalibratedScores;
@@ -173,12 +174,17 @@ class CalibrationService implements CalibrationProvider {
 
     /** The active calibration of a model version, if any. */
     Optional<Active> active(long modelVersionId) {
-        return jdbc.sql("SELECT id, method, parameters::text AS parameters FROM calibration "
+        // once per transaction: the result writer's batch and an answer's predictions share it
+        return TransactionMemo.get(new ActiveOf(modelVersionId), () -> jdbc.sql(
+                        "SELECT id, method, parameters::text AS parameters FROM calibration "
                         + "WHERE model_version_id = :version AND active")
                 .param("version", modelVersionId)
                 .query((rs, n) -> new Active(rs.getObject("id", UUID.class), rs.getString("method"),
                         parameters(rs.getObject("id", UUID.class), rs.getString("parameters"))))
-                .optional();
+                .optional());
+    }
+
+    private record ActiveOf(long modelVersionId) {
     }
 
     record Active(UUID id, String method, Calibrator.Parameters parameters) {

@@ -13,6 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.chestlens.platform.ApiProblem;
 import org.chestlens.platform.KeysetCursor;
+import org.chestlens.platform.TransactionMemo;
 import org.chestlens.platform.WhereClause;
 import org.chestlens.prediction.ModelVersionRegistry;
 import org.chestlens.prediction.Reliability;
@@ -125,9 +126,9 @@ class ErrorAnalysisService implements ReliabilityProvider {
 
     @Override
     public Optional<Reliability> reliabilityOf(UUID predictionId, long modelVersionId) {
-        Optional<Map<String, Object>> active = jdbc.sql(
+        Optional<Map<String, Object>> active = TransactionMemo.get(new ActiveOf(modelVersionId), () -> jdbc.sql(
                         "SELECT id, result::text AS result FROM error_analysis WHERE model_version_id = :version AND active")
-                .param("version", modelVersionId).query().listOfRows().stream().findFirst();
+                .param("version", modelVersionId).query().listOfRows().stream().findFirst());
         if (active.isEmpty()) {
             return Optional.empty();
         }
@@ -146,6 +147,10 @@ class ErrorAnalysisService implements ReliabilityProvider {
                 leaf.size());
         return Optional.of(new Reliability(runId, leaf.path(), leaf.errorRate(), leaf.size(), overall, flagged,
                 summary));
+    }
+
+    /** The active run of a model version, read once per transaction (an answer's predictions share it). */
+    private record ActiveOf(long modelVersionId) {
     }
 
     private Stored stored(UUID id, String result) {

@@ -185,13 +185,18 @@ public class IngestService {
             CpuStages.lap(Stage.PRE_CHECK);
             String sha256 = sha256(upload.bytes());
             CpuStages.lap(Stage.HASH);
-            Optional<UUID> stored = withLiveJob(images.existingImageId(sha256, null), model);
+            // The file meta header's SOP Instance UID, read without parsing the data set, lets one look-up find a
+            // DICOM instance stored before under other bytes; the data set's own UID is checked after decoding
+            // only where it differs.
+            String metaSopInstanceUid = DicomDecoder.isDicom(upload.bytes())
+                    ? DicomMetaHeader.string(upload.bytes(), 0x00020003) : null;
+            Optional<UUID> stored = withLiveJob(images.existingImageId(sha256, metaSopInstanceUid), model);
             CpuStages.lap(Stage.DATABASE);
             if (stored.isEmpty()) {
                 PendingImage prepared = decoder.prepare(upload, sha256, preprocessor, subjectReference);
                 String sopInstanceUid = prepared.image().dicom() == null ? null
                         : prepared.image().dicom().sopInstanceUid();
-                if (sopInstanceUid != null) {
+                if (sopInstanceUid != null && !sopInstanceUid.equals(metaSopInstanceUid)) {
                     stored = withLiveJob(images.existingImageId(sha256, sopInstanceUid), model);
                     CpuStages.lap(Stage.DATABASE);
                 }

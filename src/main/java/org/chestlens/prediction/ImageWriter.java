@@ -1,6 +1,7 @@
 package org.chestlens.prediction;
 
 import java.sql.Timestamp;
+import java.sql.Types;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -82,11 +83,12 @@ public class ImageWriter {
                 .orElseGet(() -> existingImageId(row.sha256(), row.sopInstanceUid()).orElseThrow());
     }
 
-    /** The stored image with these bytes or, for DICOM, this SOP Instance UID. */
-    @Transactional(readOnly = true)
+    /** The stored image with these bytes or, for DICOM, this SOP Instance UID (one statement: no transaction of its own). */
     public Optional<UUID> existingImageId(String sha256, String sopInstanceUid) {
         return jdbc.sql("SELECT id FROM image WHERE sha256 = :sha256 OR sop_instance_uid = :sop LIMIT 1")
-                .param("sha256", sha256).param("sop", sopInstanceUid).query(UUID.class).optional();
+                // typed also when null: a PNG's null and a DICOM's UID would otherwise differ in type, and the
+                // driver prepares the statement anew whenever the types of its parameters change
+                .param("sha256", sha256).param("sop", sopInstanceUid, Types.VARCHAR).query(UUID.class).optional();
     }
 
     /**

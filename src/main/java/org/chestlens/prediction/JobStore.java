@@ -145,11 +145,14 @@ public class JobStore {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         for (JobResult result : results) {
             predictions.store(result.imageId(), result.prediction(), now);
+        }
+        if (!results.isEmpty()) {
             jdbc.sql("""
                             UPDATE inference_job SET status = 'DONE', finished_at = :now, owner = NULL, finished_by = :owner,
                                 input = CASE WHEN :retain THEN input END
-                            WHERE id = :id AND (owner = :owner OR owner IS NULL) AND status <> 'DONE'""")
-                    .param("now", Timestamp.from(now)).param("retain", retainInputs).param("id", result.jobId())
+                            WHERE id = ANY(:ids) AND (owner = :owner OR owner IS NULL) AND status <> 'DONE'""")
+                    .param("now", Timestamp.from(now)).param("retain", retainInputs)
+                    .param("ids", results.stream().map(JobResult::jobId).toArray(UUID[]::new))
                     .param("owner", owner)
                     .update();
         }

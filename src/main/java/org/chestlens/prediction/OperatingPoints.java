@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.chestlens.platform.ApiProblem;
+import org.chestlens.platform.TransactionMemo;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -146,14 +147,25 @@ public class OperatingPoints {
 
     /** The flags of a new prediction at the model version's active configuration; empty when none is active. */
     Optional<Flags> flagsFor(long modelVersionId, double[] probabilities) {
-        return jdbc.sql("""
+        return activeConfiguration(modelVersionId)
+                .flatMap(active -> flags(active.version(), active.scoreSource(), active.points(), probabilities));
+    }
+
+    /** The model version's active configuration, read once per transaction (a batch of predictions shares it). */
+    private Optional<ActiveConfiguration> activeConfiguration(long modelVersionId) {
+        return TransactionMemo.get(new ActiveConfigurationOf(modelVersionId), () -> jdbc.sql("""
                         SELECT version, score_source, points::text FROM operating_point_configuration
                         WHERE model_version_id = :v AND active""")
                 .param("v", modelVersionId)
-                .query((rs, n) -> flags(rs.getInt("version"), rs.getString("score_source"),
-                        json.readValue(rs.getString("points"), POINTS), probabilities))
-                .optional()
-                .flatMap(found -> found);
+                .query((rs, n) -> new ActiveConfiguration(rs.getInt("version"), rs.getString("score_source"),
+                        json.readValue(rs.getString("points"), POINTS)))
+                .optional());
+    }
+
+    private record ActiveConfigurationOf(long modelVersionId) {
+    }
+
+    private record ActiveConfiguration(int version, String scoreSource, List<OperatingPoint> points) {
     }
 
     /**

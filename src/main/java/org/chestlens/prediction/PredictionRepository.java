@@ -1,5 +1,6 @@
 package org.chestlens.prediction;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.UUID;
 
@@ -7,5 +8,5 @@ import org.springframework.data.jpa.repository.JpaRepository;
 
 interface PredictionRepository extends JpaRepository<PredictionEntity, UUID> {
 
-    List<PredictionEntity> findByImageIdOrderByCreatedAtAsc(UUID imageId);
+    List<PredictionEntity> findByImageIdInOrderByCreatedAtAsc(Collection<UUID> imageIds);
 }

@@ -1,6 +1,7 @@
 package org.chestlens.prediction;
 
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.HashMap;
@@ -48,13 +49,58 @@ public class PredictionStore {
 
     @Transactional(readOnly = true)
     public Optional<ImageView> image(UUID id) {
-        return images.findById(id).map(image -> ImageView.of(image, jobsOf(id), predictionsOf(id)));
+        return images(List.of(id)).stream().findFirst();
     }
 
-    /** The images in the given order; ids that do not exist are skipped. */
+    /**
+     * The images in the given order; ids that do not exist are skipped. Three reads whatever the number of images
+     * (images, their jobs, their predictions): this answers every upload, so its statements are counted.
+     */
     @Transactional(readOnly = true)
     public List<ImageView> images(List<UUID> ids) {
-        return ids.stream().map(this::image).flatMap(Optional::stream).toList();
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Map<UUID, ImageEntity> found = new HashMap<>();
+        images.findAllById(ids).forEach(image -> found.put(image.id(), image));
+        if (found.isEmpty()) {
+            return List.of();
+        }
+        UUID[] present = found.keySet().toArray(UUID[]::new);
+        Map<UUID, List<ImageView.JobView>> jobs = new HashMap<>();
+        Map<JobKey, Priority> priorities = new HashMap<>();
+        jdbc.sql("""
+                        SELECT j.image_id, j.model_version_id, m.model_id, m.version, j.status, j.attempts,
+                               j.failure_reason, j.priority
+                        FROM inference_job j JOIN model_version m ON m.id = j.model_version_id
+                        WHERE j.image_id = ANY(:imageIds) ORDER BY j.created_at""")
+                .param("imageIds", present)
+                .query(rs -> {
+                    UUID imageId = rs.getObject("image_id", UUID.class);
+                    jobs.computeIfAbsent(imageId, key -> new ArrayList<>()).add(new ImageView.JobView(
+                            rs.getString("model_id"), rs.getString("version"), JobStatus.valueOf(rs.getString("status")),
+                            rs.getInt("attempts"), rs.getString("failure_reason")));
+                    priorities.put(new JobKey(imageId, rs.getLong("model_version_id")),
+                            Priority.valueOf(rs.getString("priority")));
+                });
+        Map<UUID, List<PredictionView>> predictionViews = new HashMap<>();
+        for (PredictionEntity prediction : predictions.findByImageIdInOrderByCreatedAtAsc(List.of(present))) {
+            predictionViews.computeIfAbsent(prediction.imageId(), key -> new ArrayList<>()).add(view(prediction,
+                    priorities.get(new JobKey(prediction.imageId(), prediction.modelVersionId()))));
+        }
+        List<ImageView> views = new ArrayList<>();
+        for (UUID id : ids) {
+            ImageEntity image = found.get(id);
+            if (image != null) {
+                views.add(ImageView.of(image, jobs.getOrDefault(id, List.of()), predictionViews.getOrDefault(id,
+                        List.of())));
+            }
+        }
+        return views;
+    }
+
+    /** A job's identity: one per image and model version. */
+    private record JobKey(UUID imageId, long modelVersionId) {
     }
 
     /**
@@ -195,22 +241,6 @@ public class PredictionStore {
                         "The cursor is not one this service issued for this ordering.");
             }
         }
-    }
-
-    private List<ImageView.JobView> jobsOf(UUID imageId) {
-        return jdbc.sql("""
-                        SELECT m.model_id, m.version, j.status, j.attempts, j.failure_reason
-                        FROM inference_job j JOIN model_version m ON m.id = j.model_version_id
-                        WHERE j.image_id = :imageId ORDER BY j.created_at""")
-                .param("imageId", imageId)
-                .query((rs, n) -> new ImageView.JobView(rs.getString("model_id"), rs.getString("version"),
-                        JobStatus.valueOf(rs.getString("status")), rs.getInt("attempts"),
-                        rs.getString("failure_reason")))
-                .list();
-    }
-
-    private List<PredictionView> predictionsOf(UUID imageId) {
-        return views(predictions.findByImageIdOrderByCreatedAtAsc(imageId));
     }
 
     private PredictionView view(PredictionEntity entity) {

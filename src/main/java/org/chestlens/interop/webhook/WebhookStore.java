@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.UUID;
 
 import org.chestlens.platform.KeysetCursor;
+import org.chestlens.platform.TransactionMemo;
 import org.chestlens.platform.WhereClause;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Repository;
@@ -89,9 +90,13 @@ class WebhookStore {
     /** Whether any active subscription wants this event type (so the payload is built only then). */
     @Transactional(propagation = Propagation.MANDATORY)
     boolean hasSubscribers(WebhookEventType type) {
-        return jdbc.sql("""
+        // once per transaction: the result writer stores a batch of predictions in one
+        return TransactionMemo.get(new SubscribersOf(type), () -> jdbc.sql("""
                         SELECT EXISTS (SELECT 1 FROM webhook_subscription WHERE active AND :type = ANY(event_types))""")
-                .param("type", type.wireName()).query(Boolean.class).single();
+                .param("type", type.wireName()).query(Boolean.class).single());
+    }
+
+    private record SubscribersOf(WebhookEventType type) {
     }
 
     /**
