@@ -48,11 +48,14 @@ public final class Benchmark {
     static final int BATCH = Integer.getInteger("bench.batch", 8);
     /**
      * Saturated load before the measuring window, at least this long and then until the service's JIT
-     * compiler has gone quiet (under 5 % of a core over 5 s; at most 120 s): it shares the cores with
-     * the model, and a window that starts while it is still busy measures a service not yet compiled.
+     * compiler has gone quiet (under {@link #WARM_UP_JIT_QUIET} of a core over 5 s; at most
+     * {@link #MAX_WARM_UP_SECONDS}): it shares the cores with the model, and a window that starts while it is
+     * still busy measures a service not yet compiled. The warm-up's uploads are made as they are sent, beyond the
+     * workload held in memory, so a long warm-up does not use up the measured windows' files.
      */
     static final int WARM_UP_SECONDS = Integer.getInteger("bench.warmup", 20);
-    static final int MAX_WARM_UP_SECONDS = 120;
+    static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.maxWarmup", 120);
+    static final double WARM_UP_JIT_QUIET = Double.parseDouble(System.getProperty("bench.jitQuiet", "0.05"));
     static final int LOW_LOAD_UPLOADS = 40;
     /** Measuring windows of the saturated service in e2e mode, each between two raw-forward measurements. */
     static final int WINDOWS = Integer.getInteger("bench.windows", 3);
@@ -325,6 +328,8 @@ public final class Benchmark {
             List<Answer> answers = Collections.synchronizedList(new ArrayList<>());
             AtomicBoolean paused = new AtomicBoolean();
             AtomicBoolean stop = new AtomicBoolean();
+            AtomicBoolean warmingUp = new AtomicBoolean(true);
+            AtomicInteger warmUpUploads = new AtomicInteger();
             long startedAt = System.nanoTime();
             ExecutorService pool = Executors.newFixedThreadPool(clients);
             for (int c = 0; c < clients; c++) {
@@ -334,7 +339,11 @@ public final class Benchmark {
                         // flight cannot be overtaken by an upload that is just starting.
                         inFlight.incrementAndGet();
                         try {
-                            if (!paused.get()) {
+                            if (warmingUp.get()) {
+                                int k = warmUpUploads.getAndIncrement();
+                                http.send(upload(uri, upload(20_000_000L + k), "wait=120"),
+                                        HttpResponse.BodyHandlers.discarding());
+                            } else if (!paused.get()) {
                                 int i = next.getAndIncrement();
                                 if (i >= bodies.size()) {
                                     break;
@@ -360,12 +369,14 @@ public final class Benchmark {
             while (System.nanoTime() - startedAt < Duration.ofSeconds(MAX_WARM_UP_SECONDS).toNanos()) {
                 Thread.sleep(5000);
                 double now = CpuAccount.snapshot(service.pid()).getOrDefault(CpuAccount.JIT, 0.0);
-                if (now - jit < 0.25) {
+                if (now - jit < 5 * WARM_UP_JIT_QUIET) {
                     break;
                 }
                 jit = now;
             }
-            System.out.printf("  warm-up: %.0f s of saturated load%n", (System.nanoTime() - startedAt) / 1e9);
+            warmingUp.set(false);
+            System.out.printf("  warm-up: %.0f s of saturated load, %d uploads%n", (System.nanoTime() - startedAt) / 1e9,
+                    warmUpUploads.get());
             Map<String, Double> serviceCpu = new TreeMap<>();
             double clientCpu = 0;
             double postgresCpu = 0;
