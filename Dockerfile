@@ -56,13 +56,15 @@ COPY --from=build /native/libchestlens-jpeg12.so /opt/chestlens/native/libchestl
 # CHESTLENS_INFERENCE_MODEL_PATHS at them (comma-separated) to override it.
 COPY models/chestlens-demo-densenet121 /opt/chestlens/models/chestlens-demo-densenet121
 # Heap from the container's memory limit; the rest is for libtorch's native memory. Exit on OOM so the orchestrator restarts us (queued jobs are in PostgreSQL).
+# 4 MB G1 regions: with the default 1 MB ones every upload body and decoded image over 512 KB is a humongous object,
+# and their churn set off a full concurrent marking cycle every few dozen uploads (bench/README.md, "Cost per image").
 # Device "auto": the GPU when DJL sees one, else the CPU.
 ENV CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121 \
     CHESTLENS_INGEST_NATIVE_DIR=/opt/chestlens/native \
     CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl \
     CHESTLENS_INFERENCE_DEVICE=auto \
     SERVER_PORT=8080 \
-    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+    JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=50 -XX:G1HeapRegionSize=4m -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
 VOLUME ["/var/cache/chestlens/djl", "/tmp"]
 USER 10001:10001
 EXPOSE 8080 11112

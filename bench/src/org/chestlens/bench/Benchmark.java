@@ -660,7 +660,10 @@ public final class Benchmark {
                 // The benchmark is one caller far above any sensible per-caller limit; it measures the queue.
                 "--chestlens.security.rate-limit.enabled=false"));
         args.addAll(List.of(extra));
-        ServiceProcess service = new ServiceProcess(log, jvmOptions, args.toArray(String[]::new));
+        // G1 regions as the container image and the Helm chart set them; options given after it win
+        List<String> jvm = new ArrayList<>(List.of("-XX:G1HeapRegionSize=4m"));
+        jvm.addAll(jvmOptions);
+        ServiceProcess service = new ServiceProcess(log, jvm, args.toArray(String[]::new));
         try {
             service.start(Duration.ofMinutes(Integer.getInteger("bench.startMinutes", 3)));
         } catch (Exception | Error e) {

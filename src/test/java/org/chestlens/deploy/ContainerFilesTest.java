@@ -61,7 +61,7 @@ class ContainerFilesTest {
                 "ENTRYPOINT [\"java\", \"-jar\", \"/opt/chestlens/chestlens.jar\"]",
                 "COPY --from=build /chestlens.jar /opt/chestlens/chestlens.jar",
                 "CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121",
-                "-XX:MaxRAMPercentage=", "CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl",
+                "-XX:MaxRAMPercentage=", "-XX:G1HeapRegionSize=4m", "CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl",
                 "openjdk-17-jre-headless", "libcharls2 libopenjp2-7 libgdcm3.0",
                 // the 12-bit JPEG shim, where chestlens.ingest.native-dir says
                 "COPY --from=build /native/libchestlens-jpeg12.so /opt/chestlens/native/libchestlens-jpeg12.so",
