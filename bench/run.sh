@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks that print ratios measured side by side in one run. See bench/README.md.
-#   bash bench/run.sh [all|raw|e2e|sweep|overload|dicom|evaluation|heatmap|priority|onnx|console|cost]
+#   bash bench/run.sh [all|raw|e2e|sweep|overload|dicom|evaluation|heatmap|priority|onnx|console|cost|gc]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-all}

@@ -80,6 +80,10 @@ public final class Benchmark {
                 Runtime.getRuntime().maxMemory() >> 20, System.getProperty("os.name"));
         System.out.printf("workload: %d distinct %dx%d images, half 8-bit grey PNG, half 12-bit CR DICOM (explicit VR "
                 + "little endian), model %s%n", IMAGES, IMAGE_SIZE, IMAGE_SIZE, MODEL.getFileName());
+        if (mode.equals("gc")) {
+            gcRegions();
+            System.exit(0);
+        }
         prepareWorkload();
         double e2e = 0;
         if (mode.equals("all") || mode.equals("raw")) {
@@ -248,6 +252,74 @@ public final class Benchmark {
             return answers.stream().filter(a -> a.answered() >= start && a.answered() < end && a.status() == 201)
                     .toList();
         }
+    }
+
+    /**
+     * G1's region size side by side: the e2e mix (each upload a new file, made as it is sent) to a service with the
+     * 1 MB regions G1 picks for its 1 GB heap and to one with 4 MB regions (the container image's), each after a
+     * warm-up; prints the garbage collector's CPU per upload and what G1 logged meanwhile.
+     */
+    static void gcRegions() throws Exception {
+        int warmUp = Integer.getInteger("bench.gc.warmup", 500);
+        int measured = Integer.getInteger("bench.gc.uploads", 750);
+        Map<String, Double> perUpload = new TreeMap<>();
+        for (String regions : List.of("1m", "4m")) {
+            Path gcLog = Files.createTempFile("chestlens-gc-" + regions, ".log");
+            resetDatabase();
+            try (ServiceProcess service = startService(List.of("-XX:G1HeapRegionSize=" + regions,
+                    "-Xlog:gc:file=" + gcLog), BATCH, 20)) {
+                URI uri = URI.create("http://localhost:" + service.port() + "/api/v1/images");
+                sendMix(uri, 0, warmUp);
+                long logged = Files.readAllLines(gcLog).size();
+                Map<String, Double> before = CpuAccount.snapshot(service.pid());
+                long start = System.nanoTime();
+                int answered = sendMix(uri, warmUp, measured);
+                double seconds = (System.nanoTime() - start) / 1e9;
+                Map<String, Double> after = CpuAccount.snapshot(service.pid());
+                List<String> lines = Files.readAllLines(gcLog).stream().skip(logged).toList();
+                double gc = 1000 * (after.getOrDefault(CpuAccount.GC, 0.0) - before.getOrDefault(CpuAccount.GC, 0.0))
+                        / Math.max(1, answered);
+                perUpload.put(regions, gc);
+                System.out.printf("G1 regions %s: %d of %d uploads answered 201 in %.0f s (%.2f images/s); garbage "
+                                + "collector %.2f core-ms per upload; G1 logged %d young pauses (%d for humongous "
+                                + "allocations), %d concurrent mark cycles, %d undone%n", regions, answered, measured,
+                        seconds, answered / seconds, gc, count(lines, "Pause Young"),
+                        count(lines, "Pause Young.*G1 Humongous Allocation"),
+                        count(lines, "Concurrent Mark Cycle [0-9.]+ms"), count(lines, "Concurrent Undo Cycle [0-9.]+ms"));
+            }
+        }
+        System.out.printf("RESULT G1 regions: garbage collector %.2f core-ms per e2e-mix upload with 1 MB regions, %.2f "
+                + "with 4 MB (x%.2f)%n", perUpload.get("1m"), perUpload.get("4m"), perUpload.get("4m") / perUpload.get("1m"));
+    }
+
+    private static long count(List<String> lines, String regex) {
+        Pattern pattern = Pattern.compile(regex);
+        return lines.stream().filter(line -> pattern.matcher(line).find()).count();
+    }
+
+    /** Closed loop, 2 x batch clients: uploads {@code from} to {@code from + count - 1} of the mix; returns the 201s. */
+    private static int sendMix(URI uri, int from, int count) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        AtomicInteger next = new AtomicInteger();
+        AtomicInteger answered = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(2 * BATCH);
+        for (int c = 0; c < 2 * BATCH; c++) {
+            pool.submit(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < count) {
+                    if (http.send(upload(uri, upload(30_000_000L + from + i), "wait=120"),
+                            HttpResponse.BodyHandlers.discarding()).statusCode() == 201) {
+                        answered.incrementAndGet();
+                    }
+                }
+                return null;
+            });
+        }
+        pool.shutdown();
+        if (!pool.awaitTermination(30, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("uploads not answered in 30 minutes");
+        }
+        return answered.get();
     }
 
     static void prepareWorkload() {

@@ -17,6 +17,7 @@ import java.util.stream.Stream;
 final class CpuAccount {
 
     static final String JIT = "JIT compiler";
+    static final String GC = "garbage collector";
     private static final double TICKS_PER_SECOND = 100.0; // USER_HZ, 100 on every Linux architecture
 
     private CpuAccount() {
