@@ -185,18 +185,16 @@ public class IngestService {
             CpuStages.lap(Stage.PRE_CHECK);
             String sha256 = sha256(upload.bytes());
             CpuStages.lap(Stage.HASH);
-            // The file meta header's SOP Instance UID, read without parsing the data set, lets one look-up find a
-            // DICOM instance stored before under other bytes; the data set's own UID is checked after decoding
-            // only where it differs.
-            String metaSopInstanceUid = DicomDecoder.isDicom(upload.bytes())
-                    ? DicomMetaHeader.string(upload.bytes(), 0x00020003) : null;
-            Optional<UUID> stored = withLiveJob(images.existingImageId(sha256, metaSopInstanceUid), model);
+            // Only the same bytes are answered before the file is checked and decoded: a file that merely names a
+            // stored SOP Instance UID in its meta header may be anything, so it is found by that UID only after it
+            // has passed the same checks as a new one.
+            Optional<UUID> stored = withLiveJob(images.existingImageId(sha256, null), model);
             CpuStages.lap(Stage.DATABASE);
             if (stored.isEmpty()) {
                 PendingImage prepared = decoder.prepare(upload, sha256, preprocessor, subjectReference);
                 String sopInstanceUid = prepared.image().dicom() == null ? null
                         : prepared.image().dicom().sopInstanceUid();
-                if (sopInstanceUid != null && !sopInstanceUid.equals(metaSopInstanceUid)) {
+                if (sopInstanceUid != null) {
                     stored = withLiveJob(images.existingImageId(sha256, sopInstanceUid), model);
                     CpuStages.lap(Stage.DATABASE);
                 }

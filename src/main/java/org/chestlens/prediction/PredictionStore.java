@@ -53,8 +53,10 @@ public class PredictionStore {
     }
 
     /**
-     * The images in the given order; ids that do not exist are skipped. Three reads whatever the number of images
-     * (images, their jobs, their predictions): this answers every upload, so its statements are counted.
+     * The images in the given order; ids that do not exist are skipped. This answers every upload, so its
+     * statements are counted: one per image (by primary key, through Hibernate's prepared entity loader: its
+     * {@code findAllById} builds and translates a criteria query on every call), then one for all their jobs and
+     * one for all their predictions.
      */
     @Transactional(readOnly = true)
     public List<ImageView> images(List<UUID> ids) {
@@ -62,7 +64,9 @@ public class PredictionStore {
             return List.of();
         }
         Map<UUID, ImageEntity> found = new HashMap<>();
-        images.findAllById(ids).forEach(image -> found.put(image.id(), image));
+        for (UUID id : ids) {
+            images.findById(id).ifPresent(image -> found.put(id, image));
+        }
         if (found.isEmpty()) {
             return List.of();
         }
