@@ -50,7 +50,11 @@ import org.chestlens.ingest.RawDecode;
 public final class CostBench {
 
     static final int PHASE_IMAGES = Integer.getInteger("bench.cost.images", 32);
-    static final int MIX_IMAGES = Integer.getInteger("bench.cost.mixImages", 48);
+    /**
+     * Uploads per window of the mix. 48 until 2026-12-06: G1 collects about once per 50-100 uploads, so a window
+     * of 48 held one collection or none and its GC column read 0 or 3-4 core-ms per image by chance.
+     */
+    static final int MIX_IMAGES = Integer.getInteger("bench.cost.mixImages", 150);
     static final int WARM_UP_SECONDS = Integer.getInteger("bench.cost.warmup", 45);
     static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.cost.maxWarmup", 1200);
     /**
