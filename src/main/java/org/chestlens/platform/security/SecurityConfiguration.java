@@ -3,6 +3,7 @@ package org.chestlens.platform.security;
 import java.security.KeyFactory;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -250,24 +251,25 @@ class SecurityConfiguration {
         }
         OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(validators);
         if (SecurityProperties.Jwt.present(settings.jwkSetUri())) {
-            return Optional.of(validating(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()).build(), validator));
+            return Optional.of(new VerifiedTokens(validating(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri())
+                    .build(), validator), validator, Clock.systemUTC()));
         }
         if (SecurityProperties.Jwt.present(settings.publicKey())) {
-            return Optional.of(validating(NimbusJwtDecoder.withPublicKey(rsaPublicKey(settings.publicKey())).build(),
-                    validator));
+            return Optional.of(new VerifiedTokens(validating(NimbusJwtDecoder.withPublicKey(
+                    rsaPublicKey(settings.publicKey())).build(), validator), validator, Clock.systemUTC()));
         }
         // Building a decoder from the issuer reads its OpenID configuration at once. Deferred to the first token
         // (and tried again with the next one while it fails), so that the service starts, and API keys work, while
         // the identity provider is down or slow.
         JwtDecoder discovered = new SupplierJwtDecoder(() -> validating(
                 NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(), validator));
-        return Optional.of(token -> {
+        return Optional.of(new VerifiedTokens(token -> {
             try {
                 return discovered.decode(token);
             } catch (JwtDecoderInitializationException e) {
                 throw new IssuerUnavailable(e);
             }
-        });
+        }, validator, Clock.systemUTC()));
     }
 
     /** The issuer's OpenID configuration could not be read: the token is neither valid nor invalid yet (503). */
