@@ -58,6 +58,12 @@ public final class CostBench {
     static final int WARM_UP_SECONDS = Integer.getInteger("bench.cost.warmup", 45);
     static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.cost.maxWarmup", 1200);
     /**
+     * The warm-up sends at least this many uploads before the JIT compiler's share is looked at: one look of 15 s
+     * under {@link #JIT_QUIET} came after 1 088 uploads in one run and 1 864 in the next, and the run that stopped
+     * early paid about 4 core-ms more per image in every Java stage (C2 had not yet compiled them).
+     */
+    static final int MIN_WARM_UP_UPLOADS = Integer.getInteger("bench.cost.minWarmupUploads", 2000);
+    /**
      * The warm-up ends when the JIT compiler used less than this share of a core over the last look. Methods run
      * once per request reach C1's threshold after about 200 requests and C2's after thousands, so a service that
      * has answered a few hundred uploads is still compiling its request path: what it spends then is start-up, not
@@ -164,7 +170,10 @@ public final class CostBench {
             this.images = URI.create(base + "/api/v1/images");
         }
 
-        /** Every kind in turn, at least {@link #WARM_UP_SECONDS} and then until the JIT compiler is quiet. */
+        /**
+         * Every kind in turn, at least {@link #WARM_UP_SECONDS} and {@link #MIN_WARM_UP_UPLOADS}, and then until the JIT
+         * compiler is quiet.
+         */
         void warmUp(List<Kind> kinds, Kind mix) throws Exception {
             long start = System.nanoTime();
             List<Kind> all = new ArrayList<>(kinds);
@@ -186,7 +195,8 @@ public final class CostBench {
                     lastLook = now;
                     System.out.printf("  warm-up %4.0f s, %5d uploads: JIT compiler at %.1f %% of a core%n", elapsed,
                             round.get() * WARM_UP_BATCH, 100 * share);
-                    if (elapsed >= WARM_UP_SECONDS && share < JIT_QUIET || elapsed >= MAX_WARM_UP_SECONDS) {
+                    boolean enough = elapsed >= WARM_UP_SECONDS && round.get() * WARM_UP_BATCH >= MIN_WARM_UP_UPLOADS;
+                    if (enough && share < JIT_QUIET || elapsed >= MAX_WARM_UP_SECONDS) {
                         System.out.printf("warm-up: %.0f s, %d uploads; JIT compiler at %.1f %% of a core at the end%n",
                                 elapsed, round.get() * WARM_UP_BATCH, 100 * share);
                         return;
