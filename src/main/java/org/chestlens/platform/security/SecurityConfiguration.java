@@ -250,26 +250,29 @@ class SecurityConfiguration {
                     audience -> audience != null && audience.contains(settings.audience())));
         }
         OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(validators);
+        return Optional.of(new VerifiedTokens(signatureChecking(settings, validator), validator, Clock.systemUTC()));
+    }
+
+    /** The decoder that verifies a token's signature against the configured keys, then validates its claims. */
+    private static JwtDecoder signatureChecking(SecurityProperties.Jwt settings, OAuth2TokenValidator<Jwt> validator) {
         if (SecurityProperties.Jwt.present(settings.jwkSetUri())) {
-            return Optional.of(new VerifiedTokens(validating(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri())
-                    .build(), validator), validator, Clock.systemUTC()));
+            return validating(NimbusJwtDecoder.withJwkSetUri(settings.jwkSetUri()).build(), validator);
         }
         if (SecurityProperties.Jwt.present(settings.publicKey())) {
-            return Optional.of(new VerifiedTokens(validating(NimbusJwtDecoder.withPublicKey(
-                    rsaPublicKey(settings.publicKey())).build(), validator), validator, Clock.systemUTC()));
+            return validating(NimbusJwtDecoder.withPublicKey(rsaPublicKey(settings.publicKey())).build(), validator);
         }
         // Building a decoder from the issuer reads its OpenID configuration at once. Deferred to the first token
         // (and tried again with the next one while it fails), so that the service starts, and API keys work, while
         // the identity provider is down or slow.
         JwtDecoder discovered = new SupplierJwtDecoder(() -> validating(
                 NimbusJwtDecoder.withIssuerLocation(settings.issuerUri()).build(), validator));
-        return Optional.of(new VerifiedTokens(token -> {
+        return token -> {
             try {
                 return discovered.decode(token);
             } catch (JwtDecoderInitializationException e) {
                 throw new IssuerUnavailable(e);
             }
-        }, validator, Clock.systemUTC()));
+        };
     }
 
     /** The issuer's OpenID configuration could not be read: the token is neither valid nor invalid yet (503). */
