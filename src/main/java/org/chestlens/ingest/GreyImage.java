@@ -168,9 +168,10 @@ final class GreyImage {
     private static Stats statsOf(Packed p, int width, int height) {
         byte[] data = p.data();
         if (p.bytesPerSample() == 1 && p.shift() == 0 && p.bits() == 8 && !p.signed()) {
-            // 8-bit PNG or DICOM: the byte is the value. Neighbouring pixels of a radiograph often hold the same
-            // value, and one counter incremented twice in a row waits for its own store; four counters per value,
-            // taken in turn, count a 1024 x 1024 image in a third of the time (0.41 vs 1.19 ms on the build machine).
+            // 8-bit PNG or DICOM: the byte is the value. Where neighbouring pixels hold the same value (flat
+            // background, collimated edges), one counter incremented twice in a row waits for its own store; four
+            // counters per value, taken in turn, counted a 1024 x 1024 image with such runs in a third of the time
+            // (0.41 against 1.19 ms on the build machine, both loops timed on the same array).
             int[] counts = new int[4 * 256];
             for (int y = 0; y < height; y++) {
                 int at = p.offset() + y * p.rowStride();
