@@ -46,6 +46,8 @@ public final class Benchmark {
     static final int IMAGES = Integer.getInteger("bench.images", 1600);
     static final int SECONDS = Integer.getInteger("bench.seconds", 30);
     static final int BATCH = Integer.getInteger("bench.batch", 8);
+    /** G1 regions as the container image and the Helm chart set them; every service run starts with it. */
+    static final String G1_REGIONS = "-XX:G1HeapRegionSize=4m";
     /**
      * Saturated load before the measuring window, at least this long and then until the service's JIT
      * compiler has gone quiet (under {@link #WARM_UP_JIT_QUIET} of a core over 5 s; at most
@@ -732,8 +734,8 @@ public final class Benchmark {
                 // The benchmark is one caller far above any sensible per-caller limit; it measures the queue.
                 "--chestlens.security.rate-limit.enabled=false"));
         args.addAll(List.of(extra));
-        // G1 regions as the container image and the Helm chart set them; options given after it win
-        List<String> jvm = new ArrayList<>(List.of("-XX:G1HeapRegionSize=4m"));
+        // options given after it win
+        List<String> jvm = new ArrayList<>(List.of(G1_REGIONS));
         jvm.addAll(jvmOptions);
         ServiceProcess service = new ServiceProcess(log, jvm, args.toArray(String[]::new));
         try {

@@ -106,8 +106,8 @@ public final class CostBench {
             System.setProperty("bench.startMinutes", "10");
         }
         Files.createDirectories(OUT);
-        System.out.printf("machine: %d cores, load average %s; service JVM options: -Xmx1g -XX:G1HeapRegionSize=4m %s%n",
-                Runtime.getRuntime().availableProcessors(), load(), String.join(" ", JVM_OPTIONS));
+        System.out.printf("machine: %d cores, load average %s; service JVM options: -Xmx1g %s %s%n",
+                Runtime.getRuntime().availableProcessors(), load(), Benchmark.G1_REGIONS, String.join(" ", JVM_OPTIONS));
         long made = System.nanoTime();
         ensureDicomFiles();
         List<Kind> kinds = kinds();
