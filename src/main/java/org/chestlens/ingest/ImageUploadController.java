@@ -130,14 +130,19 @@ class ImageUploadController {
             throw requestTooLarge(limit);
         }
         long size = declared >= 0 ? declared : limit;
-        // The parts are copied out of the body, which is then dropped: for that moment the request
-        // holds twice its size. A body without Content-Length (chunked) is held to the request limit.
+        // A body of other parts than one file has them copied out of it, then dropped: for that moment the
+        // request holds twice its size. A body without Content-Length (chunked) is held to the request limit.
         try (UploadBudget.Lease lease = budget.acquire(2 * size)) {
-            byte[] body = readBody(request.getInputStream(), declared, size);
-            if (body.length > limit) {
-                throw requestTooLarge(limit);
+            List<FormDataBody.Part> parts;
+            if (declared >= 0 && declared < Integer.MAX_VALUE - 8) {
+                parts = readParts(request.getInputStream(), (int) declared, boundary);
+            } else {
+                byte[] body = readBody(request.getInputStream(), declared, size);
+                if (body.length > limit) {
+                    throw requestTooLarge(limit);
+                }
+                parts = FormDataBody.parse(body, body.length, boundary);
             }
-            List<FormDataBody.Part> parts = FormDataBody.parse(body, body.length, boundary);
             CpuStages.lap(CpuStages.Stage.RECEIVE);
             List<IngestService.Upload> uploads = new ArrayList<>();
             String subject = null;
@@ -223,9 +228,21 @@ class ImageUploadController {
             }
             return body.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
         } catch (IOException e) {
-            // The client went away or stopped sending mid-body: its fault, and nothing was stored.
-            throw new ApiProblem(HttpStatus.BAD_REQUEST, ContainerErrorController.UNREADABLE_REQUEST,
-                    "Incomplete request body", "The request body could not be read to its end.");
+            throw incompleteBody();
+        }
+    }
+
+    /** The client went away or stopped sending mid-body: its fault, and nothing was stored. */
+    private static ApiProblem incompleteBody() {
+        return new ApiProblem(HttpStatus.BAD_REQUEST, ContainerErrorController.UNREADABLE_REQUEST,
+                "Incomplete request body", "The request body could not be read to its end.");
+    }
+
+    private static List<FormDataBody.Part> readParts(InputStream body, int declared, String boundary) {
+        try {
+            return FormDataBody.read(body, declared, boundary);
+        } catch (IOException e) {
+            throw incompleteBody();
         }
     }
 

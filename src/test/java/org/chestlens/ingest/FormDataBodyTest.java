@@ -3,10 +3,13 @@ package org.chestlens.ingest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 
@@ -137,11 +140,90 @@ class FormDataBodyTest {
     }
 
     @Test
+    void readingTheStreamGivesWhatParsingTheWholeBodyGives() {
+        Random random = new Random(17);
+        for (int round = 0; round < 400; round++) {
+            String letters = Long.toString(random.nextLong() & Long.MAX_VALUE, 36);
+            String boundary = "b" + letters.substring(0, 1 + random.nextInt(letters.length()));
+            byte[] delimiter = ("\r\n--" + boundary).getBytes(StandardCharsets.US_ASCII);
+            ByteArrayOutputStream body = new ByteArrayOutputStream();
+            if (random.nextInt(8) == 0) {
+                body.writeBytes("a preamble\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            int parts = random.nextInt(4) == 0 ? 2 + random.nextInt(2) : 1;
+            for (int p = 0; p < parts; p++) {
+                body.writeBytes(("--" + boundary + (random.nextInt(10) == 0 ? " \t" : "") + "\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                switch (random.nextInt(10)) {
+                    case 0 -> body.writeBytes("\r\nno headers".getBytes(StandardCharsets.US_ASCII));
+                    case 1 -> body.writeBytes("Content-Disposition: form-data; name=\"subject\"\r\n\r\nPatient/1"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    case 2 -> body.writeBytes("Content-Type: text/plain\r\n\r\nnot a form field"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    default -> {
+                        // small files, files that end inside the first 16 KB read, and files well past it
+                        byte[] file = new byte[random.nextInt(3) == 0 ? random.nextInt(200) : random.nextInt(60_000)];
+                        random.nextBytes(file);
+                        for (int plant = 0; plant < file.length / 500; plant++) {
+                            int length = 1 + random.nextInt(delimiter.length - 1);
+                            int at = random.nextInt(Math.max(1, file.length - length));
+                            if (at + length <= file.length) {
+                                System.arraycopy(delimiter, 0, file, at, length);
+                            }
+                        }
+                        if (file.length > delimiter.length && random.nextInt(5) == 0) {
+                            // the end of the file looks like the start of a delimiter
+                            int length = 1 + random.nextInt(delimiter.length - 1);
+                            System.arraycopy(delimiter, 0, file, file.length - length, length);
+                        }
+                        breakWholeDelimiters(file, delimiter);
+                        body.writeBytes(("Content-Disposition: form-data; name=\"file\"; filename=\"x.dcm\"\r\n"
+                                + "Content-Type: application/dicom\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                        body.writeBytes(file);
+                    }
+                }
+                body.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            body.writeBytes(("--" + boundary + switch (random.nextInt(6)) {
+                case 0 -> "--";
+                case 1 -> "--\r\nan epilogue";
+                case 2 -> "";
+                default -> "--\r\n";
+            }).getBytes(StandardCharsets.US_ASCII));
+            byte[] bytes = body.toByteArray();
+            Object parsed = outcome(() -> FormDataBody.parse(bytes, bytes.length, boundary));
+            assertThat(outcome(() -> FormDataBody.read(new ByteArrayInputStream(bytes), bytes.length, boundary)))
+                    .as("round %d", round).isEqualTo(parsed);
+            // A client that stops sending early: what it sent is parsed (refused unless it closed the body).
+            int cut = random.nextInt(bytes.length);
+            assertThat(outcome(() -> FormDataBody.read(new ByteArrayInputStream(bytes, 0, cut), bytes.length, boundary)))
+                    .as("round %d, the stream ending after %d of %d bytes", round, cut, bytes.length)
+                    .isEqualTo(outcome(() -> FormDataBody.parse(bytes, cut, boundary)));
+        }
+    }
+
+    /** The parts, each as its name, file name, type and bytes, or the problem that refused the body. */
+    private static Object outcome(java.util.concurrent.Callable<List<FormDataBody.Part>> split) {
+        try {
+            List<List<String>> parts = new ArrayList<>();
+            for (FormDataBody.Part part : split.call()) {
+                parts.add(List.of(part.name(), String.valueOf(part.filename()), String.valueOf(part.contentType()),
+                        HexFormat.of().formatHex(part.content())));
+            }
+            return parts;
+        } catch (ApiProblem problem) {
+            return problem.getStatusCode().value() + " " + problem.getBody().getTitle();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void boundaryComesFromTheContentTypeQuotedOrNot() {
         assertThat(FormDataBody.boundaryOf("multipart/form-data; boundary=abc")).isEqualTo("abc");
         assertThat(FormDataBody.boundaryOf("multipart/form-data; boundary=\"a b:c\"")).isEqualTo("a b:c");
         for (String bad : new String[] {"multipart/form-data", "multipart/form-data; boundary=\"\"", "x",
-                "multipart/form-data; boundary=" + "b".repeat(71)}) {
+                "multipart/form-data; boundary=" + "b".repeat(71), "multipart/form-data; boundary=\"a\rb\""}) {
             assertThatThrownBy(() -> FormDataBody.boundaryOf(bad)).as(bad).isInstanceOf(ApiProblem.class);
         }
     }
