@@ -121,7 +121,7 @@ class ExplanationApiTest {
                 .isEqualTo(404);
 
         // The deflated view and the float input are stored as they are: PostgreSQL's own compression, tried on every
-        // insert by default, found nothing to gain and cost the view's insert eight times its time (V13, V26).
+        // insert by default, found nothing to gain and cost the view's insert seven to eight times its time (V13, V26).
         assertThat(jdbc.sql("""
                         SELECT attrelid::regclass || '.' || attname || ' ' || attstorage::text FROM pg_attribute
                         WHERE (attrelid, attname) IN (('image_model_view'::regclass, 'png'), ('inference_job'::regclass, 'input'))
