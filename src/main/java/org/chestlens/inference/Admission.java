@@ -7,6 +7,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.chestlens.prediction.QueuedJob;
+
 /**
  * What one model's batcher has taken on. Capacity is reserved before an upload is committed and
  * released only once its result is, so an accepted job always has a place and results waiting to be
@@ -79,6 +81,11 @@ final class Admission {
             held.remove(p.job().jobId());
         }
         release(done.size());
+    }
+
+    /** The jobs held now: queued, in a forward pass, or waiting for their results to be written. */
+    List<QueuedJob> heldJobs() {
+        return held.values().stream().map(PendingJob::job).toList();
     }
 
     List<UUID> heldJobIds() {

@@ -15,6 +15,7 @@ import java.util.concurrent.FutureTask;
 import ai.djl.Device;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.chestlens.platform.InstanceName;
+import org.chestlens.prediction.JobInputs;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobStore;
@@ -23,6 +24,7 @@ import org.chestlens.prediction.OperatingPoint;
 import org.chestlens.prediction.OperatingPoints;
 import org.chestlens.prediction.PendingImage;
 import org.chestlens.prediction.Priority;
+import org.chestlens.prediction.QueuedJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -162,8 +164,11 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
         return instanceId;
     }
 
-    /** Images accepted by {@link #enqueue}: their ids in order, and one outcome per new job. */
-    public record Enqueued(List<UUID> imageIds, List<CompletableFuture<JobStatus>> outcomes) {
+    /**
+     * Images accepted by {@link #enqueue}: their ids in order, and per new job the job and its outcome (the same
+     * positions in both lists).
+     */
+    public record Enqueued(List<UUID> imageIds, List<QueuedJob> jobs, List<CompletableFuture<JobStatus>> outcomes) {
     }
 
     /**
@@ -179,25 +184,38 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
 
     /** The same, at the given priority: stat jobs are scored before routine ones (a bounded wait for routine). */
     public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey, Priority priority) {
+        return enqueue(modelId, pending, idempotencyKey, priority, JobInputs.STORED);
+    }
+
+    /**
+     * The same, with the inputs committed or held in memory while the client waits. Inputs are always committed
+     * when {@code chestlens.inference.retain-inputs} keeps them after scoring.
+     */
+    public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey, Priority priority,
+                            JobInputs inputs) {
         MicroBatcher batcher = batcher(modelId);
         ModelManifest manifest = models.get(modelId).manifest();
         batcher.reserve(pending.size());
         List<JobStore.Accepted> accepted;
         try {
             accepted = jobs.accept(pending, manifest.id(), manifest.version(), instanceId, properties.lease(),
-                    idempotencyKey, priority);
+                    idempotencyKey, priority, properties.retainInputs() ? JobInputs.STORED : inputs);
         } catch (RuntimeException e) {
             batcher.release(pending.size());
             throw e;
         }
         List<UUID> imageIds = new ArrayList<>(accepted.size());
+        List<QueuedJob> queued = new ArrayList<>();
         List<CompletableFuture<JobStatus>> outcomes = new ArrayList<>();
         for (JobStore.Accepted a : accepted) {
             imageIds.add(a.imageId());
-            a.job().ifPresent(job -> outcomes.add(batcher.submit(job)));
+            a.job().ifPresent(job -> {
+                queued.add(job);
+                outcomes.add(batcher.submit(job));
+            });
         }
         batcher.release(accepted.size() - outcomes.size());
-        return new Enqueued(imageIds, outcomes);
+        return new Enqueued(imageIds, queued, outcomes);
     }
 
     /** False when a model's worker thread has died: the replica can no longer score anything. */

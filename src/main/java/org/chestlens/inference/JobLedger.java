@@ -8,6 +8,7 @@ import org.chestlens.platform.DatabaseAvailability;
 import org.chestlens.prediction.JobResult;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
+import org.chestlens.prediction.QueuedJob;
 
 /** What a batcher records about its jobs, as this replica (the lease owner). */
 interface JobLedger {
@@ -18,8 +19,11 @@ interface JobLedger {
     /** Stores the predictions and closes their jobs, all in one transaction. */
     void complete(List<JobResult> results);
 
-    /** Records a failed attempt; returns the job's new status. */
-    JobStatus fail(UUID jobId, String reason);
+    /** Records a failed attempt (storing the input if it was held in memory); returns the job's new status. */
+    JobStatus fail(QueuedJob job, String reason);
+
+    /** Stores the inputs held in memory of jobs not finished yet; returns how many were written. */
+    int storeInputs(List<QueuedJob> jobs);
 
     /**
      * After a call failed because the database was unavailable: waits until it answers again, at most
@@ -45,8 +49,14 @@ interface JobLedger {
             }
 
             @Override
-            public JobStatus fail(UUID jobId, String reason) {
-                return jobs.fail(jobId, owner, reason, properties.maxAttempts(), properties.retryDelay());
+            public JobStatus fail(QueuedJob job, String reason) {
+                return jobs.fail(job.jobId(), owner, reason, properties.maxAttempts(), properties.retryDelay(),
+                        job.inputStored() ? null : job.input());
+            }
+
+            @Override
+            public int storeInputs(List<QueuedJob> held) {
+                return jobs.storeInputs(held);
             }
         };
     }

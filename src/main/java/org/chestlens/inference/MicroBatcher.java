@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.QueuedJob;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One model's batcher, put together from its parts: admission (room in the queue, Retry-After),
@@ -16,6 +18,10 @@ import org.chestlens.prediction.QueuedJob;
  */
 final class MicroBatcher {
 
+    private static final Logger log = LoggerFactory.getLogger(MicroBatcher.class);
+
+    private final String modelId;
+    private final JobLedger ledger;
     private final Admission admission;
     private final BatchAggregator.Queue queue;
     private final ResultWriter writer;
@@ -23,6 +29,8 @@ final class MicroBatcher {
 
     MicroBatcher(ServedModel model, JobLedger ledger, InferenceProperties properties, MeterRegistry meters) {
         String id = model.manifest().id();
+        modelId = id;
+        this.ledger = ledger;
         admission = new Admission(properties.queueCapacity());
         queue = new BatchAggregator.Queue(System::nanoTime, properties.routineMaxWait());
         BatcherMetrics metrics = new BatcherMetrics(meters, id, admission);
@@ -42,11 +50,28 @@ final class MicroBatcher {
 
     /**
      * The worker first, so no new forward begins, then the writer, so results already scored are
-     * written before the model and the connection pool go away.
+     * written before the model and the connection pool go away; then the inputs still held only in
+     * memory are stored, so the jobs left unscored are taken back at the next start like any other.
      */
     void stop() {
         worker.stop();
         writer.stop();
+        storeHeldInputs();
+    }
+
+    private void storeHeldInputs() {
+        List<QueuedJob> held = admission.heldJobs().stream().filter(job -> !job.inputStored()).toList();
+        if (held.isEmpty()) {
+            return;
+        }
+        try {
+            log.info("Stored the inputs of {} unscored job(s) for {} held in memory", ledger.storeInputs(held),
+                    modelId);
+        } catch (RuntimeException e) {
+            // The database is away too: these jobs fail when recovered, and their clients got no answer.
+            log.warn("Could not store the inputs of {} unscored job(s) for {}: {}", held.size(), modelId,
+                    e.toString());
+        }
     }
 
     /** Takes room for {@code count} jobs, or throws with the time after which a retry may succeed. */

@@ -170,7 +170,7 @@ final class ResultWriter {
     /** Best effort: if the database is unreachable too, the lease expires and recovery retries. */
     private JobStatus recordFailure(QueuedJob job, Throwable cause) {
         try {
-            return ledger.fail(job.jobId(), failureReason(cause));
+            return ledger.fail(job, failureReason(cause));
         } catch (RuntimeException e) {
             log.warn("Could not record failure of job {}: {}", job.jobId(), e.toString());
             return JobStatus.QUEUED;

@@ -23,11 +23,13 @@ import org.chestlens.platform.CpuStages.Stage;
 import org.chestlens.prediction.IdempotencyKeys;
 import org.chestlens.prediction.ImageView;
 import org.chestlens.prediction.ImageWriter;
+import org.chestlens.prediction.JobInputs;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.prediction.JobStore;
 import org.chestlens.prediction.PendingImage;
 import org.chestlens.prediction.Priority;
 import org.chestlens.prediction.PredictionStore;
+import org.chestlens.prediction.QueuedJob;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DuplicateKeyException;
@@ -115,9 +117,14 @@ public class IngestService {
         }
         ModelInfo model = inference.defaultModel();
         Plan plan = identifyAndPrepare(uploads, model, subjectReference);
+        // A client that waits for the result and sends no Idempotency-Key is answered with the result, or, if
+        // it is not ready by then, after the input has been stored: until that answer nothing was acknowledged,
+        // and an upload whose replica dies first is one its client sends again.
+        JobInputs inputs = idempotencyKey == null && !wait.isZero() && !wait.isNegative() ? JobInputs.HELD_WHILE_CLIENT_WAITS
+                : JobInputs.STORED;
         Queued queued;
         try {
-            queued = queue(plan, model, idempotencyKey, priority);
+            queued = queue(plan, model, idempotencyKey, priority, inputs);
         } catch (DuplicateKeyException concurrentSameKey) {
             // Another request with this Idempotency-Key committed first: answer with its images.
             List<UUID> first = idempotencyKeys.imagesOf(idempotencyKey).orElseThrow(() -> concurrentSameKey);
@@ -125,6 +132,7 @@ public class IngestService {
         }
         requireSameSubject(queued.imageIds(), subjectReference);
         awaitAll(queued.outcomes(), deadline);
+        storeInputsOfUnfinished(queued);
         log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(),
                 queued.outcomes().size(), model.id(), model.version(), uploads.size() - plan.pending().size());
         return new Result(awaitStored(queued.imageIds(), deadline), !queued.outcomes().isEmpty());
@@ -164,8 +172,11 @@ public class IngestService {
     private record Plan(UUID[] known, List<PendingImage> pending, List<Integer> pendingPositions) {
     }
 
-    /** The request's images in upload order and the outcomes of the jobs it created (none when all were known). */
-    private record Queued(List<UUID> imageIds, List<CompletableFuture<JobStatus>> outcomes) {
+    /**
+     * The request's images in upload order, and the jobs it created with their outcomes (none when all were
+     * known).
+     */
+    private record Queued(List<UUID> imageIds, List<QueuedJob> jobs, List<CompletableFuture<JobStatus>> outcomes) {
     }
 
     /**
@@ -213,17 +224,17 @@ public class IngestService {
      * Commits the new images and their jobs, taking room in the inference queue, and hands the jobs
      * to the batcher; remembers the Idempotency-Key with them, or alone when every image was known.
      */
-    private Queued queue(Plan plan, ModelInfo model, String idempotencyKey, Priority priority) {
+    private Queued queue(Plan plan, ModelInfo model, String idempotencyKey, Priority priority, JobInputs inputs) {
         UUID[] imageIds = plan.known().clone();
         if (plan.pending().isEmpty()) {
             if (idempotencyKey != null) {
                 idempotencyKeys.remember(idempotencyKey, List.of(imageIds));
             }
-            return new Queued(List.of(imageIds), List.of());
+            return new Queued(List.of(imageIds), List.of(), List.of());
         }
         InferenceService.Enqueued enqueued;
         try {
-            enqueued = inference.enqueue(model.id(), plan.pending(), idempotencyKey, priority);
+            enqueued = inference.enqueue(model.id(), plan.pending(), idempotencyKey, priority, inputs);
         } catch (QueueFullException full) {
             throw UploadRejected.queueFull(full.retryAfterSeconds());
         }
@@ -231,7 +242,27 @@ public class IngestService {
         for (int k = 0; k < plan.pendingPositions().size(); k++) {
             imageIds[plan.pendingPositions().get(k)] = enqueued.imageIds().get(k);
         }
-        return new Queued(List.of(imageIds), enqueued.outcomes());
+        return new Queued(List.of(imageIds), enqueued.jobs(), enqueued.outcomes());
+    }
+
+    /**
+     * Before a client is told that a job is still queued, the job's input must be in the database, where any
+     * replica can score it after this one is gone. Jobs scored or failed for good need nothing; a job whose input
+     * was stored at accept is skipped by the store.
+     */
+    private void storeInputsOfUnfinished(Queued queued) {
+        List<QueuedJob> unfinished = new ArrayList<>();
+        for (int i = 0; i < queued.jobs().size(); i++) {
+            CompletableFuture<JobStatus> outcome = queued.outcomes().get(i);
+            JobStatus status = outcome.isDone() && !outcome.isCompletedExceptionally() ? outcome.join() : null;
+            if (status != JobStatus.DONE && status != JobStatus.FAILED && !queued.jobs().get(i).inputStored()) {
+                unfinished.add(queued.jobs().get(i));
+            }
+        }
+        if (!unfinished.isEmpty()) {
+            jobs.storeInputs(unfinished);
+            CpuStages.lap(Stage.DATABASE);
+        }
     }
 
     /** Gives images without a subject this one; refuses when one already names another. */

@@ -27,6 +27,10 @@ import org.springframework.transaction.annotation.Transactional;
 @Service
 public class JobStore {
 
+    /** What clients read in {@code failureReason} of a job failed by {@link #failHeldElsewhere}. */
+    static final String HELD_INPUT_LOST = "The replica that accepted this upload stopped before scoring it or "
+            + "answering; the pre-processed image was only in its memory. Send the image again to score it.";
+
     private final JdbcClient jdbc;
     private final ModelVersionRegistry modelVersions;
     private final ImageWriter images;
@@ -67,6 +71,17 @@ public class JobStore {
     @Transactional
     public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
                                  Duration lease, String idempotencyKey, Priority priority) {
+        return accept(pending, modelId, modelVersion, owner, lease, idempotencyKey, priority, JobInputs.STORED);
+    }
+
+    /**
+     * The same, with the inputs committed or {@linkplain JobInputs#HELD_WHILE_CLIENT_WAITS held} in memory (the
+     * jobs are committed either way).
+     */
+    @Transactional
+    public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
+                                 Duration lease, String idempotencyKey, Priority priority, JobInputs inputs) {
+        boolean store = inputs == JobInputs.STORED;
         long versionId = modelVersions.find(modelId, modelVersion)
                 .orElseThrow(() -> new IllegalStateException("Model version not registered: " + modelId)).id();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
@@ -89,7 +104,7 @@ public class JobStore {
                     .param("id", UUID.randomUUID())
                     .param("imageId", imageId)
                     .param("versionId", versionId)
-                    .param("input", toBytes(p.input()))
+                    .param("input", store ? toBytes(p.input()) : null)
                     .param("height", p.inputHeight())
                     .param("width", p.inputWidth())
                     .param("decodeMs", p.decodeMillis())
@@ -103,12 +118,32 @@ public class JobStore {
                 events.publishEvent(new DicomImageQueued(imageId, modelId, modelVersion, p.patient()));
             }
             accepted.add(new Accepted(imageId, created.map(id -> new QueuedJob(id, imageId, modelId, modelVersion,
-                    p.input(), p.inputHeight(), p.inputWidth(), p.decodeMillis(), 0, now, priority))));
+                    p.input(), p.inputHeight(), p.inputWidth(), p.decodeMillis(), 0, now, priority, store))));
         }
         if (idempotencyKey != null) {
             idempotencyKeys.record(idempotencyKey, accepted.stream().map(Accepted::imageId).toList(), now);
         }
         return accepted;
+    }
+
+    /**
+     * Writes the inputs of jobs whose input was held in memory ({@link QueuedJob#inputStored()} false) and that are
+     * not finished yet, so that any replica can score them from now on; jobs whose input is stored are skipped.
+     * Returns how many inputs were written. Each is its own transaction, so it never holds one job's row while
+     * waiting for another's (a result being written for several jobs at once).
+     */
+    public int storeInputs(List<QueuedJob> jobs) {
+        int written = 0;
+        for (QueuedJob job : jobs) {
+            if (job.inputStored()) {
+                continue;
+            }
+            written += jdbc.sql("""
+                            UPDATE inference_job SET input = :input
+                            WHERE id = :id AND input IS NULL AND status IN ('QUEUED', 'RUNNING')""")
+                    .param("input", toBytes(job.input())).param("id", job.jobId()).update();
+        }
+        return written;
     }
 
     /** The status of an image's job for this model version, if it has one. */
@@ -165,10 +200,21 @@ public class JobStore {
      */
     @Transactional
     public JobStatus fail(UUID jobId, String owner, String reason, int maxAttempts, Duration retryDelay) {
+        return fail(jobId, owner, reason, maxAttempts, retryDelay, null);
+    }
+
+    /**
+     * The same for a job whose input was held in memory: the input is stored with the failure, so the retry
+     * can be made by any replica.
+     */
+    @Transactional
+    public JobStatus fail(UUID jobId, String owner, String reason, int maxAttempts, Duration retryDelay,
+                          float[] heldInput) {
         record Failed(JobStatus status, UUID imageId, long versionId, int attempts, Instant finishedAt) {
         }
         Optional<Failed> updated = jdbc.sql("""
                         UPDATE inference_job SET attempts = attempts + 1, owner = NULL, failure_reason = :reason,
+                            input = COALESCE(input, :heldInput),
                             status = CASE WHEN attempts + 1 >= :max THEN 'FAILED' ELSE 'QUEUED' END,
                             finished_at = CASE WHEN attempts + 1 >= :max THEN now() END,
                             lease_until = now() + make_interval(secs => :delay)
@@ -176,6 +222,7 @@ public class JobStore {
                         RETURNING status, image_id, model_version_id, attempts, finished_at""")
                 .param("reason", reason).param("max", maxAttempts)
                 .param("delay", seconds(retryDelay)).param("id", jobId).param("owner", owner)
+                .param("heldInput", heldInput == null ? null : toBytes(heldInput))
                 .query((rs, n) -> new Failed(JobStatus.valueOf(rs.getString("status")),
                         rs.getObject("image_id", UUID.class), rs.getLong("model_version_id"), rs.getInt("attempts"),
                         rs.getTimestamp("finished_at") == null ? null : rs.getTimestamp("finished_at").toInstant()))
@@ -221,13 +268,14 @@ public class JobStore {
         if (limit <= 0) {
             return List.of();
         }
+        failHeldElsewhere(owner, modelId, modelVersion, includeOwn);
         return jdbc.sql("""
                         UPDATE inference_job j SET owner = :owner, status = 'QUEUED',
                             lease_until = now() + make_interval(secs => :leaseSeconds)
                         FROM model_version m
                         WHERE m.id = j.model_version_id AND j.id IN (
                             SELECT c.id FROM inference_job c JOIN model_version cm ON cm.id = c.model_version_id
-                            WHERE c.status IN ('QUEUED', 'RUNNING')
+                            WHERE c.status IN ('QUEUED', 'RUNNING') AND c.input IS NOT NULL
                               AND (c.lease_until < now() OR (:includeOwn AND c.owner = :owner))
                               AND cm.model_id = :modelId AND cm.version = :version
                             ORDER BY c.priority = 'STAT' DESC, c.created_at LIMIT :limit
@@ -243,6 +291,35 @@ public class JobStore {
                 .sorted(java.util.Comparator.comparing((QueuedJob job) -> job.priority() != Priority.STAT)
                         .thenComparing(QueuedJob::createdAt))
                 .toList();
+    }
+
+    /**
+     * The jobs recovery would claim whose input was held in the memory of a replica that is gone (its lease
+     * expired, or this is that replica starting again): nothing can score them. They fail for good, with a reason
+     * that says to send the image again (which re-queues it), publishing a {@link PredictionFailed} each.
+     */
+    private void failHeldElsewhere(String owner, String modelId, String modelVersion, boolean includeOwn) {
+        record Lost(UUID jobId, UUID imageId, int attempts, Instant finishedAt) {
+        }
+        List<Lost> lost = jdbc.sql("""
+                        UPDATE inference_job j SET status = 'FAILED', owner = NULL, finished_at = now(),
+                            failure_reason = :reason
+                        WHERE j.id IN (
+                            SELECT c.id FROM inference_job c JOIN model_version cm ON cm.id = c.model_version_id
+                            WHERE c.status IN ('QUEUED', 'RUNNING') AND c.input IS NULL
+                              AND (c.lease_until < now() OR (:includeOwn AND c.owner = :owner))
+                              AND cm.model_id = :modelId AND cm.version = :version
+                            FOR UPDATE OF c SKIP LOCKED)
+                        RETURNING j.id, j.image_id, j.attempts, j.finished_at""")
+                .param("reason", HELD_INPUT_LOST).param("owner", owner).param("includeOwn", includeOwn)
+                .param("modelId", modelId).param("version", modelVersion)
+                .query((rs, n) -> new Lost(rs.getObject("id", UUID.class), rs.getObject("image_id", UUID.class),
+                        rs.getInt("attempts"), rs.getTimestamp("finished_at").toInstant()))
+                .list();
+        for (Lost job : lost) {
+            events.publishEvent(new PredictionFailed(job.jobId(), job.imageId(), modelId, modelVersion,
+                    job.attempts(), HELD_INPUT_LOST, job.finishedAt()));
+        }
     }
 
     /** Keeps the lease of the jobs this replica holds in memory, so no other replica takes them over. */
@@ -262,7 +339,7 @@ public class JobStore {
         return new QueuedJob(rs.getObject("id", UUID.class), rs.getObject("image_id", UUID.class),
                 rs.getString("model_id"), rs.getString("version"), fromBytes(rs.getBytes("input")),
                 rs.getInt("input_height"), rs.getInt("input_width"), rs.getDouble("decode_ms"), rs.getInt("attempts"),
-                rs.getTimestamp("created_at").toInstant(), Priority.valueOf(rs.getString("priority")));
+                rs.getTimestamp("created_at").toInstant(), Priority.valueOf(rs.getString("priority")), true);
     }
 
     /** Leases are compared with the database's clock only, to the millisecond. */

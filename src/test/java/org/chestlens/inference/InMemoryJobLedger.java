@@ -27,6 +27,7 @@ final class InMemoryJobLedger implements JobLedger {
     final Set<UUID> takenOverByAnotherReplica = new HashSet<>();
     final Map<UUID, JobResult> stored = new LinkedHashMap<>();
     final Map<UUID, String> failures = new LinkedHashMap<>();
+    final Set<UUID> inputsStored = new HashSet<>();
     final List<Integer> commitSizes = new ArrayList<>();
     /** This many of the next calls to markRunning or complete fail as if the database were away. */
     int unavailableCalls;
@@ -65,15 +66,26 @@ final class InMemoryJobLedger implements JobLedger {
     }
 
     @Override
-    public JobStatus fail(UUID jobId, String reason) {
-        failures.put(jobId, reason);
+    public JobStatus fail(QueuedJob job, String reason) {
+        failures.put(job.jobId(), reason);
         return JobStatus.FAILED;
+    }
+
+    @Override
+    public int storeInputs(List<QueuedJob> jobs) {
+        int written = 0;
+        for (QueuedJob job : jobs) {
+            if (!job.inputStored() && inputsStored.add(job.jobId())) {
+                written++;
+            }
+        }
+        return written;
     }
 
     /** A job as the batcher receives it: 2 x 2 pixels of {@code value}, arrived at {@code enqueuedNanos}. */
     static PendingJob pending(float value, long enqueuedNanos) {
         QueuedJob job = new QueuedJob(UUID.randomUUID(), UUID.randomUUID(), "demo", "1", new float[] {value, value,
-                value, value}, 2, 2, 1.0, 0, Instant.EPOCH, Priority.ROUTINE);
+                value, value}, 2, 2, 1.0, 0, Instant.EPOCH, Priority.ROUTINE, true);
         return new PendingJob(job, enqueuedNanos, new CompletableFuture<>());
     }
 }

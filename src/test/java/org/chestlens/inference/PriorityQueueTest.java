@@ -90,7 +90,7 @@ class PriorityQueueTest {
 
     private static PendingJob pending(Priority priority, long enqueuedNanos) {
         QueuedJob job = new QueuedJob(UUID.randomUUID(), UUID.randomUUID(), "demo", "1", new float[4], 2, 2, 1.0, 0,
-                Instant.EPOCH, priority);
+                Instant.EPOCH, priority, true);
         return new PendingJob(job, enqueuedNanos, new CompletableFuture<>());
     }
 }

@@ -21,12 +21,15 @@ import org.springframework.boot.context.properties.EnableConfigurationProperties
 import org.springframework.context.annotation.Import;
 import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.context.event.ApplicationEvents;
+import org.springframework.test.context.event.RecordApplicationEvents;
 
 /**
  * The durable queue's rules against the real database. The jobs belong to a model version no
  * replica serves, so a service running against the same database never touches them.
  */
 @StoreTest
+@RecordApplicationEvents
 @Import({JobStore.class, ImageWriter.class, PredictionWriter.class, OperatingPoints.class, IdempotencyKeys.class,
         ModelVersionRegistry.class, ModelViews.class})
 @EnableConfigurationProperties(RetentionProperties.class)
@@ -42,6 +45,8 @@ class JobStoreTest {
     ImageWriter images;
     @Autowired
     IdempotencyKeys idempotencyKeys;
+    @Autowired
+    ApplicationEvents events;
 
     String modelId;
 
@@ -184,6 +189,110 @@ class JobStoreTest {
 
         assertThat(claimed).extracting(QueuedJob::jobId).containsExactly(stat, routine);
         assertThat(claimed).extracting(QueuedJob::priority).containsExactly(Priority.STAT, Priority.ROUTINE);
+    }
+
+    @Test
+    void aHeldInputIsNotCommittedAndRecoveryFailsItsJobOnceTheReplicaIsGone() {
+        PendingImage image = pending();
+        UUID job = acceptHeld(image, Duration.ZERO);
+        assertThat(input(job)).as("held in memory, not committed").isNull();
+
+        assertThat(jobs.claimExpired("survivor", modelId, "1", 10, Duration.ofMinutes(1))).isEmpty();
+
+        assertThat(jdbc.sql("SELECT status || ':' || failure_reason || ':' || (owner IS NULL) FROM inference_job"
+                + " WHERE id = :id").param("id", job).query(String.class).single())
+                .isEqualTo("FAILED:" + JobStore.HELD_INPUT_LOST + ":true");
+        assertThat(events.stream(PredictionFailed.class)).singleElement().satisfies(failed -> {
+            assertThat(failed.jobId()).isEqualTo(job);
+            assertThat(failed.reason()).isEqualTo(JobStore.HELD_INPUT_LOST);
+            assertThat(failed.modelId()).isEqualTo(modelId);
+        });
+
+        // Sent again, the image is queued again, this time with its input committed.
+        JobStore.Accepted again = jobs.accept(List.of(image), modelId, "1", "owner-of-test", Duration.ZERO, null)
+                .get(0);
+        assertThat(again.job()).map(QueuedJob::jobId).contains(job);
+        assertThat(jobs.claimExpired("survivor", modelId, "1", 10, Duration.ofMinutes(1)))
+                .singleElement().satisfies(j -> assertThat(j.input()).isEqualTo(image.input()));
+    }
+
+    @Test
+    void aReplicaStartingAgainFailsTheJobsWhoseInputsItHeldButLeavesALiveOnesLeaseAlone() {
+        UUID job = acceptHeld(pending(), Duration.ofMinutes(5));
+
+        assertThat(jobs.claimExpired("other", modelId, "1", 10, Duration.ofMinutes(1))).isEmpty();
+        assertThat(status(job)).as("its lease is live: its replica may be scoring it").isEqualTo("QUEUED");
+
+        assertThat(jobs.claimOwnAndExpired("owner-of-test", modelId, "1", 10, Duration.ofMinutes(1))).isEmpty();
+        assertThat(status(job)).isEqualTo("FAILED");
+    }
+
+    @Test
+    void aStoredHeldInputMakesTheJobClaimableByAnyReplicaAndAFinishedJobGetsNone() {
+        PendingImage image = pending();
+        UUID job = acceptHeld(image, Duration.ZERO);
+        QueuedJob held = new QueuedJob(job, null, modelId, "1", image.input(), 224, 224, 1.0, 0, null,
+                Priority.ROUTINE, false);
+
+        assertThat(jobs.storeInputs(List.of(held))).isEqualTo(1);
+        assertThat(jobs.storeInputs(List.of(held))).as("already stored").isZero();
+
+        List<QueuedJob> claimed = jobs.claimExpired("survivor", modelId, "1", 10, Duration.ofMinutes(1));
+        assertThat(claimed).singleElement().satisfies(j -> {
+            assertThat(j.input()).isEqualTo(image.input());
+            assertThat(j.inputStored()).isTrue();
+        });
+
+        PendingImage scoredImage = pending();
+        UUID scored = acceptHeld(scoredImage, Duration.ofMinutes(5));
+        jobs.complete(List.of(new JobResult(scored, imageOf(scored), prediction())), "owner-of-test", false);
+        assertThat(jobs.storeInputs(List.of(new QueuedJob(scored, null, modelId, "1", scoredImage.input(), 224, 224,
+                1.0, 0, null, Priority.ROUTINE, false)))).isZero();
+        assertThat(input(scored)).isNull();
+    }
+
+    @Test
+    void aFailedAttemptStoresTheHeldInputForItsRetry() {
+        PendingImage image = pending();
+        UUID job = acceptHeld(image, Duration.ofMinutes(5));
+
+        assertThat(jobs.fail(job, "owner-of-test", "first", 3, Duration.ZERO, image.input()))
+                .isEqualTo(JobStatus.QUEUED);
+
+        assertThat(jobs.claimExpired("retrier", modelId, "1", 10, Duration.ofMinutes(1))).singleElement()
+                .satisfies(j -> {
+                    assertThat(j.input()).isEqualTo(image.input());
+                    assertThat(j.attempts()).isEqualTo(1);
+                });
+    }
+
+    private UUID acceptHeld(PendingImage image, Duration lease) {
+        JobStore.Accepted accepted = jobs.accept(List.of(image), modelId, "1", "owner-of-test", lease, null,
+                Priority.ROUTINE, JobInputs.HELD_WHILE_CLIENT_WAITS).get(0);
+        QueuedJob job = accepted.job().orElseThrow();
+        assertThat(job.inputStored()).isFalse();
+        assertThat(job.input()).isSameAs(image.input());
+        return job.jobId();
+    }
+
+    private byte[] input(UUID job) {
+        return jdbc.sql("SELECT input FROM inference_job WHERE id = :id").param("id", job).query(byte[].class)
+                .optional().orElse(null);
+    }
+
+    private String status(UUID job) {
+        return jdbc.sql("SELECT status FROM inference_job WHERE id = :id").param("id", job).query(String.class)
+                .single();
+    }
+
+    private UUID imageOf(UUID job) {
+        return jdbc.sql("SELECT image_id FROM inference_job WHERE id = :id").param("id", job).query(UUID.class)
+                .single();
+    }
+
+    private NewPrediction prediction() {
+        return new NewPrediction(modelId, "1", new double[] {0.1, 0.2, 0.3, 0.4}, ChestClass.CVX3,
+                0.5, 0.8, 0.6, 0.4, new double[] {0, 0, 0, 0}, 1, 2, 3, null);
     }
 
     private List<JobStore.Accepted> accept(int count, Duration lease) {
