@@ -66,8 +66,10 @@ class ImageUploadController {
                     Each part named 'file' is one image, PNG or DICOM Part 10 (recognised by content, not by \
                     name). All files are validated and the images and their \
                     scoring jobs committed together before the answer: one bad file rejects the whole request, \
-                    and an accepted upload survives a crash. The same bytes uploaded again return the stored \
-                    image. Waiting (RFC 7240): 'Prefer: respond-async' answers 202 at once; 'Prefer: wait=N' \
+                    and an answered upload survives a crash. A request cut off before any answer (the server \
+                    stopped while the client waited) may not have been kept: send it again; the same bytes \
+                    uploaded again return the stored image, and one that failed is scored again. Waiting \
+                    (RFC 7240): 'Prefer: respond-async' answers 202 at once; 'Prefer: wait=N' \
                     waits up to N seconds for the results; without a preference the server waits up to \
                     chestlens.ingest.default-wait. 201 (or 200 when nothing new was created) carries the \
                     finished predictions; 202 means at least one image is still queued or running: poll its \

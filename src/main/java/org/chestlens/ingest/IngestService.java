@@ -120,8 +120,8 @@ public class IngestService {
         // A client that waits for the result and sends no Idempotency-Key is answered with the result, or, if
         // it is not ready by then, after the input has been stored: until that answer nothing was acknowledged,
         // and an upload whose replica dies first is one its client sends again.
-        JobInputs inputs = idempotencyKey == null && !wait.isZero() && !wait.isNegative() ? JobInputs.HELD_WHILE_CLIENT_WAITS
-                : JobInputs.STORED;
+        boolean clientWaits = !wait.isZero() && !wait.isNegative();
+        JobInputs inputs = clientWaits && idempotencyKey == null ? JobInputs.HELD_WHILE_CLIENT_WAITS : JobInputs.STORED;
         Queued queued;
         try {
             queued = queue(plan, model, idempotencyKey, priority, inputs);

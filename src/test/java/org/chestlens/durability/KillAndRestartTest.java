@@ -17,6 +17,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -44,7 +45,9 @@ import tools.jackson.databind.JsonNode;
  * concurrent REST clients send a burst of uploads; once a backlog has built up, storescu sends instances by
  * C-STORE, and at the first Success the process is frozen (SIGSTOP, so that moment's state can be read: the
  * instance and its job are committed, nothing of it is scored) and killed with SIGKILL. A new process starts
- * with the same instance id; the clients resend what got no answer.
+ * with the same instance id; the clients resend what got no answer. Beside the burst, one client waits for its
+ * results (no Idempotency-Key): the input of its upload in flight at the kill was only in the killed process's
+ * memory, so the new process fails that job (an HL7 failure message says so), and the client's resend is scored.
  *
  * <p>Afterwards every acknowledged upload and the instance answered Success end DONE with exactly one
  * prediction; then the receivers come up and every webhook delivery, every ORU^R01 and every DICOM SR (to a
@@ -57,6 +60,7 @@ import tools.jackson.databind.JsonNode;
 class KillAndRestartTest {
 
     private static final int UPLOADS = 220;
+    private static final int WAITING_UPLOADS = 4;
     private static final int CLIENTS = 6;
     private static final int BACKLOG_BEFORE_C_STORE = 8;
     // The model's warm-up; slow on a busy machine, and the restart competes for the cores with the clients.
@@ -88,6 +92,7 @@ class KillAndRestartTest {
                      "--chestlens.hl7.destinations[0].host=127.0.0.1",
                      "--chestlens.hl7.destinations[0].port=" + mllpPort,
                      "--chestlens.hl7.destinations[0].ack-timeout=5s",
+                     "--chestlens.hl7.destinations[0].events=prediction.completed,prediction.failed",
                      "--chestlens.hl7.receiving-application=EHR", "--chestlens.hl7.receiving-facility=HOSPITAL",
                      "--chestlens.hl7.backoff-base=500ms", "--chestlens.hl7.backoff-max=5s",
                      "--chestlens.hl7.max-attempts=100", "--chestlens.hl7.poll-interval=500ms",
@@ -128,10 +133,13 @@ class KillAndRestartTest {
 
             // 2. The burst, the C-STORE and the kill.
             Burst burst = new Burst(api, seed);
+            WaitingClient waiting = new WaitingClient(api, seed);
             int killAfter = 40 + random.nextInt(120);
             burst.awaitAcknowledged(killAfter);
             awaitCount(db, "SELECT count(*) FROM inference_job WHERE status <> 'DONE'", BACKLOG_BEFORE_C_STORE);
+            awaitCount(db, HELD, 1);
             AtomicReference<Map<String, Long>> atFreeze = new AtomicReference<>();
+            AtomicReference<List<String>> heldAtFreeze = new AtomicReference<>();
             StoreScu.send(dicomPort, "STORESCU", "CHESTLENS", instances, status -> {
                 if (status != 0 || atFreeze.get() != null) {
                     return;
@@ -139,6 +147,7 @@ class KillAndRestartTest {
                 try {
                     signal("STOP", service.pid());
                     atFreeze.set(stateOf(db, firstSop));
+                    heldAtFreeze.set(db.column("SELECT image_id" + HELD.substring(HELD.indexOf(" FROM"))));
                     service.kill();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -151,13 +160,16 @@ class KillAndRestartTest {
             assertThat(atFreeze.get()).as("state when the service was frozen at the first C-STORE Success")
                     .isEqualTo(Map.of("images", 1L, "jobs", 1L, "unfinishedJobs", 1L, "predictions", 0L));
             assertThat(unfinishedAtKill).as("jobs the kill left unfinished").isPositive();
+            assertThat(heldAtFreeze.get()).as("unscored jobs whose input only the killed process had").isNotEmpty();
 
             // 3. The restart: the same instance id takes its own jobs back at once.
             long t1 = System.nanoTime();
             service.start(START);
             double secondStart = seconds(t1);
             burst.finish();
+            waiting.finish();
             List<UUID> accepted = new ArrayList<>(burst.acknowledged);
+            accepted.addAll(waiting.acknowledged);
             accepted.add(UUID.fromString(firstImage));
             accepted.add(UUID.fromString(db.single("SELECT id FROM image WHERE sop_instance_uid = '" + firstSop + "'")));
             long unfinished = awaitZero(db, "SELECT count(*) FROM inference_job WHERE status <> 'DONE' AND image_id IN ("
@@ -169,13 +181,22 @@ class KillAndRestartTest {
                     WHERE i.id IN (%s) GROUP BY i.id""".formatted(quoted(accepted)));
             assertThat(predictionsPerImage).hasSize(accepted.size()).containsOnly("1");
             assertThat(burst.statuses).allMatch(s -> s == 200 || s == 201 || s == 202 || s == 429);
+            // The waiting clients' uploads in flight at the kill: failed by the new process, scored once resent.
+            assertThat(waiting.acknowledged).hasSize(WAITING_UPLOADS);
+            assertThat(waiting.unanswered.get()).as("waiting uploads cut by the kill").isPositive();
+            for (String image : heldAtFreeze.get()) {
+                assertThat(db.count("SELECT count(*) FROM hl7_message WHERE event_type = 'prediction.failed'"
+                        + " AND image_id = '" + image + "'")).as("failure message for " + image).isEqualTo(1);
+                assertThat(waiting.acknowledged).as("resent and accepted").contains(UUID.fromString(image));
+            }
 
             // 4. The receivers come up: every delivery and every message arrives once, from the new process.
             long deliveries = db.count("SELECT count(*) FROM webhook_delivery");
             long messages = db.count("SELECT count(*) FROM hl7_message");
             long predictions = db.count("SELECT count(*) FROM prediction");
             assertThat(deliveries).as("one webhook delivery per prediction").isEqualTo(predictions);
-            assertThat(messages).as("one ORU^R01 per prediction").isEqualTo(predictions);
+            assertThat(messages).as("one ORU^R01 per prediction and per job failed for good")
+                    .isEqualTo(predictions + heldAtFreeze.get().size());
             long srs = db.count("SELECT count(*) FROM pacs_delivery");
             assertThat(srs).as("one SR per prediction of a DICOM image").isEqualTo(db.count(
                     "SELECT count(*) FROM prediction p JOIN image i ON i.id = p.image_id WHERE i.format = 'DICOM'"))
@@ -241,10 +262,11 @@ class KillAndRestartTest {
             System.out.printf("kill and restart test (seed %d): killed after %d acknowledged uploads (%d jobs done, "
                             + "%d webhook deliveries pending); %d requests got no answer and were resent; statuses %s; "
                             + "%d webhook deliveries, %d ORU^R01 and %d SR delivered %.1f s after the receivers came up; "
-                            + "service starts %.1f s and %.1f s%n",
+                            + "service starts %.1f s and %.1f s; waiting clients: %d jobs held at the kill, %d requests "
+                            + "got no answer, %d resent after FAILED or 429%n",
                     seed, acknowledgedAtKill, doneAtKill, pendingAtKill, burst.unanswered.get(),
                     burst.statuses.stream().distinct().sorted().toList(), deliveries, messages, srs, arrival, firstStart,
-                    secondStart);
+                    secondStart, heldAtFreeze.get().size(), waiting.unanswered.get(), waiting.resent.get());
         }
     }
 
@@ -302,6 +324,61 @@ class KillAndRestartTest {
         }
     }
 
+    /**
+     * One client that waits for each result ({@code Prefer: wait}, no Idempotency-Key) and, like an integration
+     * engine, sends again what got no answer and what the service says failed.
+     */
+    private static final class WaitingClient {
+
+        final Set<UUID> acknowledged = ConcurrentHashMap.newKeySet();
+        final AtomicInteger unanswered = new AtomicInteger();
+        final AtomicInteger resent = new AtomicInteger();
+        // Two, so that one of them has an upload waiting at the kill even if the other's was just answered.
+        private final ExecutorService clients = Executors.newFixedThreadPool(2);
+        private final List<Future<?>> running = new ArrayList<>();
+
+        WaitingClient(ApiClient api, long seed) {
+            for (int c = 0; c < 2; c++) {
+                int first = c * WAITING_UPLOADS / 2;
+                running.add(clients.submit(() -> send(api, seed, first, first + WAITING_UPLOADS / 2)));
+            }
+        }
+
+        private Void send(ApiClient api, long seed, int from, int to) throws InterruptedException {
+            for (int n = from; n < to; n++) {
+                byte[] png = TestImages.syntheticPng(seed + 1_000_000 + n, 250, 270 + n);
+                long giveUp = System.nanoTime() + Duration.ofMinutes(8).toNanos();
+                while (System.nanoTime() < giveUp) {
+                    try {
+                        ApiClient.Answer answer = api.upload(ApiClient.header("Prefer", "wait=120"), png);
+                        JsonNode image = answer.body().path("images").path(0);
+                        if (answer.status() == 429 || image.path("status").asString().equals("FAILED")) {
+                            resent.incrementAndGet();
+                            Thread.sleep(200);
+                            continue;
+                        }
+                        // 202: not scored within the wait (a long backlog), its input stored; checked DONE later.
+                        assertThat(answer.status()).as(answer.body().toString()).isIn(200, 201, 202);
+                        acknowledged.add(UUID.fromString(image.path("id").asString()));
+                        break;
+                    } catch (RuntimeException connectionLost) {
+                        unanswered.incrementAndGet();
+                        Thread.sleep(200);
+                    }
+                }
+            }
+            return null;
+        }
+
+        void finish() throws Exception {
+            clients.shutdown();
+            assertThat(clients.awaitTermination(8, TimeUnit.MINUTES)).isTrue();
+            for (Future<?> client : running) {
+                client.get(); // an assertion that failed in a client fails the test
+            }
+        }
+    }
+
     /** Three instances of one series; the first one's SOP Instance UID is returned. */
     private static String cStoreInstances(Path dir, List<Path> files) throws Exception {
         String study = StudyInstances.newUid();
@@ -316,6 +393,9 @@ class KillAndRestartTest {
         }
         return first;
     }
+
+    /** Unscored jobs whose input is only in a process's memory (a waiting client's). */
+    private static final String HELD = "SELECT count(*) FROM inference_job WHERE input IS NULL AND status <> 'DONE'";
 
     private static Map<String, Long> stateOf(TestSchema db, String sop) throws Exception {
         String where = " FROM image i LEFT JOIN inference_job j ON j.image_id = i.id "
