@@ -761,11 +761,15 @@ public final class Benchmark {
     }
 
     static HttpRequest upload(URI uri, byte[] body, String prefer) {
+        return uploadRequest(uri, body, prefer).build();
+    }
+
+    static HttpRequest.Builder uploadRequest(URI uri, byte[] body, String prefer) {
         return HttpRequest.newBuilder(uri)
                 .header("Authorization", AUTHORIZATION)
                 .header("Content-Type", "multipart/form-data; boundary=" + BOUNDARY)
                 .header("Prefer", prefer)
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     }
 
     static byte[] multipart(byte[] file, boolean dicom) {
