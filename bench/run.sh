@@ -54,7 +54,7 @@ if [ "$mode" = cost ]; then  # CPU per image around the model, by stage and inpu
   # libtorch's OpenMP workers sleep rather than spin between forwards: on a shared machine spinning tripled the
   # forward's CPU and the run's length; the forward is left out of the account either way.
   export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}
-  exec java -Xmx3g -cp "target/bench-classes:$cp" org.chestlens.bench.CostBench
+  exec java -Xmx6g -cp "target/bench-classes:$cp" org.chestlens.bench.CostBench
 fi
 if [ "$mode" = console ]; then  # first load size and a 100-row worklist page in Chromium: see bench/README.md
   exec java -Xmx1g -cp "target/bench-classes:$cp" org.chestlens.console.ConsoleBench
