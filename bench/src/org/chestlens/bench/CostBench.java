@@ -103,7 +103,9 @@ public final class CostBench {
     }
 
     /** Core-milliseconds per image of one phase, by column; and how many images were answered. */
-    record Cost(String name, Map<String, Double> columns, int images, int failures, double seconds, String load) {
+    /** ... and the WAL the database cluster wrote per answered image, in KB (not CPU: not in the total). */
+    record Cost(String name, Map<String, Double> columns, int images, int failures, double seconds, String load,
+                double walKilobytes) {
         double total() {
             return columns.values().stream().mapToDouble(Double::doubleValue).sum();
         }
@@ -282,6 +284,7 @@ public final class CostBench {
             Thread.sleep(500); // the previous phase's last commits
             Map<String, Double> groupsBefore = CpuAccount.snapshot(service.pid());
             double postgresBefore = postgres(database);
+            long walBefore = walPosition();
             Map<String, Double> stagesBefore = stages();
             long start = System.nanoTime();
             int[] outcome = send(kind, bodies);
@@ -289,6 +292,7 @@ public final class CostBench {
             Thread.sleep(300); // the answers leave after the commit; the writer's last lap follows at once
             Map<String, Double> stagesAfter = stages();
             double postgres = postgres(database) - postgresBefore;
+            long wal = walPosition() - walBefore;
             Map<String, Double> groupsAfter = CpuAccount.snapshot(service.pid());
             double images = Math.max(1, outcome[0]);
             Map<String, Double> stage = new LinkedHashMap<>();
@@ -310,12 +314,12 @@ public final class CostBench {
             columns.put("GC", group.getOrDefault("garbage collector", 0.0));
             columns.put("JIT", group.getOrDefault(CpuAccount.JIT, 0.0));
             columns.put("other", group.getOrDefault("other", 0.0) - stage.getOrDefault("results", 0.0));
-            Cost cost = new Cost(name, columns, outcome[0], outcome[1], seconds, load());
+            Cost cost = new Cost(name, columns, outcome[0], outcome[1], seconds, load(), wal / 1024.0 / images);
             System.out.printf("  %-34s %3d answered%s in %5.1f s (%.2f images/s), forward %.0f core-ms per image, "
-                    + "around it %.1f; load average %s%n", name, outcome[0],
+                    + "around it %.1f; WAL %.0f KB per image; load average %s%n", name, outcome[0],
                     outcome[1] > 0 ? " (" + outcome[1] + " FAILED)" : "", seconds, outcome[0] / seconds,
                     group.getOrDefault("forward (batcher + engine workers)", 0.0) - columns.get("batch-db"),
-                    cost.total(), cost.load());
+                    cost.total(), cost.walKilobytes(), cost.load());
             System.out.println("    " + String.join(", ", columns.entrySet().stream()
                     .map(e -> String.format("%s %.1f", e.getKey(), e.getValue())).toList()));
             return cost;
@@ -440,13 +444,13 @@ public final class CostBench {
         List<String> columns = new ArrayList<>(costs.get(0).columns().keySet());
         StringBuilder header = new StringBuilder(String.format("| %-34s |", "input"));
         columns.forEach(c -> header.append(String.format(" %s |", c)));
-        header.append(" **total** | images | load |");
+        header.append(" **total** | WAL KB | images | load |");
         System.out.println(header);
-        System.out.println("|---|" + "--:|".repeat(columns.size() + 2) + "---|");
+        System.out.println("|---|" + "--:|".repeat(columns.size() + 3) + "---|");
         for (Cost cost : costs) {
             StringBuilder row = new StringBuilder(String.format("| %-34s |", cost.name()));
             columns.forEach(c -> row.append(String.format(" %.1f |", cost.columns().get(c))));
-            row.append(String.format(" **%.1f** | %d%s | %s |", cost.total(), cost.images(),
+            row.append(String.format(" **%.1f** | %.0f | %d%s | %s |", cost.total(), cost.walKilobytes(), cost.images(),
                     cost.failures() > 0 ? " (" + cost.failures() + " failed)" : "", cost.load()));
             System.out.println(row);
         }
@@ -570,6 +574,22 @@ public final class CostBench {
             throw new IllegalStateException(e);
         }
         return seconds;
+    }
+
+    /**
+     * Where the cluster's write-ahead log stands, in bytes: its growth over a phase is what the phase wrote (the
+     * benchmark's database is the only one written to meanwhile).
+     */
+    static long walPosition() throws java.sql.SQLException {
+        String url = System.getenv().getOrDefault("TEST_DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/test");
+        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url,
+                System.getenv().getOrDefault("TEST_DATABASE_USER", "postgres"),
+                System.getenv().getOrDefault("TEST_DATABASE_PASSWORD", ""));
+             java.sql.ResultSet rs = connection.createStatement()
+                     .executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     static String databaseName() {
