@@ -747,11 +747,15 @@ public final class Benchmark {
         return service;
     }
 
-    static void resetDatabase() throws Exception {
+    /** A connection to the benchmark's database ({@code TEST_DATABASE_URL}, as the tests use). */
+    static Connection connect() throws java.sql.SQLException {
         String url = System.getenv().getOrDefault("TEST_DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-        try (Connection connection = DriverManager.getConnection(url,
-                System.getenv().getOrDefault("TEST_DATABASE_USER", "postgres"),
-                System.getenv().getOrDefault("TEST_DATABASE_PASSWORD", ""))) {
+        return DriverManager.getConnection(url, System.getenv().getOrDefault("TEST_DATABASE_USER", "postgres"),
+                System.getenv().getOrDefault("TEST_DATABASE_PASSWORD", ""));
+    }
+
+    static void resetDatabase() throws Exception {
+        try (Connection connection = connect()) {
             var tables = connection.getMetaData().getTables(null, null, "inference_job", null);
             if (tables.next()) {
                 connection.createStatement().execute(

@@ -581,10 +581,7 @@ public final class CostBench {
      * benchmark's database is the only one written to meanwhile).
      */
     static long walPosition() throws java.sql.SQLException {
-        String url = System.getenv().getOrDefault("TEST_DATABASE_URL", "jdbc:postgresql://127.0.0.1:5432/test");
-        try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url,
-                System.getenv().getOrDefault("TEST_DATABASE_USER", "postgres"),
-                System.getenv().getOrDefault("TEST_DATABASE_PASSWORD", ""));
+        try (java.sql.Connection connection = Benchmark.connect();
              java.sql.ResultSet rs = connection.createStatement()
                      .executeQuery("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint")) {
             rs.next();

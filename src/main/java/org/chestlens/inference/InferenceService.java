@@ -174,22 +174,12 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
     /**
      * The durable queue's front door: takes room in the model's queue, commits the images and their
      * jobs in one transaction, and only then hands the new jobs to the batcher. Nothing is
-     * committed when the queue is full, and room that no job uses is given back.
+     * committed when the queue is full, and room that no job uses is given back. Stat jobs are scored
+     * before routine ones (a bounded wait for routine). The inputs are committed, or held in memory
+     * while the client waits; always committed when {@code chestlens.inference.retain-inputs} keeps
+     * them after scoring.
      *
      * @throws QueueFullException when the queue cannot take the images; it says when to retry
-     */
-    public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey) {
-        return enqueue(modelId, pending, idempotencyKey, Priority.ROUTINE);
-    }
-
-    /** The same, at the given priority: stat jobs are scored before routine ones (a bounded wait for routine). */
-    public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey, Priority priority) {
-        return enqueue(modelId, pending, idempotencyKey, priority, JobInputs.STORED);
-    }
-
-    /**
-     * The same, with the inputs committed or held in memory while the client waits. Inputs are always committed
-     * when {@code chestlens.inference.retain-inputs} keeps them after scoring.
      */
     public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey, Priority priority,
                             JobInputs inputs) {

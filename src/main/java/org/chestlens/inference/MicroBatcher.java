@@ -60,17 +60,14 @@ final class MicroBatcher {
     }
 
     private void storeHeldInputs() {
-        List<QueuedJob> held = admission.heldJobs().stream().filter(job -> !job.inputStored()).toList();
-        if (held.isEmpty()) {
-            return;
-        }
         try {
-            log.info("Stored the inputs of {} unscored job(s) for {} held in memory", ledger.storeInputs(held),
-                    modelId);
+            int stored = ledger.storeInputs(admission.heldJobs());
+            if (stored > 0) {
+                log.info("Stored the inputs of {} unscored job(s) for {} held in memory", stored, modelId);
+            }
         } catch (RuntimeException e) {
             // The database is away too: these jobs fail when recovered, and their clients got no answer.
-            log.warn("Could not store the inputs of {} unscored job(s) for {}: {}", held.size(), modelId,
-                    e.toString());
+            log.warn("Could not store the inputs of unscored jobs for {} held in memory: {}", modelId, e.toString());
         }
     }
 

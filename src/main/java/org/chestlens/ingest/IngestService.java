@@ -247,20 +247,18 @@ public class IngestService {
 
     /**
      * Before a client is told that a job is still queued, the job's input must be in the database, where any
-     * replica can score it after this one is gone. Jobs scored or failed for good need nothing; a job whose input
-     * was stored at accept is skipped by the store.
+     * replica can score it after this one is gone. Jobs scored or failed for good need nothing; the store skips
+     * those whose input was committed at accept.
      */
     private void storeInputsOfUnfinished(Queued queued) {
         List<QueuedJob> unfinished = new ArrayList<>();
         for (int i = 0; i < queued.jobs().size(); i++) {
-            CompletableFuture<JobStatus> outcome = queued.outcomes().get(i);
-            JobStatus status = outcome.isDone() && !outcome.isCompletedExceptionally() ? outcome.join() : null;
-            if (status != JobStatus.DONE && status != JobStatus.FAILED && !queued.jobs().get(i).inputStored()) {
+            JobStatus status = queued.outcomes().get(i).getNow(null);
+            if (status != JobStatus.DONE && status != JobStatus.FAILED) {
                 unfinished.add(queued.jobs().get(i));
             }
         }
-        if (!unfinished.isEmpty()) {
-            jobs.storeInputs(unfinished);
+        if (jobs.storeInputs(unfinished) > 0) {
             CpuStages.lap(Stage.DATABASE);
         }
     }

@@ -31,6 +31,16 @@ public class JobStore {
     static final String HELD_INPUT_LOST = "The replica that accepted this upload stopped before scoring it or "
             + "answering; the pre-processed image was only in its memory. Send the image again to score it.";
 
+    /**
+     * The jobs (table {@code c}, model version {@code cm}) recovery may take: unfinished, and either their lease
+     * expired or, at start-up, this instance held them.
+     */
+    private static final String CLAIMABLE = """
+            c.status IN ('QUEUED', 'RUNNING')
+              AND (c.lease_until < now() OR (:includeOwn AND c.owner = :owner))
+              AND cm.model_id = :modelId AND cm.version = :version
+            """;
+
     private final JdbcClient jdbc;
     private final ModelVersionRegistry modelVersions;
     private final ImageWriter images;
@@ -275,9 +285,7 @@ public class JobStore {
                         FROM model_version m
                         WHERE m.id = j.model_version_id AND j.id IN (
                             SELECT c.id FROM inference_job c JOIN model_version cm ON cm.id = c.model_version_id
-                            WHERE c.status IN ('QUEUED', 'RUNNING') AND c.input IS NOT NULL
-                              AND (c.lease_until < now() OR (:includeOwn AND c.owner = :owner))
-                              AND cm.model_id = :modelId AND cm.version = :version
+                            WHERE c.input IS NOT NULL AND\s""" + CLAIMABLE + """
                             ORDER BY c.priority = 'STAT' DESC, c.created_at LIMIT :limit
                             FOR UPDATE OF c SKIP LOCKED)
                         RETURNING j.id, j.image_id, m.model_id, m.version, j.input, j.input_height, j.input_width,
@@ -306,9 +314,7 @@ public class JobStore {
                             failure_reason = :reason
                         WHERE j.id IN (
                             SELECT c.id FROM inference_job c JOIN model_version cm ON cm.id = c.model_version_id
-                            WHERE c.status IN ('QUEUED', 'RUNNING') AND c.input IS NULL
-                              AND (c.lease_until < now() OR (:includeOwn AND c.owner = :owner))
-                              AND cm.model_id = :modelId AND cm.version = :version
+                            WHERE c.input IS NULL AND\s""" + CLAIMABLE + """
                             FOR UPDATE OF c SKIP LOCKED)
                         RETURNING j.id, j.image_id, j.attempts, j.finished_at""")
                 .param("reason", HELD_INPUT_LOST).param("owner", owner).param("includeOwn", includeOwn)

@@ -137,7 +137,7 @@ class KillAndRestartTest {
             int killAfter = 40 + random.nextInt(120);
             burst.awaitAcknowledged(killAfter);
             awaitCount(db, "SELECT count(*) FROM inference_job WHERE status <> 'DONE'", BACKLOG_BEFORE_C_STORE);
-            awaitCount(db, HELD, 1);
+            awaitCount(db, "SELECT count(*)" + HELD_JOBS, 1);
             AtomicReference<Map<String, Long>> atFreeze = new AtomicReference<>();
             AtomicReference<List<String>> heldAtFreeze = new AtomicReference<>();
             StoreScu.send(dicomPort, "STORESCU", "CHESTLENS", instances, status -> {
@@ -147,7 +147,7 @@ class KillAndRestartTest {
                 try {
                     signal("STOP", service.pid());
                     atFreeze.set(stateOf(db, firstSop));
-                    heldAtFreeze.set(db.column("SELECT image_id" + HELD.substring(HELD.indexOf(" FROM"))));
+                    heldAtFreeze.set(db.column("SELECT image_id" + HELD_JOBS));
                     service.kill();
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
@@ -395,7 +395,7 @@ class KillAndRestartTest {
     }
 
     /** Unscored jobs whose input is only in a process's memory (a waiting client's). */
-    private static final String HELD = "SELECT count(*) FROM inference_job WHERE input IS NULL AND status <> 'DONE'";
+    private static final String HELD_JOBS = " FROM inference_job WHERE input IS NULL AND status <> 'DONE'";
 
     private static Map<String, Long> stateOf(TestSchema db, String sop) throws Exception {
         String where = " FROM image i LEFT JOIN inference_job j ON j.image_id = i.id "
