@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -19,6 +20,7 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -43,7 +45,8 @@ import org.chestlens.ingest.RawDecode;
  * service itself times the stages of the upload path on each thread's CPU clock ({@code chestlens.ingest.cpu},
  * read from Actuator's Prometheus page); garbage collector, JIT compiler and the rest come from
  * {@code /proc} per thread group, PostgreSQL from the server processes of this benchmark's database.
- * After a warm-up with every kind until the JIT compiler is quiet, three windows of the e2e mix (1024 x 1024
+ * After a warm-up with every kind until the JIT compiler is quiet, and then with the mix alone until the JIT costs it
+ * under a core-millisecond per upload, three windows of the e2e mix (1024 x 1024
  * 8-bit PNG and 12-bit DICOM in turn), then each kind in its own phase (closed loop, {@code 2 x batch}
  * clients, each upload a distinct file), then the mix once more under a flight recording whose hottest frames
  * are printed.
@@ -57,13 +60,14 @@ public final class CostBench {
      */
     static final int MIX_IMAGES = Integer.getInteger("bench.cost.mixImages", 150);
     static final int WARM_UP_SECONDS = Integer.getInteger("bench.cost.warmup", 45);
-    static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.cost.maxWarmup", 1200);
+    static final int MAX_WARM_UP_SECONDS = Integer.getInteger("bench.cost.maxWarmup", 1800);
     /**
      * The warm-up sends at least this many uploads before the JIT compiler's share is looked at: one look of 15 s
      * under {@link #JIT_QUIET} came after 1 088 uploads in one run and 1 864 in the next, and the run that stopped
-     * early paid about 4 core-ms more per image in every Java stage (C2 had not yet compiled them).
+     * early paid about 4 core-ms more per image in every Java stage (C2 had not yet compiled them). 2 000 until
+     * 2026-12-07, when the warm-up on the mix alone ({@link #MIX_LOOK_UPLOADS}) was added after this part.
      */
-    static final int MIN_WARM_UP_UPLOADS = Integer.getInteger("bench.cost.minWarmupUploads", 2000);
+    static final int MIN_WARM_UP_UPLOADS = Integer.getInteger("bench.cost.minWarmupUploads", 1000);
     /**
      * The warm-up ends when the JIT compiler used less than this share of a core over the last look. Methods run
      * once per request reach C1's threshold after about 200 requests and C2's after thousands, so a service that
@@ -71,6 +75,20 @@ public final class CostBench {
      * the steady state a replica runs in.
      */
     static final double JIT_QUIET = Double.parseDouble(System.getProperty("bench.cost.jitQuiet", "0.01"));
+    /**
+     * The second part of the warm-up sends the mix alone (held and keyed in turn) in looks of this many uploads, until
+     * the JIT compiler used less than {@link #JIT_QUIET_PER_UPLOAD} core-ms per upload over the last two looks. A
+     * method run once per upload reaches C2's invocation threshold (5 000) only after 5 000 uploads, so a warm-up that
+     * stopped after 2 000 left the windows to pay for its compilation: 1.4-6.8 core-ms per image of JIT in them on
+     * 2026-12-06/07 although the JIT used under 1 % of a core when the warm-up ended. What a replica pays in its
+     * first thousands of uploads is start-up; the windows measure the steady state the capacity model sizes for, and
+     * the looks print how the JIT's share fell on the way.
+     */
+    static final int MIX_LOOK_UPLOADS = Integer.getInteger("bench.cost.mixLookUploads", 320);
+    static final double JIT_QUIET_PER_UPLOAD = Double.parseDouble(System.getProperty("bench.cost.jitQuietPerUpload",
+            "1.0"));
+    /** Distinct PNG images the warm-up's mix draws from (each sent with a text chunk of its own, so never a duplicate). */
+    static final int WARM_UP_PNGS = Integer.getInteger("bench.cost.warmupPngs", 128);
     /** Uploads of one kind in a row during the warm-up, the kinds in turn. */
     static final int WARM_UP_BATCH = Integer.getInteger("bench.cost.warmupBatch", 8);
     static final Path DICOM_DIR = Path.of(System.getProperty("bench.dicom.dir", "target/bench-dicom"))
@@ -129,10 +147,14 @@ public final class CostBench {
         List<byte[]> mixFiles = IntStream.range(0, 7 * MIX_IMAGES).parallel()
                 .mapToObj(i -> Benchmark.multipart(i % 2 == 0 ? TestImages.syntheticPng(6_000_000L + i, 1024, 1024)
                         : RawDecode.syntheticDicom(6_000_000L + i), i % 2 != 0)).toList();
-        byte[] mixPng = TestImages.syntheticPng(5_999_999L, 1024, 1024);
+        // The warm-up's PNGs: drawn anew like the windows' (not the same image over and over with a text chunk of
+        // its own, as until 2026-12-07: C2 compiled for that one image's data, and the windows' new images sent it
+        // back to the interpreter and the compiler, 1.1-5.6 core-ms per image of JIT after 5 000 warm-up uploads).
+        List<byte[]> warmUpPngs = IntStream.range(0, WARM_UP_PNGS).parallel()
+                .mapToObj(k -> TestImages.syntheticPng(5_000_000L + k, 1024, 1024)).toList();
         Kind mix = new Kind("mix", false, i -> i < mixFiles.size() ? mixFiles.get(i)
-                : Benchmark.multipart(i % 2 == 0 ? TestImages.withTextChunk(mixPng, "copy " + i)
-                : RawDecode.syntheticDicom(6_000_000L + i), i % 2 != 0));
+                : Benchmark.multipart(i % 2 == 0 ? TestImages.withTextChunk(warmUpPngs.get(i / 2 % WARM_UP_PNGS),
+                "copy " + i) : RawDecode.syntheticDicom(6_000_000L + i), i % 2 != 0));
         System.out.printf("inputs made in %.0f s: %s%n", (System.nanoTime() - made) / 1e9,
                 kinds.stream().map(k -> k.name() + String.format(" (%.1f MB)", k.body().apply(0).length / 1e6))
                         .toList());
@@ -147,7 +169,9 @@ public final class CostBench {
                 }
             }));
             Session session = new Session(service, database);
+            long warmUpStart = System.nanoTime();
             session.warmUp(kinds, List.of(mix, mix.withIdempotencyKeys()));
+            session.warmUpOnMix(mix, warmUpStart);
             // The windows follow the warm-up they were warmed up for (until 2026-12-06 23:30 UTC the phases of one
             // kind each came between; the JIT column was 1-7.5 core-ms per image in the windows either way).
             // Each window of the e2e mix is followed by one whose uploads carry an Idempotency-Key: the service then
@@ -198,6 +222,39 @@ public final class CostBench {
             this.database = database;
             this.base = "http://localhost:" + service.port();
             this.images = URI.create(base + "/api/v1/images");
+            probes();
+        }
+
+        /**
+         * What a replica answers beside the uploads all its life, from the start to the end of the run: the kubelet's
+         * readiness probe every 5 s and liveness probe every 10 s (the Helm chart's periods, no credentials) and a
+         * Prometheus scrape every 30 s (the ServiceMonitor's interval). Without them (until 2026-12-07) C2 compiled
+         * the request path for uploads alone, and the windows' own scrapes, GET requests to another path, sent it back
+         * to the compiler: 2-6 core-ms per image of JIT in every window however long the warm-up, most of it
+         * Tomcat's, Spring MVC's and the Prometheus writer's methods ({@code -XX:+PrintCompilation}). Their CPU in the
+         * windows is counted, as a replica pays it.
+         */
+        void probes() {
+            ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread thread = new Thread(r, "probes");
+                thread.setDaemon(true);
+                return thread;
+            });
+            probes.scheduleAtFixedRate(() -> get("/actuator/health/readiness", false), 5, 5, TimeUnit.SECONDS);
+            probes.scheduleAtFixedRate(() -> get("/actuator/health/liveness", false), 7, 10, TimeUnit.SECONDS);
+            probes.scheduleAtFixedRate(() -> get("/actuator/prometheus", true), 11, 30, TimeUnit.SECONDS);
+        }
+
+        void get(String path, boolean authorized) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(10));
+            if (authorized) {
+                request.header("Authorization", AUTHORIZATION);
+            }
+            try {
+                http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                // a probe the service did not answer in time counts as a failed probe, as for a kubelet: nothing to do
+            }
         }
 
         /**
@@ -233,6 +290,41 @@ public final class CostBench {
                         return;
                     }
                 }
+            }
+        }
+
+        /**
+         * The mix alone, held and keyed in turn, in looks of {@link #MIX_LOOK_UPLOADS}, until the JIT compiler's CPU
+         * per upload over the last two looks is under {@link #JIT_QUIET_PER_UPLOAD} (or the warm-up has taken
+         * {@link #MAX_WARM_UP_SECONDS}).
+         */
+        void warmUpOnMix(Kind mix, long warmUpStart) throws Exception {
+            Kind keyed = mix.withIdempotencyKeys();
+            int sent = 0;
+            double previous = Double.NaN;
+            int chunk = 2 * Benchmark.BATCH;
+            while (true) {
+                double before = jit();
+                long lookStart = System.nanoTime();
+                for (int i = 0; i < MIX_LOOK_UPLOADS; i += chunk) {
+                    // files of their own, after the warm-up's first part (from 10 000) and before the windows' (from 0)
+                    Kind kind = (i / chunk) % 2 == 0 ? mix : keyed;
+                    send(kind, prepare(kind, 100_000 + sent, chunk));
+                    sent += chunk;
+                }
+                double perUpload = 1000 * (jit() - before) / MIX_LOOK_UPLOADS;
+                double elapsed = (System.nanoTime() - warmUpStart) / 1e9;
+                System.out.printf("  mix warm-up %4.0f s, %5d uploads of the mix: JIT compiler %.2f core-ms per upload "
+                        + "over the last %d (%.1f %% of a core)%n", elapsed, sent, perUpload, MIX_LOOK_UPLOADS,
+                        100 * perUpload / 1000 * MIX_LOOK_UPLOADS / ((System.nanoTime() - lookStart) / 1e9));
+                boolean quiet = !Double.isNaN(previous) && (previous + perUpload) / 2 < JIT_QUIET_PER_UPLOAD;
+                if (quiet || elapsed >= MAX_WARM_UP_SECONDS) {
+                    System.out.printf("warm-up on the mix: %d uploads; JIT compiler %.2f core-ms per upload over the "
+                            + "last %d; whole warm-up %.0f s%n", sent, (previous + perUpload) / 2, 2 * MIX_LOOK_UPLOADS,
+                            elapsed);
+                    return;
+                }
+                previous = perUpload;
             }
         }
 
