@@ -40,9 +40,9 @@ RUN --mount=type=cache,target=/root/.m2 \
 FROM ${RUNTIME_BASE} AS runtime
 # curl only for the HEALTHCHECK; CharLS and OpenJPEG decode JPEG-LS, JPEG 2000 and HTJ2K (through JNA; they
 # need OpenJPEG 2.5, so on an older base JPEG 2000 and HTJ2K stay refused with 415); gdcm's libgdcm3.0 decodes 12-bit JPEG
-# through the shim built above (its libgdcmjpeg12.so.3.0).
+# through the shim built above (its libgdcmjpeg12.so.3.0); libdeflate inflates PNG image data (java.util.zip without it).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl libcharls2 libopenjp2-7 libgdcm3.0 \
+ && apt-get install -y --no-install-recommends curl libcharls2 libopenjp2-7 libgdcm3.0 libdeflate0 \
       $(command -v java >/dev/null || echo openjdk-17-jre-headless) \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 chestlens \

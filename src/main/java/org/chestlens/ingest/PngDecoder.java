@@ -81,15 +81,52 @@ final class PngDecoder {
         int bytesPerPixel = header.bitDepth() / 8;
         int stride = 1 + width * bytesPerPixel;
         byte[] rows = new byte[Math.multiplyExact(stride, height)];
+        if (!Libdeflate.available() || !Libdeflate.inflateExactly(imageData(bytes), rows)) {
+            inflate(bytes, rows, part);
+        }
+        unfilter(rows, stride, height, bytesPerPixel, part);
+        GreyImage.Packed packed = new GreyImage.Packed(rows, 1, stride, bytesPerPixel, true, 0,
+                header.bitDepth(), false);
+        return new GreyImage(packed, width, height, header.bitDepth(), "GREY");
+    }
+
+    /** The IDAT chunks' data, one zlib stream (the structure check has walked these chunks already). */
+    static byte[] imageData(byte[] bytes) {
+        int total = 0;
+        for (int at = SIGNATURE.length; at + 8 <= bytes.length; at += 12 + ByteBuffer.wrap(bytes, at, 4).getInt()) {
+            if (isChunk(bytes, at, "IDAT")) {
+                total += ByteBuffer.wrap(bytes, at, 4).getInt();
+            }
+        }
+        byte[] data = new byte[total];
+        int filled = 0;
+        for (int at = SIGNATURE.length; at + 8 <= bytes.length; at += 12 + ByteBuffer.wrap(bytes, at, 4).getInt()) {
+            if (isChunk(bytes, at, "IDAT")) {
+                int length = ByteBuffer.wrap(bytes, at, 4).getInt();
+                System.arraycopy(bytes, at + 8, data, filled, length);
+                filled += length;
+            }
+        }
+        return data;
+    }
+
+    private static boolean isChunk(byte[] bytes, int at, String type) {
+        return bytes[at + 4] == type.charAt(0) && bytes[at + 5] == type.charAt(1) && bytes[at + 6] == type.charAt(2)
+                && bytes[at + 7] == type.charAt(3);
+    }
+
+    /**
+     * The filtered rows with {@code java.util.zip}: where libdeflate is missing, or would not inflate the stream in
+     * one piece to exactly the rows' size (then this decides, as it did before libdeflate was used).
+     */
+    static void inflate(byte[] bytes, byte[] rows, String part) {
         Inflater inflater = new Inflater();
         try {
             int filled = 0;
             int at = SIGNATURE.length;
             while (filled < rows.length && at + 8 <= bytes.length) {
                 int length = ByteBuffer.wrap(bytes, at, 4).getInt();
-                boolean idat = bytes[at + 4] == 'I' && bytes[at + 5] == 'D' && bytes[at + 6] == 'A'
-                        && bytes[at + 7] == 'T';
-                if (idat) {
+                if (isChunk(bytes, at, "IDAT")) {
                     inflater.setInput(bytes, at + 8, length);
                     while (filled < rows.length && !inflater.needsInput() && !inflater.finished()) {
                         int n = inflater.inflate(rows, filled, rows.length - filled);
@@ -109,10 +146,6 @@ final class PngDecoder {
         } finally {
             inflater.end();
         }
-        unfilter(rows, stride, height, bytesPerPixel, part);
-        GreyImage.Packed packed = new GreyImage.Packed(rows, 1, stride, bytesPerPixel, true, 0,
-                header.bitDepth(), false);
-        return new GreyImage(packed, width, height, header.bitDepth(), "GREY");
     }
 
     /** Undoes the PNG filters (ISO/IEC 15948 section 9) in place, row after row; the first byte of each row names its filter. */

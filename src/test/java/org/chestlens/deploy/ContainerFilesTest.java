@@ -62,7 +62,7 @@ class ContainerFilesTest {
                 "COPY --from=build /chestlens.jar /opt/chestlens/chestlens.jar",
                 "CHESTLENS_INFERENCE_MODEL_PATHS=/opt/chestlens/models/chestlens-demo-densenet121",
                 "-XX:MaxRAMPercentage=", "-XX:G1HeapRegionSize=4m", "CHESTLENS_INFERENCE_DJL_CACHE_DIR=/var/cache/chestlens/djl",
-                "openjdk-17-jre-headless", "libcharls2 libopenjp2-7 libgdcm3.0",
+                "openjdk-17-jre-headless", "libcharls2 libopenjp2-7 libgdcm3.0 libdeflate0",
                 // the 12-bit JPEG shim, where chestlens.ingest.native-dir says
                 "COPY --from=build /native/libchestlens-jpeg12.so /opt/chestlens/native/libchestlens-jpeg12.so",
                 "CHESTLENS_INGEST_NATIVE_DIR=/opt/chestlens/native");
