@@ -200,14 +200,13 @@ final class PngDecoder {
     private static boolean hasChunk(byte[] bytes, String type) {
         int at = SIGNATURE.length;
         while (at + 8 <= bytes.length) {
-            int length = ByteBuffer.wrap(bytes, at, 4).getInt();
-            if (new String(bytes, at + 4, 4, StandardCharsets.ISO_8859_1).equals(type)) {
+            if (isChunk(bytes, at, type)) {
                 return true;
             }
-            if (bytes[at + 4] == 'I' && bytes[at + 5] == 'E' && bytes[at + 6] == 'N' && bytes[at + 7] == 'D') {
+            if (isChunk(bytes, at, "IEND")) {
                 return false;
             }
-            at += 12 + length;
+            at += 12 + ByteBuffer.wrap(bytes, at, 4).getInt();
         }
         return false;
     }
