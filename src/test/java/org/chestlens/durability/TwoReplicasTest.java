@@ -8,6 +8,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -65,8 +67,9 @@ class TwoReplicasTest {
             ExecutorService clients = Executors.newFixedThreadPool(4);
             // Phase 1: both replicas take uploads (odd ones to A), faster than they can score them.
             int phaseOne = UPLOADS / 2;
+            List<Future<?>> uploaders = new ArrayList<>();
             for (int c = 0; c < 4; c++) {
-                clients.submit(() -> {
+                uploaders.add(clients.submit(() -> {
                     int n;
                     while ((n = next.getAndIncrement()) < phaseOne) {
                         boolean toA = n % 2 == 1;
@@ -77,10 +80,13 @@ class TwoReplicasTest {
                         }
                     }
                     return null;
-                });
+                }));
             }
             clients.shutdown();
             assertThat(clients.awaitTermination(3, TimeUnit.MINUTES)).isTrue();
+            for (Future<?> uploader : uploaders) {
+                uploader.get(); // an upload a client could not make fails the test with its own message
+            }
 
             // Kill A once it has scored some of its jobs but not all of them.
             long waitUntil = System.nanoTime() + Duration.ofMinutes(2).toNanos();
