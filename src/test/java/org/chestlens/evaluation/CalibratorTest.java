@@ -30,9 +30,12 @@ class CalibratorTest {
             for (int k = 0; k < 4; k++) {
                 z[k] = 3 * random.nextGaussian();
             }
-            double[] truthP = Calibrator.tempered(softmax(z), 1);
-            truth[i] = draw(truthP, random);
-            raw[i] = Calibrator.tempered(truthP, 1 / 2.5);
+            truth[i] = draw(softmax(z), random);
+            double[] softened = new double[4];
+            for (int k = 0; k < 4; k++) {
+                softened[k] = z[k] / 2.5;
+            }
+            raw[i] = softmax(softened);
         }
         double t = Calibrator.fitTemperature(raw, truth);
         assertThat(t).isCloseTo(0.4, within(0.03));

@@ -45,9 +45,11 @@ class EvaluationApiTest {
         // Reader "same" copies the reference; reader "shifted" says (reference + 1) mod 4 on every 4th image.
         StringBuilder labels = new StringBuilder("{\"labels\": [");
         int[] reference = new int[12];
+        int[] shiftedLabels = new int[12];
         for (int i = 0; i < 12; i++) {
             reference[i] = i < 9 ? predicted.get(i) : (predicted.get(i) + 2) % 4;
             int shifted = i % 4 == 0 ? (reference[i] + 1) % 4 : reference[i];
+            shiftedLabels[i] = shifted;
             labels.append(i == 0 ? "" : ",").append("""
                     {"image": "%s", "label": %d}, {"image": "%s", "reader": "same", "label": %d},
                     {"image": "%s", "reader": "shifted", "label": %d}""".formatted(
@@ -62,15 +64,15 @@ class EvaluationApiTest {
         assertThat(report.path("cohort").path("modelVersion").asString())
                 .isEqualTo(servedVersion(api)).isNotBlank();
         assertThat(report.path("labelledPredictions").asInt()).isEqualTo(12);
-        JsonNode model = report.path("model");
-        assertThat(model.path("multiclassAccuracy").asDouble()).isCloseTo(9 / 12.0, within(1e-12));
-        assertThat(model.path("multiclassInterval").path("low").asDouble()).isLessThanOrEqualTo(0.75);
-        int diagonal = IntStream.range(0, 4).map(k -> model.path("confusion").path(k).path(k).asInt()).sum();
+        JsonNode modelMetrics = report.path("model");
+        assertThat(modelMetrics.path("multiclassAccuracy").asDouble()).isCloseTo(9 / 12.0, within(1e-12));
+        assertThat(modelMetrics.path("multiclassInterval").path("low").asDouble()).isLessThanOrEqualTo(0.75);
+        int diagonal = IntStream.range(0, 4).map(k -> modelMetrics.path("confusion").path(k).path(k).asInt()).sum();
         assertThat(diagonal).isEqualTo(9);
-        assertThat(model.path("subTasks")).hasSize(3);
-        assertThat(model.path("subTasks").path(0).path("n").asInt()).isEqualTo(12);
-        assertThat(model.path("reliability")).hasSize(10);
-        assertThat(model.path("bootstrapResamples").asInt()).isEqualTo(200);
+        assertThat(modelMetrics.path("subTasks")).hasSize(3);
+        assertThat(modelMetrics.path("subTasks").path(0).path("n").asInt()).isEqualTo(12);
+        assertThat(modelMetrics.path("reliability")).hasSize(10);
+        assertThat(modelMetrics.path("bootstrapResamples").asInt()).isEqualTo(200);
 
         JsonNode readers = report.path("readers");
         assertThat(readers).hasSize(2);
@@ -78,11 +80,11 @@ class EvaluationApiTest {
         assertThat(readers.path(0).path("metrics").path("multiclassAccuracy").asDouble()).isEqualTo(1.0);
         assertThat(readers.path(1).path("metrics").path("multiclassAccuracy").asDouble()).isCloseTo(9 / 12.0, within(1e-12));
         JsonNode agreement = report.path("agreement");
-        assertThat(agreement).hasSize(3);  // model-same, model-shifted, same-shifted
-        for (JsonNode pair : agreement) {
-            assertThat(pair.path("images").asInt()).isEqualTo(12);
-            assertThat(pair.path("kappa").asDouble()).isBetween(-1.0, 1.0);
-        }
+        int[] model = predicted.stream().mapToInt(Integer::intValue).toArray();
+        assertThat(agreement).hasSize(3);
+        assertAgreement(agreement.path(0), "model", "same", kappa(model, reference));
+        assertAgreement(agreement.path(1), "model", "shifted", kappa(model, shiftedLabels));
+        assertAgreement(agreement.path(2), "same", "shifted", kappa(reference, shiftedLabels));
         assertThat(report.path("comparison")).hasSize(4);
         assertThat(report.path("comparison").path(3).path("subTask").asString()).isEqualTo("multiclass");
         assertThat(report.path("comparison").path(3).path("readers").path("same").asDouble()).isEqualTo(1.0);
@@ -93,6 +95,35 @@ class EvaluationApiTest {
         assertThat(api.get("/api/v1/evaluations?modelId=no-such-model").status()).isEqualTo(404);
         assertThat(api.get("/api/v1/evaluations?modelId=" + MODEL + "&bootstrap=-1").status()).isEqualTo(400);
         assertThat(api.get("/api/v1/evaluations").status()).isEqualTo(400);
+    }
+
+    private static void assertAgreement(JsonNode pair, String first, String second, double kappa) {
+        assertThat(pair.path("first").asString()).isEqualTo(first);
+        assertThat(pair.path("second").asString()).isEqualTo(second);
+        assertThat(pair.path("images").asInt()).isEqualTo(12);
+        assertThat(pair.path("kappa").isNumber()).as("kappa of %s and %s is a number", first, second).isTrue();
+        assertThat(pair.path("kappa").asDouble()).isCloseTo(kappa, within(1e-12));
+    }
+
+    /** Cohen's kappa from the 4 x 4 agreement table: (observed - chance) / (1 - chance). */
+    private static double kappa(int[] a, int[] b) {
+        double[][] table = new double[4][4];
+        for (int i = 0; i < a.length; i++) {
+            table[a[i]][b[i]] += 1.0 / a.length;
+        }
+        double observed = 0;
+        double chance = 0;
+        for (int k = 0; k < 4; k++) {
+            observed += table[k][k];
+            double row = 0;
+            double column = 0;
+            for (int j = 0; j < 4; j++) {
+                row += table[k][j];
+                column += table[j][k];
+            }
+            chance += row * column;
+        }
+        return (observed - chance) / (1 - chance);
     }
 
     private static String servedVersion(ApiClient api) {

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -254,10 +257,27 @@ class ImageApiTest {
         assertThat(byClass.body().path("items")).isNotEmpty()
                 .allSatisfy(item -> assertThat(item.path("predictedClass").path("code").asString()).isEqualTo(someClass));
 
-        Answer confident = api.get("/api/v1/predictions?limit=500&probabilityOf=CVX0&minProbability=0.26&maxProbability=0.9"
-                + window);
-        confident.body().path("items").forEach(item -> assertThat(item.path("probabilities").path("CVX0").asDouble())
-                .isBetween(0.26, 0.9));
+        // Bounds half-way between the window's lowest two and highest two CVX0 probabilities: the answer must be
+        // exactly the predictions in between, which leaves out at least the lowest and the highest.
+        List<Double> cvx0 = new ArrayList<>();
+        all.body().path("items").forEach(item -> cvx0.add(item.path("probabilities").path("CVX0").asDouble()));
+        Collections.sort(cvx0);
+        double min = (cvx0.get(0) + cvx0.get(1)) / 2;
+        double max = (cvx0.get(total - 2) + cvx0.get(total - 1)) / 2;
+        Set<String> between = new HashSet<>();
+        all.body().path("items").forEach(item -> {
+            double p = item.path("probabilities").path("CVX0").asDouble();
+            if (p >= min && p <= max) {
+                between.add(item.path("id").asString());
+            }
+        });
+        assertThat(between).as("CVX0 probabilities of the window %s", cvx0).isNotEmpty().hasSizeLessThan(total);
+        Answer confident = api.get("/api/v1/predictions?limit=500&probabilityOf=CVX0&minProbability=" + min
+                + "&maxProbability=" + max + window);
+        assertThat(confident.status()).isEqualTo(200);
+        Set<String> answered = new HashSet<>();
+        confident.body().path("items").forEach(item -> answered.add(item.path("id").asString()));
+        assertThat(answered).isEqualTo(between);
         Answer none = api.get("/api/v1/predictions?createdFrom=2000-01-01T00:00:00Z&createdTo=2000-01-02T00:00:00Z");
         assertThat(none.body().path("items")).isEmpty();
         Answer later = api.get("/api/v1/predictions?limit=500&createdFrom=" + from);
