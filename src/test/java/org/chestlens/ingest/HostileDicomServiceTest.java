@@ -45,14 +45,16 @@ import tools.jackson.databind.json.JsonMapper;
  * (see {@link ServiceProcess}) and upload limits large enough to let the hostile files in (64 MB).
  * Every hostile file ({@link HostileDicom}) is answered with a 4xx problem, one at a time and then
  * several at once; the JVM does not run out of memory (no OutOfMemoryError in its log, and none caught
- * and turned into a 422 either); heap use stays below 1 GiB; nothing hostile is stored; and afterwards
+ * and turned into a 422 either); a full collection afterwards leaves less than 256 MiB of heap in use (the attack
+ * left nothing behind); nothing hostile is stored; and afterwards
  * the same process is healthy and decodes and scores a valid DICOM upload. (The shared test context
  * only provides the database connection for the checks.)
  */
 @ChestlensIntegrationTest
 class HostileDicomServiceTest {
 
-    private static final long GIB = 1L << 30;
+    /** What the idle service keeps after a full collection is well under this (see the test's printout). */
+    private static final long LIVE_HEAP_BUDGET = 256L << 20;
     private static final MediaType DICOM = MediaType.parseMediaType("application/dicom");
 
     @Autowired
@@ -138,15 +140,19 @@ class HostileDicomServiceTest {
 
             long t4 = System.nanoTime();
             long heapAfter = heapUsed(api);
+            long liveAfter = liveHeapAfterFullCollection(process, api);
             String serviceLog = Files.readString(log);
             System.out.printf("hostile DICOM against -Xmx1g: statuses %s; heap used (garbage included) peak %d MB "
-                            + "while attacked (%d samples), %d MB after, heap max %d MB; seconds: start %.1f, "
-                            + "one at a time %.1f, concurrent %.1f, valid uploads %.1f%n", statuses,
-                    heap.peak.get() >> 20, heap.samples.get(), heapAfter >> 20, metric(api, "jvm.memory.max") >> 20,
+                            + "while attacked (%d samples), %d MB after, %d MB live after a full collection, heap max %d MB; "
+                            + "seconds: start %.1f, one at a time %.1f, concurrent %.1f, valid uploads %.1f%n", statuses,
+                    heap.peak.get() >> 20, heap.samples.get(), heapAfter >> 20, liveAfter >> 20,
+                    metric(api, "jvm.memory.max") >> 20,
                     (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9, (t4 - t3) / 1e9);
             assertThat(heap.samples.get()).as("heap samples while attacked").isPositive();
-            assertThat(heap.peak.get()).as("heap used while attacked").isLessThan(GIB);
-            assertThat(heapAfter).as("heap used afterwards").isLessThan(GIB);
+            // Under -Xmx1g "heap used" cannot pass 1 GiB without an OutOfMemoryError, which the log check below
+            // catches; what the attack could also do is leave something behind (a buffer sized from a header kept
+            // in a cache or a pool), and that shows in the heap a full collection leaves.
+            assertThat(liveAfter).as("heap left by a full collection after the attack").isLessThan(LIVE_HEAP_BUDGET);
             assertThat(serviceLog).doesNotContain("OutOfMemoryError").doesNotContain("more memory");
             assertThat(process.isAlive()).as("service process alive at the end").isTrue();
         }
@@ -238,6 +244,16 @@ class HostileDicomServiceTest {
         Answer answer = api.get("/actuator/metrics/" + name + "?tag=area:heap");
         assertThat(answer.status()).as(name).isEqualTo(200);
         return (long) answer.body().path("measurements").path(0).path("value").asDouble();
+    }
+
+    /** Runs a full collection in the service ({@code jcmd <pid> GC.run}) and reads the heap it leaves in use. */
+    private static long liveHeapAfterFullCollection(ProcessHandle service, ApiClient api) throws Exception {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(service.pid()), "GC.run").redirectErrorStream(true).start();
+        String output = new String(jcmd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(jcmd.waitFor(1, TimeUnit.MINUTES)).as("jcmd GC.run finished").isTrue();
+        assertThat(jcmd.exitValue()).as("jcmd GC.run: " + output).isZero();
+        return heapUsed(api);
     }
 
     static long heapUsed(ApiClient api) {
