@@ -264,8 +264,18 @@ class StorageScp implements SmartLifecycle {
         return pdu;
     }
 
-    private static String aeTitle(byte[] pdu, int offset) {
-        return new String(pdu, offset, 16, StandardCharsets.US_ASCII).strip();
+    /**
+     * The AE title as the sender wrote it, with what PS3.5 does not allow in one (control characters, bytes over
+     * 0x7E, the backslash) as '?': it reaches the log and the audit trail, where a CR/LF would forge a line. NUL
+     * pads like a space (some senders pad with it).
+     */
+    static String aeTitle(byte[] pdu, int offset) {
+        char[] title = new char[16];
+        for (int i = 0; i < 16; i++) {
+            int b = pdu[offset + i] & 0xFF;
+            title[i] = b == 0 ? ' ' : b >= 0x20 && b <= 0x7E && b != '\\' ? (char) b : '?';
+        }
+        return new String(title).strip();
     }
 
     /** A-ASSOCIATE-RJ (PS3.8 9.3.4). */

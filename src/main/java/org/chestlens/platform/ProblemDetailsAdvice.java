@@ -99,8 +99,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> unstorableValue(DataIntegrityViolationException ex, WebRequest request) {
         for (Throwable cause = ex; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
             if (cause instanceof SQLException sql && sql.getSQLState() != null && sql.getSQLState().startsWith("22")) {
-                log.warn("Refused a value the database cannot hold (SQLSTATE {}): {}", sql.getSQLState(),
-                        LogSafe.escape(sql.getMessage()));
+                // The state only: the message quotes the value, which may identify a patient.
+                log.warn("Refused a value the database cannot hold (SQLSTATE {})", sql.getSQLState());
                 return invalidParameter("A value of the request cannot be stored or compared: it contains a NUL "
                         + "character or is out of range.", request);
             }

@@ -80,6 +80,7 @@ final class AuditFilter extends OncePerRequestFilter {
             refusals.refused(address); // no database work per refused request: one row per window
             return;
         }
+        String resource = "(endpoint not yet matched)";
         try {
             Optional<EndpointPolicies.Match> match = policies.match(request);
             // Our own ids only (UUIDs): a DICOM Study Instance UID in a STOW-RS path stays out of the trail.
@@ -91,13 +92,13 @@ final class AuditFilter extends OncePerRequestFilter {
             }
             Caller caller = request.getAttribute(CALLER) instanceof Caller known ? known : Caller.ANONYMOUS;
             // The endpoint's template, not the path the caller typed: ids go to resource_ids, nothing else.
-            String resource = match.map(EndpointPolicies.Match::pattern).orElse("(no such endpoint)");
+            resource = match.map(EndpointPolicies.Match::pattern).orElse("(no such endpoint)");
             trail.record(caller, match.map(EndpointPolicies.Match::action).orElse("unknown-endpoint"),
                     request.getMethod(), resource, new ArrayList<>(ids), clientAddress(request), status);
         } catch (RuntimeException e) {
-            // The answer is already on its way; losing the row must be visible to operators.
-            log.error("Audit row could not be written for {} {} (status {})", request.getMethod(),
-                    request.getRequestURI(), status, e);
+            // The answer is already on its way; losing the row must be visible to operators. The template, not
+            // the path: a STOW-RS path holds a Study Instance UID.
+            log.error("Audit row could not be written for {} {} (status {})", request.getMethod(), resource, status, e);
         }
     }
 }
