@@ -28,8 +28,9 @@ import org.springframework.validation.annotation.Validated;
  *                       max-bytes-in-flight, twice its size while its parts are split; send Content-Length,
  *                       or a chunked body is held to this limit)
  * @param maxBytesInFlight upload bytes held in memory at once, over all requests; beyond it 429
- * @param patientIdKey secret for the HMAC of DICOM Patient IDs; from a secret store, never the repository
- *                     (when unset, a random key per run, with a warning)
+ * @param patientIdKey secret for the HMAC of DICOM Patient IDs, 32 characters or more (a shorter one stops the
+ *                     start: Patient IDs are easy to guess, so a short key could be found from the hashes); from a
+ *                     secret store, never the repository (when unset, a random key per run, with a warning)
  * @param nativeDir folder of the native shims the build compiles (libchestlens-jpeg12.so, for 12-bit JPEG);
  *                  relative to the working directory; the container image sets /opt/chestlens/native
  */
@@ -48,4 +49,14 @@ public record IngestProperties(
         @DefaultValue("512MB") DataSize maxBytesInFlight,
         String patientIdKey,
         @DefaultValue(NativeCodecs.DEFAULT_NATIVE_DIR) Path nativeDir) {
+
+    /** Without the key: these settings may be logged or shown, the key must not be. */
+    @Override
+    public String toString() {
+        return "IngestProperties[maxPixels=%d, maxFilesPerRequest=%d, maxConcurrentDecodes=%d, decodeSlotWait=%s, "
+                .formatted(maxPixels, maxFilesPerRequest, maxConcurrentDecodes, decodeSlotWait)
+                + "defaultWait=%s, maxWait=%s, maxBodySize=%s, maxFileSize=%s, maxRequestSize=%s, maxBytesInFlight=%s, "
+                .formatted(defaultWait, maxWait, maxBodySize, maxFileSize, maxRequestSize, maxBytesInFlight)
+                + "patientIdKey=%s, nativeDir=%s]".formatted(patientIdKey == null ? "(unset)" : "(set)", nativeDir);
+    }
 }

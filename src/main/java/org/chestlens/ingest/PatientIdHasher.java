@@ -23,6 +23,9 @@ class PatientIdHasher {
 
     private static final Logger log = LoggerFactory.getLogger(PatientIdHasher.class);
 
+    /** Patient IDs are easy to guess: with a short key, the key could be found from the stored hashes. */
+    static final int MIN_KEY_LENGTH = 32;
+
     private final SecretKeySpec key;
 
     PatientIdHasher(IngestProperties properties) {
@@ -34,6 +37,11 @@ class PatientIdHasher {
                     + "ID hashes will not match across restarts or replicas. Set it from a secret store.");
         } else {
             secret = properties.patientIdKey().getBytes(StandardCharsets.UTF_8);
+            if (properties.patientIdKey().length() < MIN_KEY_LENGTH) {
+                // Not bean validation: its failure report would print the rejected value, i.e. the key.
+                throw new IllegalStateException("chestlens.ingest.patient-id-key has " + properties.patientIdKey().length()
+                        + " characters; it needs " + MIN_KEY_LENGTH + " or more (e.g. openssl rand -base64 48)");
+            }
         }
         this.key = new SecretKeySpec(secret, "HmacSHA256");
     }

@@ -93,6 +93,7 @@ class ContainerFilesTest {
         assertThat((List<?>) postgres.get("volumes")).anyMatch(v -> v.toString().startsWith("postgres-data:"));
         assertThat(map(compose.get("volumes"))).containsKeys("postgres-data", "djl-cache");
         assertThat(map(postgres.get("healthcheck")).toString()).contains("pg_isready");
+        assertThat(map(postgres.get("environment")).get("POSTGRES_PASSWORD")).asString().startsWith("${POSTGRES_PASSWORD:?");
 
         for (String name : List.of("chestlens", "chestlens-gpu")) {
             Map<String, Object> service = map(services.get(name));
@@ -106,7 +107,10 @@ class ContainerFilesTest {
             Map<String, Object> environment = map(service.get("environment"));
             assertThat(environment.keySet()).allMatch(ConfigurationNames::isKnown, "an application setting");
             assertThat((String) environment.get("SPRING_DATASOURCE_URL")).startsWith("jdbc:postgresql://postgres:5432/");
-            assertThat(environment).containsKeys("SPRING_DATASOURCE_PASSWORD", "CHESTLENS_INGEST_PATIENT_ID_KEY");
+            // Secrets have no default in the file: "${VAR:?message}" makes compose refuse to start without them.
+            assertThat(environment.get("SPRING_DATASOURCE_PASSWORD")).asString().startsWith("${POSTGRES_PASSWORD:?");
+            assertThat(environment.get("CHESTLENS_INGEST_PATIENT_ID_KEY")).asString()
+                    .startsWith("${CHESTLENS_PATIENT_ID_KEY:?");
             assertThat(environment.get("CHESTLENS_DICOM_SCP_PORT")).isEqualTo("11112");
             assertThat(environment.get("CHESTLENS_DICOM_SCP_ENABLED").toString()).contains(":-false");
         }

@@ -116,7 +116,9 @@ class HelmChartTest {
                 "models.volume.persistentVolumeClaim.claimName", "hospital-models",
                 "inference.modelPaths[0]", "/models/hospital-model",
                 "security.bootstrapAdminKey.existingSecret", "chestlens-admin-key",
-                "security.jwt.issuerUri", "https://keycloak.example/realms/hospital"));
+                "security.jwt.issuerUri", "https://keycloak.example/realms/hospital",
+                "extraSecretEnv.CHESTLENS_PACS_PATIENT_MODULE_KEY.secret", "chestlens-pacs",
+                "extraSecretEnv.CHESTLENS_PACS_PATIENT_MODULE_KEY.key", "patient-module-key"));
         assertThat(at(chart.one("ServiceMonitor").raw(), "spec", "endpoints")).asString().contains("/actuator/prometheus");
         assertThat(chart.kinds()).doesNotContain("HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget");
         assertThat(chart.one("Deployment").map("spec").raw().get("replicas")).isEqualTo(3);
@@ -129,6 +131,11 @@ class HelmChartTest {
                 .containsEntry("CHESTLENS_SECURITY_JWT_ISSUER_URI", "https://keycloak.example/realms/hospital");
         assertThat(secretRef(container(pod), "CHESTLENS_SECURITY_BOOTSTRAP_ADMIN_KEY"))
                 .isEqualTo(List.of("chestlens-admin-key", "key"));
+        // A secret setting from a Secret, not in the ConfigMap.
+        assertThat(secretRef(container(pod), "CHESTLENS_PACS_PATIENT_MODULE_KEY"))
+                .isEqualTo(List.of("chestlens-pacs", "patient-module-key"));
+        assertThat(chart.one("ConfigMap").map("data").raw()).doesNotContainKey("CHESTLENS_PACS_PATIENT_MODULE_KEY");
+        assertThat(envNames(container(pod))).allMatch(ConfigurationNames::isKnown, "an application setting");
     }
 
     @Test

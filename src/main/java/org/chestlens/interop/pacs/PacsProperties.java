@@ -47,6 +47,15 @@ record PacsProperties(
         @DefaultValue("1h") Duration backoffMax,
         @Valid @DefaultValue({}) List<Destination> destinations) {
 
+    /** Without the patient module key, a secret. */
+    @Override
+    public String toString() {
+        return "PacsProperties[dispatch=%s, patientModuleKey=%s, pollInterval=%s, maxAttempts=%d, backoffBase=%s, "
+                .formatted(dispatch, patientModuleKey == null || patientModuleKey.isEmpty() ? "(none)" : "(set)",
+                        pollInterval, maxAttempts, backoffBase)
+                + "backoffMax=%s, destinations=%s]".formatted(backoffMax, destinations);
+    }
+
     /** How a destination receives objects. */
     enum Protocol { STOW_RS, C_STORE }
 
@@ -91,6 +100,16 @@ record PacsProperties(
                 throw new IllegalArgumentException("PACS destination " + name
                         + ": C_STORE needs host, port and called-ae-title");
             }
+        }
+
+        /** Without the Authorization value, a secret. */
+        @Override
+        public String toString() {
+            return "Destination[name=%s, protocol=%s, url=%s, authorization=%s, host=%s, port=%d, calledAeTitle=%s, "
+                    .formatted(name, protocol, url, authorization == null || authorization.isEmpty() ? "(none)" : "(set)",
+                            host, port, calledAeTitle)
+                    + "callingAeTitle=%s, secondaryCapture=%s, timeout=%s]".formatted(callingAeTitle, secondaryCapture,
+                    timeout);
         }
 
         /** The object types this destination gets, the SR first. */

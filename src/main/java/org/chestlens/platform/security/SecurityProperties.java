@@ -36,6 +36,16 @@ record SecurityProperties(
         @DefaultValue AnonymousLimit anonymousLimit,
         @DefaultValue ApiKeyCache apiKeyCache) {
 
+    /** Without the bootstrap admin key, a secret. */
+    @Override
+    public String toString() {
+        return "SecurityProperties[jwt=%s, bootstrapAdminKey=%s, bootstrapAdminRoles=%s, openapiPublic=%s, "
+                .formatted(jwt, bootstrapAdminKey == null || bootstrapAdminKey.isEmpty() ? "(none)" : "(set)",
+                        bootstrapAdminRoles, openapiPublic)
+                + "metricsPublic=%s, corsAllowedOrigins=%s, rateLimit=%s, anonymousLimit=%s, apiKeyCache=%s]"
+                .formatted(metricsPublic, corsAllowedOrigins, rateLimit, anonymousLimit, apiKeyCache);
+    }
+
     /**
      * @param issuerUri      expected iss claim; also where the signing keys are discovered (OpenID
      *                       configuration) when neither jwk-set-uri nor public-key is set. With none of the
