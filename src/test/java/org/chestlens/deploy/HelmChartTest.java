@@ -116,9 +116,7 @@ class HelmChartTest {
                 "models.volume.persistentVolumeClaim.claimName", "hospital-models",
                 "inference.modelPaths[0]", "/models/hospital-model",
                 "security.bootstrapAdminKey.existingSecret", "chestlens-admin-key",
-                "security.jwt.issuerUri", "https://keycloak.example/realms/hospital",
-                "extraSecretEnv.CHESTLENS_PACS_PATIENT_MODULE_KEY.secret", "chestlens-pacs",
-                "extraSecretEnv.CHESTLENS_PACS_PATIENT_MODULE_KEY.key", "patient-module-key"));
+                "security.jwt.issuerUri", "https://keycloak.example/realms/hospital"));
         assertThat(at(chart.one("ServiceMonitor").raw(), "spec", "endpoints")).asString().contains("/actuator/prometheus");
         assertThat(chart.kinds()).doesNotContain("HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget");
         assertThat(chart.one("Deployment").map("spec").raw().get("replicas")).isEqualTo(3);
@@ -131,11 +129,19 @@ class HelmChartTest {
                 .containsEntry("CHESTLENS_SECURITY_JWT_ISSUER_URI", "https://keycloak.example/realms/hospital");
         assertThat(secretRef(container(pod), "CHESTLENS_SECURITY_BOOTSTRAP_ADMIN_KEY"))
                 .isEqualTo(List.of("chestlens-admin-key", "key"));
-        // A secret setting from a Secret, not in the ConfigMap.
+    }
+
+    @Test
+    void secretSettingsComeFromSecretsNotTheConfigMap() {
+        Rendered chart = render(Map.of("extraSecretEnv.CHESTLENS_PACS_PATIENT_MODULE_KEY.secret", "chestlens-pacs",
+                "extraSecretEnv.CHESTLENS_PACS_PATIENT_MODULE_KEY.key", "patient-module-key",
+                "extraEnv.CHESTLENS_PACS_DESTINATIONS_0_NAME", "main-pacs"));
+        Map<String, Object> pod = chart.one("Deployment").map("spec").map("template").map("spec").raw();
         assertThat(secretRef(container(pod), "CHESTLENS_PACS_PATIENT_MODULE_KEY"))
                 .isEqualTo(List.of("chestlens-pacs", "patient-module-key"));
-        assertThat(chart.one("ConfigMap").map("data").raw()).doesNotContainKey("CHESTLENS_PACS_PATIENT_MODULE_KEY");
         assertThat(envNames(container(pod))).allMatch(ConfigurationNames::isKnown, "an application setting");
+        assertThat(chart.one("ConfigMap").map("data").raw()).doesNotContainKey("CHESTLENS_PACS_PATIENT_MODULE_KEY")
+                .containsEntry("CHESTLENS_PACS_DESTINATIONS_0_NAME", "main-pacs");
     }
 
     @Test
