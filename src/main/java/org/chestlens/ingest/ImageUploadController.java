@@ -318,8 +318,10 @@ class ImageUploadController {
         if (header == null) {
             return List.of();
         }
+        // A malformed preference (";", an empty list element) is ignored, as RFC 7240 asks of one not understood.
         return Arrays.stream(header.split(","))
-                .map(preference -> preference.split(";")[0].replaceAll("\\s+", "").toLowerCase()).toList();
+                .map(preference -> preference.split(";", -1)[0].replaceAll("\\s+", "").toLowerCase())
+                .filter(token -> !token.isEmpty()).toList();
     }
 
     /** RFC 7240: {@code respond-async} and {@code wait=N}; other preferences are ignored. */

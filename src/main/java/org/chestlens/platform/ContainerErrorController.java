@@ -50,6 +50,14 @@ public class ContainerErrorController implements ErrorController {
                     .body(DatabaseAvailability.problem(String.valueOf(request.getAttribute(
                             RequestDispatcher.ERROR_REQUEST_URI))));
         }
+        if (code == null) {
+            // Not an error dispatch: somebody asked for /error itself, which is no resource of ours.
+            ProblemDetail notFound = ProblemDetail.forStatusAndDetail(HttpStatus.NOT_FOUND, "No resource at this path.");
+            notFound.setType(URI.create(ApiProblem.TYPE_PREFIX + "not-found"));
+            notFound.setTitle(HttpStatus.NOT_FOUND.getReasonPhrase());
+            return ResponseEntity.status(HttpStatus.NOT_FOUND).contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                    .body(notFound);
+        }
         HttpStatus status = code instanceof Integer value && HttpStatus.resolve(value) != null
                 ? HttpStatus.resolve(value) : HttpStatus.INTERNAL_SERVER_ERROR;
         ProblemDetail problem = problem(status, request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI));
@@ -59,7 +67,10 @@ public class ContainerErrorController implements ErrorController {
     /** Also what {@link ProblemReportValve} answers for the requests Tomcat refuses before any servlet. */
     static ProblemDetail problem(HttpStatus status, Object requestUri) {
         ProblemDetail problem;
-        if (status.is4xxClientError()) {
+        // 501 (a transfer coding Tomcat does not know) and 505 (an HTTP version it does not speak) are the
+        // client's request too, not a failure of ours.
+        if (status.is4xxClientError() || status == HttpStatus.NOT_IMPLEMENTED
+                || status == HttpStatus.HTTP_VERSION_NOT_SUPPORTED) {
             problem = ProblemDetail.forStatusAndDetail(status, "The request could not be read: "
                     + status.getReasonPhrase() + ".");
             problem.setType(URI.create(ApiProblem.TYPE_PREFIX + UNREADABLE_REQUEST));

@@ -38,7 +38,7 @@ final class ProblemReportValve extends ErrorReportValve {
                 : code < 500 ? HttpStatus.BAD_REQUEST : HttpStatus.INTERNAL_SERVER_ERROR;
         ProblemDetail problem = ContainerErrorController.problem(status, request.getRequestURI());
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", problem.getType().toString());
+        body.put("type", problem.getType() == null ? "about:blank" : problem.getType().toString());
         body.put("title", problem.getTitle());
         body.put("status", code);
         body.put("detail", problem.getDetail());

@@ -190,6 +190,17 @@ class ImageApiTest {
     }
 
     @Test
+    void aMalformedPreferenceIsIgnored() {
+        // RFC 7240: a preference not understood is ignored; ";" once split into nothing and answered 500.
+        Answer answer = api.upload(ApiClient.header("Prefer", ";, ;;, wait=30"), TestImages.syntheticPng(504, 280, 290));
+
+        assertThat(answer.status()).as(answer.body().toString()).isEqualTo(201);
+        assertThat(answer.headers().getFirst("Preference-Applied")).isEqualTo("wait=30");
+        assertThat(ImageUploadController.preferences(";")).isEmpty();
+        assertThat(ImageUploadController.preferences(" respond-async ; x=1,,Wait = 5")).containsExactly("respond-async", "wait=5");
+    }
+
+    @Test
     void anIdempotencyKeyReturnsTheFirstRequestsImages() {
         String key = "order-" + System.nanoTime();
         Answer first = api.upload(ApiClient.header("Idempotency-Key", key), TestImages.syntheticPng(503, 270, 270));

@@ -89,7 +89,18 @@ class HostileRequestTest {
                                 "{\"name\":\"hostile-" + image + "\",\"roles\":[\"reader\"],"
                                         + "\"expiresAt\":\"+999999999-12-31T23:59:59Z\"}"), 400, "invalid-parameter"),
                 new Case("Accept header that cannot be parsed",
-                        send("GET", "/api/v1/webhooks/" + image, Map.of("Accept", "*/*;q=abc"), null), 404, "not-found"));
+                        send("GET", "/api/v1/webhooks/" + image, Map.of("Accept", "*/*;q=abc"), null), 404, "not-found"),
+                new Case("a null among an API key's roles",
+                        send("POST", "/api/v1/api-keys", Map.of("Content-Type", "application/json"),
+                                "{\"name\":\"hostile-null-" + image + "\",\"roles\":[null]}"), 400, "unknown-role"),
+                new Case("the container's error path asked for directly",
+                        get("/error"), 404, "not-found"),
+                new Case("transfer coding the server does not know (answered by Tomcat before any servlet)",
+                        send("GET", "/api/v1/models", Map.of("Transfer-Encoding", "bogus"), null), 501,
+                        "unreadable-request"),
+                new Case("HTTP version the server does not speak (answered by Tomcat before any servlet)",
+                        new Request("GET", "/api/v1/models", Map.of("Authorization", TOKEN), null, "HTTP/2.0"), 505,
+                        "unreadable-request"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -31,11 +31,15 @@ final class RawHttp {
     }
 
     /** A request as it goes on the wire; {@code target} and the header values are sent byte for byte (ISO-8859-1). */
-    record Request(String method, String target, Map<String, String> headers, byte[] body) {
+    record Request(String method, String target, Map<String, String> headers, byte[] body, String version) {
 
         Request {
             headers = new LinkedHashMap<>(headers);
             body = body == null ? new byte[0] : body;
+        }
+
+        Request(String method, String target, Map<String, String> headers, byte[] body) {
+            this(method, target, headers, body, "HTTP/1.1");
         }
 
         static Request get(String target, Map<String, String> headers) {
@@ -43,7 +47,7 @@ final class RawHttp {
         }
 
         byte[] bytes() {
-            StringBuilder head = new StringBuilder(method).append(' ').append(target).append(" HTTP/1.1\r\n");
+            StringBuilder head = new StringBuilder(method).append(' ').append(target).append(' ').append(version).append("\r\n");
             head.append("Host: localhost\r\nConnection: close\r\n");
             headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
             if (body.length > 0 || method.equals("POST") || method.equals("PUT") || method.equals("PATCH")) {

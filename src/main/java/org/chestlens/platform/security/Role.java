@@ -30,6 +30,9 @@ public enum Role {
     }
 
     static Optional<Role> fromWireName(String name) {
+        if (name == null) {
+            return Optional.empty();
+        }
         for (Role role : values()) {
             if (role.wireName().equalsIgnoreCase(name.trim())) {
                 return Optional.of(role);
