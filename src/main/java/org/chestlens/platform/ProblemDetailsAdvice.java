@@ -81,6 +81,24 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return renderable(ResponseEntity.status(status).body(problem), request);
     }
 
+    /** A body cut off at {@code chestlens.api.max-body-size} while it was read (one sent without a length). */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+                                                                  HttpHeaders headers, HttpStatusCode status,
+                                                                  WebRequest request) {
+        for (Throwable cause = ex; cause != null && cause != cause.getCause(); cause = cause.getCause()) {
+            if (cause instanceof RequestBodyLimit.BodyTooLarge tooLarge) {
+                ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.CONTENT_TOO_LARGE,
+                        RequestBodyLimit.detail(tooLarge.limit()));
+                problem.setType(URI.create(ApiProblem.TYPE_PREFIX + RequestBodyLimit.TYPE));
+                problem.setTitle("Request too large");
+                return renderable(ResponseEntity.status(HttpStatus.CONTENT_TOO_LARGE)
+                        .header(HttpHeaders.CONNECTION, "close").body(problem), request);
+            }
+        }
+        return super.handleHttpMessageNotReadable(ex, headers, status, request);
+    }
+
     /** Bean Validation on a method outside Spring MVC's own parameter validation: still the client's error. */
     @ExceptionHandler(jakarta.validation.ConstraintViolationException.class)
     ResponseEntity<ProblemDetail> constraintViolation(jakarta.validation.ConstraintViolationException ex,
