@@ -15,6 +15,7 @@ import java.util.concurrent.FutureTask;
 import ai.djl.Device;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.chestlens.platform.InstanceName;
+import org.chestlens.prediction.IdempotencyKeys;
 import org.chestlens.prediction.JobInputs;
 import org.chestlens.prediction.JobStatus;
 import org.chestlens.platform.DatabaseAvailability;
@@ -181,8 +182,8 @@ public class InferenceService implements SmartLifecycle, AutoCloseable {
      *
      * @throws QueueFullException when the queue cannot take the images; it says when to retry
      */
-    public Enqueued enqueue(String modelId, List<PendingImage> pending, String idempotencyKey, Priority priority,
-                            JobInputs inputs) {
+    public Enqueued enqueue(String modelId, List<PendingImage> pending, IdempotencyKeys.Claim idempotencyKey,
+                            Priority priority, JobInputs inputs) {
         MicroBatcher batcher = batcher(modelId);
         ModelManifest manifest = models.get(modelId).manifest();
         batcher.reserve(pending.size());

@@ -97,7 +97,8 @@ class ImageUploadController {
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "422", description = "Corrupt, truncated, too large in pixels, or without contrast; "
             + "not a frontal chest radiograph (input gate); or, with chestlens.inference.out-of-distribution=reject, "
-            + "out of the model's distribution (type out-of-distribution)",
+            + "out of the model's distribution (type out-of-distribution); or an Idempotency-Key first sent with other "
+            + "files (type idempotency-key-reused)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "429", description = "Queue full or decoders busy; retry after the Retry-After header",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
@@ -121,8 +122,9 @@ class ImageUploadController {
             @Parameter(description = "RFC 7240 preferences: respond-async, or wait=N (seconds); priority=stat or "
                     + "priority=routine")
             @RequestHeader(value = "Prefer", required = false) String prefer,
-            @Parameter(description = "A client-chosen key; repeating a request with the same key returns the first "
-                    + "request's images instead of uploading again")
+            @Parameter(description = "A client-chosen key; repeating a request with the same key and the same files "
+                    + "returns the first request's images instead of uploading again; the key with other files is "
+                    + "refused (422 idempotency-key-reused)")
             @RequestHeader(value = "Idempotency-Key", required = false) String idempotencyKey) throws IOException {
         CpuStages.lap(CpuStages.Stage.HTTP);
         String boundary = FormDataBody.boundaryOf(request.getContentType());
@@ -186,7 +188,8 @@ class ImageUploadController {
     @ApiResponse(responseCode = "415", description = "Not a DICOM Part 10 file, or an unsupported transfer syntax",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "422", description = "Corrupt, hostile, colour, or without contrast; not a frontal "
-            + "chest radiograph (input gate); or out of the model's distribution (out-of-distribution=reject)",
+            + "chest radiograph (input gate); or out of the model's distribution (out-of-distribution=reject); or an "
+            + "Idempotency-Key first sent with another file (idempotency-key-reused)",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))
     @ApiResponse(responseCode = "429", description = "Queue full or decoders busy; retry after the Retry-After header",
             content = @Content(mediaType = "application/problem+json", schema = @Schema(implementation = ProblemDetail.class)))

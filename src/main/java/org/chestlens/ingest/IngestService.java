@@ -110,13 +110,16 @@ public class IngestService {
             throw UploadRejected.tooManyFiles(uploads.size(), properties.maxFilesPerRequest());
         }
         long deadline = System.nanoTime() + wait.toNanos();
-        Optional<List<UUID>> earlier = idempotencyKey == null ? Optional.empty()
-                : idempotencyKeys.imagesOf(idempotencyKey);
+        Optional<IdempotencyKeys.Remembered> earlier = idempotencyKey == null ? Optional.empty()
+                : idempotencyKeys.find(idempotencyKey);
         if (earlier.isPresent()) {
-            return new Result(awaitStored(earlier.get(), deadline), false);
+            return new Result(awaitStored(sentAgain(earlier.get(), requestSha256(uploads.stream()
+                    .map(upload -> sha256(upload.bytes())).toList())), deadline), false);
         }
         ModelInfo model = inference.defaultModel();
         Plan plan = identifyAndPrepare(uploads, model, subjectReference);
+        IdempotencyKeys.Claim claim = idempotencyKey == null ? null
+                : new IdempotencyKeys.Claim(idempotencyKey, requestSha256(plan.hashes()));
         // A client that waits for the result and sends no Idempotency-Key is answered with the result, or, if
         // it is not ready by then, after the input has been stored: until that answer nothing was acknowledged,
         // and an upload whose replica dies first is one its client sends again.
@@ -124,11 +127,11 @@ public class IngestService {
         JobInputs inputs = clientWaits && idempotencyKey == null ? JobInputs.HELD_WHILE_CLIENT_WAITS : JobInputs.STORED;
         Queued queued;
         try {
-            queued = queue(plan, model, idempotencyKey, priority, inputs);
+            queued = queue(plan, model, claim, priority, inputs);
         } catch (DuplicateKeyException concurrentSameKey) {
-            // Another request with this Idempotency-Key committed first: answer with its images.
-            List<UUID> first = idempotencyKeys.imagesOf(idempotencyKey).orElseThrow(() -> concurrentSameKey);
-            return new Result(awaitStored(first, deadline), false);
+            // Another request with this Idempotency-Key committed first: answer with its images if it sent these files.
+            IdempotencyKeys.Remembered first = idempotencyKeys.find(idempotencyKey).orElseThrow(() -> concurrentSameKey);
+            return new Result(awaitStored(sentAgain(first, claim.requestSha256()), deadline), false);
         }
         requireSameSubject(queued.imageIds(), subjectReference);
         awaitAll(queued.outcomes(), deadline);
@@ -136,6 +139,25 @@ public class IngestService {
         log.info("Upload of {} file(s): {} queued for {} {}, {} already known", uploads.size(),
                 queued.outcomes().size(), model.id(), model.version(), uploads.size() - plan.pending().size());
         return new Result(awaitStored(queued.imageIds(), deadline), !queued.outcomes().isEmpty());
+    }
+
+    /**
+     * The images a key's first request answered with, when this request sent the same files; otherwise the key is
+     * being used for another request, which is refused rather than answered with images it did not send.
+     */
+    private static List<UUID> sentAgain(IdempotencyKeys.Remembered first, String requestSha256) {
+        if (!first.sentAgainBy(requestSha256)) {
+            throw new ApiProblem(HttpStatus.UNPROCESSABLE_CONTENT, "idempotency-key-reused",
+                    "Idempotency-Key used for another request",
+                    "This Idempotency-Key was first sent with other files; a retry must send the same files in the "
+                            + "same order. Nothing of this request was stored: send it with a key of its own.");
+        }
+        return first.imageIds();
+    }
+
+    /** What identifies a request's content: SHA-256 over its files' SHA-256 (hex), in upload order. */
+    static String requestSha256(List<String> fileSha256s) {
+        return sha256(String.join(",", fileSha256s).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     }
 
     /**
@@ -169,7 +191,7 @@ public class IngestService {
      * What a request needs: {@code known} holds, by upload position, the images already stored
      * (null where a file is new); {@code pending} the new ones, decoded, at {@code pendingPositions}.
      */
-    private record Plan(UUID[] known, List<PendingImage> pending, List<Integer> pendingPositions) {
+    private record Plan(UUID[] known, List<PendingImage> pending, List<Integer> pendingPositions, List<String> hashes) {
     }
 
     /**
@@ -190,11 +212,13 @@ public class IngestService {
         UUID[] known = new UUID[uploads.size()];
         List<PendingImage> pending = new ArrayList<>();
         List<Integer> pendingPositions = new ArrayList<>();
+        List<String> hashes = new ArrayList<>();
         for (int i = 0; i < uploads.size(); i++) {
             Upload upload = uploads.get(i);
             UploadDecoder.checkFormat(upload);
             CpuStages.lap(Stage.PRE_CHECK);
             String sha256 = sha256(upload.bytes());
+            hashes.add(sha256);
             CpuStages.lap(Stage.HASH);
             // Only the same bytes are answered before the file is checked and decoded: a file that merely names a
             // stored SOP Instance UID in its meta header may be anything, so it is found by that UID only after it
@@ -217,14 +241,15 @@ public class IngestService {
             }
             known[i] = stored.get();
         }
-        return new Plan(known, pending, pendingPositions);
+        return new Plan(known, pending, pendingPositions, hashes);
     }
 
     /**
      * Commits the new images and their jobs, taking room in the inference queue, and hands the jobs
      * to the batcher; remembers the Idempotency-Key with them, or alone when every image was known.
      */
-    private Queued queue(Plan plan, ModelInfo model, String idempotencyKey, Priority priority, JobInputs inputs) {
+    private Queued queue(Plan plan, ModelInfo model, IdempotencyKeys.Claim idempotencyKey, Priority priority,
+                         JobInputs inputs) {
         UUID[] imageIds = plan.known().clone();
         if (plan.pending().isEmpty()) {
             if (idempotencyKey != null) {

@@ -73,14 +73,14 @@ public class JobStore {
      */
     @Transactional
     public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
-                                 Duration lease, String idempotencyKey) {
+                                 Duration lease, IdempotencyKeys.Claim idempotencyKey) {
         return accept(pending, modelId, modelVersion, owner, lease, idempotencyKey, Priority.ROUTINE);
     }
 
     /** The same, at the given priority (a re-upload of a failed image takes the new request's). */
     @Transactional
     public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
-                                 Duration lease, String idempotencyKey, Priority priority) {
+                                 Duration lease, IdempotencyKeys.Claim idempotencyKey, Priority priority) {
         return accept(pending, modelId, modelVersion, owner, lease, idempotencyKey, priority, JobInputs.STORED);
     }
 
@@ -90,7 +90,8 @@ public class JobStore {
      */
     @Transactional
     public List<Accepted> accept(List<PendingImage> pending, String modelId, String modelVersion, String owner,
-                                 Duration lease, String idempotencyKey, Priority priority, JobInputs inputs) {
+                                 Duration lease, IdempotencyKeys.Claim idempotencyKey, Priority priority,
+                                 JobInputs inputs) {
         boolean store = inputs == JobInputs.STORED;
         long versionId = modelVersions.find(modelId, modelVersion)
                 .orElseThrow(() -> new IllegalStateException("Model version not registered: " + modelId)).id();

@@ -201,16 +201,21 @@ class ImageApiTest {
     }
 
     @Test
-    void anIdempotencyKeyReturnsTheFirstRequestsImages() {
+    void anIdempotencyKeyReturnsTheFirstRequestsImagesToTheSameRequestOnly() {
         String key = "order-" + System.nanoTime();
-        Answer first = api.upload(ApiClient.header("Idempotency-Key", key), TestImages.syntheticPng(503, 270, 270));
-        // A retry with the same key but (say) a re-encoded file still answers with the first image.
-        Answer retry = api.upload(ApiClient.header("Idempotency-Key", key), TestImages.syntheticPng(504, 270, 270));
+        byte[] film = TestImages.syntheticPng(503, 270, 270);
+        Answer first = api.upload(ApiClient.header("Idempotency-Key", key), film);
+        Answer retry = api.upload(ApiClient.header("Idempotency-Key", key), film);
+        // The key sent again with another file: not answered with the first image, which would drop this one.
+        Answer another = api.upload(ApiClient.header("Idempotency-Key", key), TestImages.syntheticPng(504, 270, 270));
 
         assertThat(first.status()).isEqualTo(201);
         assertThat(retry.status()).isEqualTo(200);
         assertThat(retry.body().path("images").path(0).path("id"))
                 .isEqualTo(first.body().path("images").path(0).path("id"));
+        assertThat(another.status()).as(another.body().toString()).isEqualTo(422);
+        assertThat(another.contentType()).startsWith("application/problem+json");
+        assertThat(another.body().path("type").asString()).isEqualTo("urn:chestlens:problem:idempotency-key-reused");
         assertThat(jdbc.sql("SELECT count(*) FROM image WHERE sha256 = :sha")
                 .param("sha", IngestService.sha256(TestImages.syntheticPng(504, 270, 270))).query(Long.class).single())
                 .isZero();

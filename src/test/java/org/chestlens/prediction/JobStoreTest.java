@@ -153,7 +153,7 @@ class JobStoreTest {
 
     @Test
     void anUploadWhoseIdempotencyKeyLostTheRaceCommitsNothing() {
-        String key = "jobstore-test-" + UUID.randomUUID();
+        IdempotencyKeys.Claim key = new IdempotencyKeys.Claim("jobstore-test-" + UUID.randomUUID(), "a".repeat(64));
         idempotencyKeys.remember(key, List.of(UUID.randomUUID()));
         PendingImage image = pending();
 
@@ -165,11 +165,14 @@ class JobStoreTest {
 
     @Test
     void anUploadCommitsItsKeyWithItsImages() {
-        String key = "jobstore-test-" + UUID.randomUUID();
+        IdempotencyKeys.Claim key = new IdempotencyKeys.Claim("jobstore-test-" + UUID.randomUUID(), "a".repeat(64));
         List<JobStore.Accepted> accepted = jobs.accept(List.of(pending(), pending()), modelId, "1", "owner-of-test",
                 Duration.ofMinutes(1), key);
 
-        assertThat(idempotencyKeys.imagesOf(key)).contains(accepted.stream().map(JobStore.Accepted::imageId).toList());
+        assertThat(idempotencyKeys.find(key.key())).hasValueSatisfying(remembered -> {
+            assertThat(remembered.imageIds()).isEqualTo(accepted.stream().map(JobStore.Accepted::imageId).toList());
+            assertThat(remembered.sentAgainBy("a".repeat(64))).isTrue();
+        });
     }
 
     @Test
