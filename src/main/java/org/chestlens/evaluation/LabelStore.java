@@ -5,9 +5,13 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 
 import org.chestlens.prediction.ChestClass;
@@ -38,32 +42,67 @@ class LabelStore {
         }
     }
 
-    /** Stores the labels; returns for each whether it replaced an earlier one. */
+    /**
+     * Stores the labels; returns for each whether it replaced an earlier one. Within one call the last label for an
+     * image and reader wins (an earlier one in the same call counts as replaced, but only a value that was stored
+     * goes to the history). Three statements whatever the number of labels: lock the stored ones (in key order, so
+     * concurrent imports cannot deadlock), move them to the history, upsert the new ones; 100 000 labels one by one
+     * held their rows for minutes.
+     */
     @Transactional
     public List<Boolean> write(List<Write> writes) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
-        return writes.stream().map(w -> write(w, now)).toList();
-    }
-
-    private boolean write(Write w, Instant now) {
-        int archived = jdbc.sql("""
-                        INSERT INTO label_history (image_id, reader_id, label, comment, labelled_by, labelled_at, replaced_at)
-                        SELECT image_id, reader_id, label, comment, labelled_by, labelled_at, :now FROM image_label
-                        WHERE image_id = :imageId AND reader_id = :reader
-                        FOR UPDATE""")
-                .param("now", Timestamp.from(now)).param("imageId", w.imageId()).param("reader", w.readerKey())
-                .update();
+        Map<Key, Write> last = new LinkedHashMap<>();
+        for (Write w : writes) {
+            last.put(new Key(w.imageId(), w.readerKey()), w);
+        }
+        List<Write> distinct = List.copyOf(last.values());
+        UUID[] imageIds = distinct.stream().map(Write::imageId).toArray(UUID[]::new);
+        String[] readers = distinct.stream().map(Write::readerKey).toArray(String[]::new);
+        Set<Key> stored = new HashSet<>();
+        jdbc.sql("""
+                        SELECT l.image_id, l.reader_id FROM image_label l
+                        JOIN unnest(:imageIds, :readers) AS w(image_id, reader_id) USING (image_id, reader_id)
+                        ORDER BY l.image_id, l.reader_id
+                        FOR UPDATE OF l""")
+                .param("imageIds", imageIds).param("readers", readers)
+                .query((rs, n) -> stored.add(new Key(rs.getObject("image_id", UUID.class), rs.getString("reader_id"))))
+                .list();
+        if (!stored.isEmpty()) {
+            jdbc.sql("""
+                            INSERT INTO label_history (image_id, reader_id, label, comment, labelled_by, labelled_at,
+                                                       replaced_at)
+                            SELECT l.image_id, l.reader_id, l.label, l.comment, l.labelled_by, l.labelled_at, :now
+                            FROM image_label l
+                            JOIN unnest(:imageIds, :readers) AS w(image_id, reader_id) USING (image_id, reader_id)""")
+                    .param("now", Timestamp.from(now)).param("imageIds", imageIds).param("readers", readers)
+                    .update();
+        }
         jdbc.sql("""
                         INSERT INTO image_label (image_id, reader_id, label, comment, labelled_by, labelled_at)
-                        VALUES (:imageId, :reader, :label, :comment, :labelledBy, :now)
+                        SELECT image_id, reader_id, label, comment, labelled_by, :now
+                        FROM unnest(:imageIds, :readers, :labels, :comments, :labelledBy)
+                            AS w(image_id, reader_id, label, comment, labelled_by)
                         ON CONFLICT (image_id, reader_id) DO UPDATE SET label = EXCLUDED.label,
                             comment = EXCLUDED.comment, labelled_by = EXCLUDED.labelled_by,
                             labelled_at = EXCLUDED.labelled_at""")
-                .param("imageId", w.imageId()).param("reader", w.readerKey())
-                .param("label", w.value().label().shortValue()).param("comment", w.value().comment())
-                .param("labelledBy", w.value().labelledBy()).param("now", Timestamp.from(now))
+                .param("imageIds", imageIds).param("readers", readers)
+                .param("labels", distinct.stream().map(w -> w.value().label().shortValue()).toArray(Short[]::new))
+                .param("comments", distinct.stream().map(w -> w.value().comment()).toArray(String[]::new))
+                .param("labelledBy", distinct.stream().map(w -> w.value().labelledBy()).toArray(String[]::new))
+                .param("now", Timestamp.from(now))
                 .update();
-        return archived > 0;
+        // The first label of each key replaced what was stored; later ones in this call replaced an earlier one.
+        Set<Key> seen = new HashSet<>();
+        List<Boolean> replaced = new ArrayList<>(writes.size());
+        for (Write w : writes) {
+            Key key = new Key(w.imageId(), w.readerKey());
+            replaced.add(!seen.add(key) || stored.contains(key));
+        }
+        return replaced;
+    }
+
+    private record Key(UUID imageId, String reader) {
     }
 
     @Transactional(readOnly = true)

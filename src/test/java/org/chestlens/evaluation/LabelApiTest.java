@@ -113,6 +113,32 @@ class LabelApiTest {
     }
 
     @Test
+    void withinOneBatchTheLastLabelWinsAndOnlyStoredValuesGoToTheHistory() {
+        String a = newImage(11);
+        String b = newImage(12);
+        assertThat(send("PUT", "/api/v1/images/" + a + "/labels/reference", MediaType.APPLICATION_JSON,
+                "{\"label\": 0}").status()).isEqualTo(201);
+
+        Answer batch = send("POST", "/api/v1/labels", MediaType.APPLICATION_JSON, """
+                {"labels": [{"image": "%s", "label": 1}, {"image": "%s", "label": 2},
+                            {"image": "%s", "label": 3}, {"image": "%s", "reader": "r1", "label": 2}]}"""
+                .formatted(a, b, a, a));
+
+        assertThat(batch.status()).as(batch.body().toString()).isEqualTo(200);
+        // a's reference replaced the stored 0, then its 3 replaced its 1; b's and a's reader label are new.
+        assertThat(batch.body().path("stored").asInt()).isEqualTo(4);
+        assertThat(batch.body().path("replaced").asInt()).isEqualTo(2);
+        JsonNode labelsOfA = api.get("/api/v1/images/" + a + "/labels").body();
+        assertThat(labelsOfA.path("reference").path("label").asInt()).isEqualTo(3);
+        assertThat(labelsOfA.path("readers")).singleElement()
+                .satisfies(reader -> assertThat(reader.path("label").asInt()).isEqualTo(2));
+        assertThat(labelsOfA.path("history")).singleElement()
+                .satisfies(old -> assertThat(old.path("label").asInt()).isZero());
+        assertThat(api.get("/api/v1/images/" + b + "/labels").body().path("reference").path("label").asInt())
+                .isEqualTo(2);
+    }
+
+    @Test
     void aJsonBatchIsAllOrNothing() {
         String a = newImage(3);
         String b = newImage(4);
