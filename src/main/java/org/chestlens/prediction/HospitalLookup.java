@@ -139,9 +139,12 @@ public class HospitalLookup {
         if (value == null || value.isBlank()) {
             return null;
         }
-        if (value.length() > ImageSearchRequest.MAX_IDENTIFIER_LENGTH || value.indexOf('\u0000') >= 0) {
+        if (value.length() > ImageSearchRequest.MAX_IDENTIFIER_LENGTH) {
             throw invalid("\"" + field + "\" must be at most " + ImageSearchRequest.MAX_IDENTIFIER_LENGTH
-                    + " characters of text.");
+                    + " characters.");
+        }
+        if (value.indexOf('\u0000') >= 0) {
+            throw invalid("\"" + field + "\" holds a NUL character, which no identifier does.");
         }
         return value.strip();
     }
