@@ -95,6 +95,9 @@ class HospitalLookupTest {
         ApiClient.Answer none = api.postJson("/api/v1/images/search", Map.of("limit", 5));
         assertThat(none.status()).isEqualTo(400);
         assertThat(none.body().path("type").asString()).isEqualTo("urn:chestlens:problem:invalid-search");
+        ApiClient.Answer nul = api.postJson("/api/v1/images/search", Map.of("accessionNumber", "ACC\u0000"));
+        assertThat(nul.status()).isEqualTo(400);
+        assertThat(nul.body().path("detail").asString()).contains("NUL").doesNotContain("ACC");
         assertThat(api.postJson("/api/v1/studies/lookup", Map.of("studyInstanceUid", "1.2.3." + run.hashCode()))
                 .status()).isEqualTo(404);
 
