@@ -1,5 +1,6 @@
 package org.chestlens.ingest;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -157,7 +158,7 @@ public class IngestService {
 
     /** What identifies a request's content: SHA-256 over its files' SHA-256 (hex), in upload order. */
     static String requestSha256(List<String> fileSha256s) {
-        return sha256(String.join(",", fileSha256s).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return sha256(String.join(",", fileSha256s).getBytes(StandardCharsets.US_ASCII));
     }
 
     /**
