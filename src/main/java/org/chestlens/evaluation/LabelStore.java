@@ -113,10 +113,15 @@ class LabelStore {
                 .param("imageId", imageId).query(LabelStore::label).list();
         List<Label> history = jdbc.sql("""
                         SELECT reader_id, label, comment, labelled_by, labelled_at, replaced_at
-                        FROM label_history WHERE image_id = :imageId ORDER BY replaced_at DESC, id DESC""")
-                .param("imageId", imageId).query(LabelStore::label).list();
+                        FROM label_history WHERE image_id = :imageId ORDER BY replaced_at DESC, id DESC
+                        LIMIT :shown""")
+                .param("imageId", imageId).param("shown", ImageLabels.HISTORY_SHOWN).query(LabelStore::label).list();
+        long historyTotal = history.size() < ImageLabels.HISTORY_SHOWN ? history.size()
+                : jdbc.sql("SELECT count(*) FROM label_history WHERE image_id = :imageId").param("imageId", imageId)
+                        .query(Long.class).single();
         Label reference = current.stream().filter(l -> l.reader() == null).findFirst().orElse(null);
-        return new ImageLabels(imageId, reference, current.stream().filter(l -> l.reader() != null).toList(), history);
+        return new ImageLabels(imageId, reference, current.stream().filter(l -> l.reader() != null).toList(), history,
+                historyTotal);
     }
 
     /** Every image's reference label (class index). */

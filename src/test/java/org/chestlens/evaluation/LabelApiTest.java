@@ -139,6 +139,22 @@ class LabelApiTest {
     }
 
     @Test
+    void theHistoryShowsItsNewest100AndCountsTheRest() {
+        String image = newImage(13);
+        for (int i = 0; i <= 105; i++) {
+            assertThat(send("PUT", "/api/v1/images/" + image + "/labels/reference", MediaType.APPLICATION_JSON,
+                    "{\"label\": " + i % 4 + ", \"comment\": \"pass " + i + "\"}").status()).isIn(200, 201);
+        }
+
+        JsonNode labels = api.get("/api/v1/images/" + image + "/labels").body();
+        assertThat(labels.path("reference").path("comment").asString()).isEqualTo("pass 105");
+        assertThat(labels.path("historyTotal").asLong()).isEqualTo(105);
+        assertThat(labels.path("history")).hasSize(100);
+        assertThat(labels.path("history").path(0).path("comment").asString()).isEqualTo("pass 104");
+        assertThat(labels.path("history").path(99).path("comment").asString()).isEqualTo("pass 5");
+    }
+
+    @Test
     void aJsonBatchIsAllOrNothing() {
         String a = newImage(3);
         String b = newImage(4);
