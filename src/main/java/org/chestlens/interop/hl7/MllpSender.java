@@ -159,8 +159,9 @@ final class MllpSender implements AutoCloseable {
             error = errorText(terser);
         } catch (HL7Exception e) {
             close();
+            // Not HAPI's message: it quotes the acknowledgement, whose text may name a patient.
             return new OutboxTable.Outcome(OutboxTable.Verdict.RETRY, null,
-                    Backoff.cut("unreadable acknowledgement: " + e.getMessage()), millis, attemptedAt);
+                    "unreadable acknowledgement (" + e.getClass().getSimpleName() + ")", millis, attemptedAt);
         }
         if (!controlId.equals(acknowledged)) {
             close();
@@ -176,10 +177,15 @@ final class MllpSender implements AutoCloseable {
                 Backoff.cut(code + (error.isEmpty() ? "" : ": " + error)), millis, attemptedAt);
     }
 
-    /** MSA-3 and the ERR segment's codes and messages, as far as the receiver filled them in. */
+    /**
+     * The ERR segment's coded error (ERR-3, or ERR-1-4 of v2.3/2.4 receivers), as far as the receiver filled it in.
+     * Its free text (MSA-3, ERR-3-9, ERR-8) is not kept: receivers quote the message there, patient identifiers
+     * included, and the attempt log is served to admins (architecture.md, "Privacy rules"); it is in the
+     * receiver's own log.
+     */
     private static String errorText(Terser terser) {
         StringBuilder text = new StringBuilder();
-        for (String path : new String[] {"/MSA-3", "/ERR-3-1", "/ERR-3-2", "/ERR-3-9", "/ERR-8", "/ERR-1-4-2"}) {
+        for (String path : new String[] {"/ERR-3-1", "/ERR-3-2", "/ERR-1-4-1", "/ERR-1-4-2"}) {
             try {
                 String value = terser.get(path);
                 if (value != null && !value.isBlank() && text.indexOf(value) < 0) {
