@@ -45,9 +45,10 @@ class LabelStore {
     /**
      * Stores the labels; returns for each whether it replaced an earlier one. Within one call the last label for an
      * image and reader wins (an earlier one in the same call counts as replaced, but only a value that was stored
-     * goes to the history). Three statements whatever the number of labels: lock the stored ones (in key order, so
-     * concurrent imports cannot deadlock), move them to the history, upsert the new ones; 100 000 labels one by one
-     * held their rows for minutes.
+     * goes to the history). Three statements whatever the number of labels: lock the stored ones, move them to the
+     * history, upsert the new ones; 100 000 labels one by one held their rows for minutes. Rows are locked and
+     * inserted in key order, so two imports of the same labels in opposite orders wait for each other instead of
+     * deadlocking.
      */
     @Transactional
     public List<Boolean> write(List<Write> writes) {
@@ -83,6 +84,7 @@ class LabelStore {
                         SELECT image_id, reader_id, label, comment, labelled_by, :now
                         FROM unnest(:imageIds, :readers, :labels, :comments, :labelledBy)
                             AS w(image_id, reader_id, label, comment, labelled_by)
+                        ORDER BY image_id, reader_id
                         ON CONFLICT (image_id, reader_id) DO UPDATE SET label = EXCLUDED.label,
                             comment = EXCLUDED.comment, labelled_by = EXCLUDED.labelled_by,
                             labelled_at = EXCLUDED.labelled_at""")

@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 
 import org.chestlens.ApiClient;
 import org.chestlens.ApiClient.Answer;
@@ -136,6 +143,33 @@ class LabelApiTest {
                 .satisfies(old -> assertThat(old.path("label").asInt()).isZero());
         assertThat(api.get("/api/v1/images/" + b + "/labels").body().path("reference").path("label").asInt())
                 .isEqualTo(2);
+    }
+
+    @Test
+    void twoImportsOfTheSameNewLabelsInOppositeOrdersBothSucceed() throws Exception {
+        String a = newImage(14);
+        String b = newImage(15);
+        List<String> entries = new ArrayList<>();
+        for (int reader = 0; reader < 5000; reader++) {
+            for (String image : List.of(a, b)) {
+                entries.add("{\"image\": \"" + image + "\", \"reader\": \"d" + reader + "\", \"label\": 1}");
+            }
+        }
+        String ascending = "{\"labels\": [" + String.join(",", entries) + "]}";
+        Collections.reverse(entries);
+        String descending = "{\"labels\": [" + String.join(",", entries) + "]}";
+
+        // Inserted in the order given, the two took each other's next row and PostgreSQL aborted one (500).
+        ExecutorService clients = Executors.newFixedThreadPool(2);
+        try {
+            Future<Answer> up = clients.submit(() -> send("POST", "/api/v1/labels", MediaType.APPLICATION_JSON, ascending));
+            Future<Answer> down = clients.submit(() -> send("POST", "/api/v1/labels", MediaType.APPLICATION_JSON, descending));
+            assertThat(up.get(2, TimeUnit.MINUTES).status()).as(up.get().body().toString()).isEqualTo(200);
+            assertThat(down.get(2, TimeUnit.MINUTES).status()).as(down.get().body().toString()).isEqualTo(200);
+        } finally {
+            clients.shutdownNow();
+        }
+        assertThat(storedLabels(a) + storedLabels(b)).isEqualTo(10_000);
     }
 
     @Test
