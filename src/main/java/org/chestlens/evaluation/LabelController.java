@@ -106,7 +106,9 @@ class LabelController {
                         @Parameter(description = "Store the rows as this reader's labels; reference labels when omitted")
                         @RequestParam(required = false) @Pattern(regexp = LabelStore.READER_ID) String reader) {
         List<Pending> pending = new ArrayList<>();
+        // The first bad rows, for the answer, and how many there were: a body of nothing but bad rows is 16 MB.
         List<String> bad = new ArrayList<>();
+        int badRows = 0;
         try (MappingIterator<Map<String, String>> rows = CSV.readerForMapOf(String.class)
                 .with(CsvSchema.emptySchema().withHeader()).readValues(csv)) {
             int line = 1;
@@ -116,13 +118,15 @@ class LabelController {
                 if (line == 2 && (!row.containsKey("series") || !row.containsKey("final_label"))) {
                     throw badRequest("bad-csv", "The CSV needs the columns series and final_label (InnerEye's dataset.csv).");
                 }
-                if (pending.size() >= LabelBatch.MAX_LABELS) {
+                if (line - 1 > LabelBatch.MAX_LABELS) {
                     throw badRequest("bad-csv", "At most " + LabelBatch.MAX_LABELS + " labels per request.");
                 }
                 Integer label = parseClass(row.get("final_label"));
                 String series = row.get("series") == null ? "" : row.get("series").trim();
                 if (label == null || series.isEmpty()) {
-                    bad.add("line " + line);
+                    if (badRows++ < MAX_REPORTED) {
+                        bad.add("line " + line);
+                    }
                     continue;
                 }
                 pending.add(new Pending(series, reader, new LabelInput(label, null, null)));
@@ -130,10 +134,10 @@ class LabelController {
         } catch (JacksonException unreadable) {
             throw badRequest("bad-csv", "The body is not readable as CSV with a header row.");
         }
-        if (!bad.isEmpty()) {
+        if (badRows > 0) {
             throw new ApiProblem(HttpStatus.BAD_REQUEST, "bad-label", "Bad label",
-                    bad.size() + " row(s) lack a series or have a final_label outside 0-3; nothing was stored.",
-                    Map.of("rows", bad.subList(0, Math.min(MAX_REPORTED, bad.size()))), null);
+                    badRows + " row(s) lack a series or have a final_label outside 0-3; nothing was stored.",
+                    Map.of("rows", bad), null);
         }
         if (pending.isEmpty()) {
             throw badRequest("bad-csv", "The CSV has no rows.");

@@ -173,6 +173,26 @@ class LabelApiTest {
     }
 
     @Test
+    void anImportIsReadNoFurtherThanItsLimitOfLabels() {
+        // Entries past 100 000 are refused while the list is read (not after millions were built), good or bad.
+        String tooMany = "{\"labels\": [" + "{},".repeat(LabelBatch.MAX_LABELS) + "{}]}";
+        Answer json = send("POST", "/api/v1/labels", MediaType.APPLICATION_JSON, tooMany);
+        assertThat(json.status()).isEqualTo(400);
+        assertThat(json.body().path("type").asString()).isEqualTo("urn:chestlens:problem:invalid-body");
+
+        Answer csv = send("POST", "/api/v1/labels", MediaType.parseMediaType("text/csv"),
+                "series,final_label\n" + "x,9\n".repeat(LabelBatch.MAX_LABELS + 1));
+        assertThat(csv.status()).isEqualTo(400);
+        assertThat(csv.body().path("detail").asString()).contains("At most 100000 labels");
+
+        Answer bad = send("POST", "/api/v1/labels", MediaType.parseMediaType("text/csv"),
+                "series,final_label\n" + "x,9\n".repeat(1000));
+        assertThat(bad.status()).isEqualTo(400);
+        assertThat(bad.body().path("detail").asString()).startsWith("1000 row(s)");
+        assertThat(bad.body().path("rows").size()).isLessThan(1000);
+    }
+
+    @Test
     void theHistoryShowsItsNewest100AndCountsTheRest() {
         String image = newImage(13);
         for (int i = 0; i <= 105; i++) {
