@@ -30,7 +30,7 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The largest body any endpoint but the uploads reads. Spring MVC reads a JSON or text body whole before any
+ * The largest body any endpoint but the uploads reads (the label import has a larger limit of its own). Spring MVC reads a JSON or text body whole before any
  * validation can count its items, so without a bound one request could fill the heap (a label import of
  * 72 MB did). A declared Content-Length over the limit is answered 413 at once; a body sent without one (chunked)
  * is counted as it is read and cut off at the limit, which the API answers with the same 413. The uploads
@@ -55,11 +55,14 @@ final class RequestBodyLimit extends OncePerRequestFilter {
     }
 
     /**
-     * @param maxBodySize largest request body of any endpoint but the image uploads (a label import of 100 000
-     *                    labels is about 7 MB); larger ones are answered 413 request-too-large
+     * @param maxBodySize largest request body of any endpoint but the image uploads and the label import; larger ones
+     *                    are answered 413 request-too-large (what a few kilobytes of JSON say, read as tiny list
+     *                    items, can take twenty times their size in memory)
+     * @param maxLabelImportSize largest label import (POST /api/v1/labels, JSON or CSV; 100 000 labels are about
+     *                           7 MB), which is read no further than 100 000 labels
      */
     @ConfigurationProperties("chestlens.api")
-    record Properties(@DefaultValue("16MB") DataSize maxBodySize) {
+    record Properties(@DefaultValue("1MB") DataSize maxBodySize, @DefaultValue("16MB") DataSize maxLabelImportSize) {
     }
 
     @Configuration(proxyBeanMethods = false)
@@ -69,25 +72,31 @@ final class RequestBodyLimit extends OncePerRequestFilter {
         /** Before Spring Security: a body too large is refused whoever sends it, and before anything reads it. */
         @Bean
         FilterRegistrationBean<RequestBodyLimit> requestBodyLimit(Properties properties, JsonMapper json) {
-            FilterRegistrationBean<RequestBodyLimit> registration = new FilterRegistrationBean<>(
-                    new RequestBodyLimit(properties.maxBodySize().toBytes(), json));
+            FilterRegistrationBean<RequestBodyLimit> registration = new FilterRegistrationBean<>(new RequestBodyLimit(
+                    properties.maxBodySize().toBytes(), properties.maxLabelImportSize().toBytes(), json));
             registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
             return registration;
         }
     }
 
-    private final long limit;
+    private final long defaultLimit;
+    private final long labelImportLimit;
     private final JsonMapper json;
 
-    RequestBodyLimit(long limit, JsonMapper json) {
-        this.limit = limit;
+    RequestBodyLimit(long defaultLimit, long labelImportLimit, JsonMapper json) {
+        this.defaultLimit = defaultLimit;
+        this.labelImportLimit = labelImportLimit;
         this.json = json;
+    }
+
+    /** The servlet path is decoded and normalised, as the handler mapping sees it: "/dicomweb/../api" is no upload. */
+    private static String path(HttpServletRequest request) {
+        return request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
     }
 
     @Override
     protected boolean shouldNotFilter(HttpServletRequest request) {
-        // The servlet path is decoded and normalised, as the handler mapping sees it: "/dicomweb/../api" is no upload.
-        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        String path = path(request);
         return path.startsWith("/dicomweb/")
                 || ("POST".equals(request.getMethod()) && "/api/v1/images".equals(path));
     }
@@ -95,6 +104,8 @@ final class RequestBodyLimit extends OncePerRequestFilter {
     @Override
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
+        long limit = "POST".equals(request.getMethod()) && "/api/v1/labels".equals(path(request))
+                ? labelImportLimit : defaultLimit;
         if (request.getContentLengthLong() > limit) {
             Map<String, Object> problem = new LinkedHashMap<>();
             problem.put("type", ApiProblem.TYPE_PREFIX + TYPE);
@@ -114,7 +125,7 @@ final class RequestBodyLimit extends OncePerRequestFilter {
 
     static String detail(long limit) {
         return "The request body is larger than this endpoint accepts (" + DataSize.ofBytes(limit).toMegabytes()
-                + " MB; chestlens.api.max-body-size).";
+                + " MB; chestlens.api.max-body-size, or max-label-import-size for a label import).";
     }
 
     /** The request with its body counted as it is read. */

@@ -22,9 +22,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Bodies over chestlens.api.max-body-size (16 MB) on the endpoints that read them whole: refused 413 by their
- * declared length before anything reads them, or cut off while read when sent without one; the uploads keep
- * their own limits.
+ * Bodies over chestlens.api.max-label-import-size (16 MB) on the label import and max-body-size (1 MB) elsewhere:
+ * refused 413 by their declared length before anything reads them, or cut off while read when sent without one;
+ * the uploads keep their own limits.
  */
 @ChestlensIntegrationTest
 class RequestBodyLimitTest {
@@ -37,9 +37,12 @@ class RequestBodyLimitTest {
 
     private final HttpClient http = HttpClient.newHttpClient();
 
-    /** A label import as JSON: {"labels": [ ...entries... ]} of about {@code bytes}. */
+    /**
+     * A label import as JSON: {"labels": [ ...entries... ]} of about {@code bytes}, in entries with long comments, so
+     * that the byte limit comes before the import's limit of 100 000 labels.
+     */
     private static InputStream labelImport(int bytes) {
-        String entry = "{\"image\":\"" + UUID.randomUUID() + "\",\"label\":1},";
+        String entry = "{\"image\":\"" + UUID.randomUUID() + "\",\"label\":1,\"comment\":\"" + "x".repeat(1900) + "\"},";
         byte[] entries = entry.repeat(bytes / entry.length()).getBytes(StandardCharsets.US_ASCII);
         return new SequenceInputStream(new SequenceInputStream(
                 new ByteArrayInputStream("{\"labels\":[".getBytes(StandardCharsets.US_ASCII)),
@@ -78,6 +81,21 @@ class RequestBodyLimitTest {
                 HttpRequest.BodyPublishers.ofInputStream(() -> labelImport(OVER_LIMIT))));
         assertTooLarge(post("/api/v1/labels", "text/csv",
                 HttpRequest.BodyPublishers.ofInputStream(() -> labelImport(OVER_LIMIT))));
+    }
+
+    @Test
+    void otherEndpointsTakeAMegabyte() throws Exception {
+        // 2 MB of roles: the list would be read whole before validation could count it.
+        String roles = "{\"name\": \"big\", \"roles\": [" + "\"reader\",".repeat(200_000) + "\"reader\"]}";
+        HttpResponse<String> declared = post("/api/v1/api-keys", "application/json",
+                HttpRequest.BodyPublishers.ofString(roles));
+        HttpResponse<String> chunked = post("/api/v1/api-keys", "application/json",
+                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
+                        roles.getBytes(StandardCharsets.US_ASCII))));
+        for (HttpResponse<String> answer : java.util.List.of(declared, chunked)) {
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(413);
+            assertThat(answer.body()).contains("request-too-large").contains("1 MB");
+        }
     }
 
     @Test
