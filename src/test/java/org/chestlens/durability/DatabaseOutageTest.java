@@ -142,7 +142,7 @@ class DatabaseOutageTest {
                 System.out.printf("phases: service started in %.1f s; load ended at %.1f s after it%n",
                         (start - began) / 1e9, (System.nanoTime() - start) / 1e9);
                 assertThat(run.noAnswer.get()).as("requests without an answer").isZero();
-                assertThat(statuses.keySet()).as("upload statuses").isSubsetOf(201, 202, 429, 503).contains(503);
+                assertThat(statuses.keySet()).as("upload statuses (200: a resent upload that was stored)").isSubsetOf(200, 201, 202, 429, 503).contains(503);
                 assertThat(slowest).as("slowest upload (ms)").isLessThan(SLOWEST_ALLOWED_MS);
                 assertThat(run.uploads.stream().filter(s -> s.atNanos() > started && s.status() / 100 == 2))
                         .as("uploads acknowledged after the database came back").isNotEmpty();
@@ -256,9 +256,22 @@ class DatabaseOutageTest {
             threads.shutdown();
         }
 
+        /**
+         * Uploads one image after another; one refused (503, 429) is sent again, as a client does, also after the
+         * load has ended: an upload committed just before the database went away may be answered 503 because its
+         * answer could not be read, and only the retry's 200 tells the client it was stored.
+         */
         private Void upload(long seed) throws InterruptedException {
-            for (int n = 0; !stop; n++) {
-                byte[] png = TestImages.syntheticPng(seed + n, 240 + n % 40, 260);
+            byte[] png = null;
+            int retriesAfterTheLoad = 0;
+            for (int n = 0; (!stop || png != null) && retriesAfterTheLoad < 100; ) {
+                if (png == null) {
+                    png = TestImages.syntheticPng(seed + n, 240 + n % 40, 260);
+                    n++;
+                }
+                if (stop) {
+                    retriesAfterTheLoad++;
+                }
                 long sent = System.nanoTime();
                 ApiClient.Answer answer;
                 try {
@@ -271,6 +284,7 @@ class DatabaseOutageTest {
                 uploads.add(new Sample(sent, answer.status(), (System.nanoTime() - sent) / 1_000_000));
                 if (answer.status() / 100 == 2) {
                     acknowledged.add(UUID.fromString(answer.body().path("images").path(0).path("id").asString()));
+                    png = null;
                     Thread.sleep(50);
                 } else {
                     Thread.sleep(answer.status() == 503 ? 500 : 250); // shorter than Retry-After: more samples
