@@ -142,7 +142,8 @@ class DatabaseOutageTest {
                 System.out.printf("phases: service started in %.1f s; load ended at %.1f s after it%n",
                         (start - began) / 1e9, (System.nanoTime() - start) / 1e9);
                 assertThat(run.noAnswer.get()).as("requests without an answer").isZero();
-                assertThat(statuses.keySet()).as("upload statuses (200: a resent upload that was stored)").isSubsetOf(200, 201, 202, 429, 503).contains(503);
+                assertThat(statuses.keySet()).as("upload statuses (200: a resent upload that was stored)")
+                        .isSubsetOf(200, 201, 202, 429, 503).contains(503);
                 assertThat(slowest).as("slowest upload (ms)").isLessThan(SLOWEST_ALLOWED_MS);
                 assertThat(run.uploads.stream().filter(s -> s.atNanos() > started && s.status() / 100 == 2))
                         .as("uploads acknowledged after the database came back").isNotEmpty();
