@@ -43,7 +43,8 @@ record LabelBatch(
                 if (entries.size() == MAX_LABELS) {
                     return context.reportInputMismatch(this, "at most " + MAX_LABELS + " labels per request");
                 }
-                entries.add(parser.currentToken() == JsonToken.VALUE_NULL ? null : context.readValue(parser, Entry.class));
+                entries.add(parser.currentToken() == JsonToken.VALUE_NULL ? null
+                        : context.readValue(parser, Entry.class));
             }
             return entries;
         }

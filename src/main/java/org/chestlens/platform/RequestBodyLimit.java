@@ -17,9 +17,9 @@ import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
@@ -30,9 +30,9 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The largest body any endpoint but the uploads reads (the label import has a larger limit of its own). Spring MVC reads a JSON or text body whole before any
- * validation can count its items, so without a bound one request could fill the heap (a label import of
- * 72 MB did). A declared Content-Length over the limit is answered 413 at once; a body sent without one (chunked)
+ * The largest body any endpoint but the uploads reads (the label import has a larger limit of its own). Spring MVC
+ * reads a JSON or text body whole before any validation can count its items, so without a bound one request could
+ * fill the heap (a label import of 72 MB did). A declared Content-Length over the limit is answered 413 at once; a body sent without one (chunked)
  * is counted as it is read and cut off at the limit, which the API answers with the same 413. The uploads
  * ({@code POST /api/v1/images} and DICOMweb STOW-RS) have limits of their own ({@code chestlens.ingest.*}).
  */
