@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -24,10 +22,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.filter.OncePerRequestFilter;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The largest body any endpoint but the uploads reads (the label import has a larger limit of its own). Spring MVC
@@ -71,9 +67,9 @@ final class RequestBodyLimit extends OncePerRequestFilter {
 
         /** Before Spring Security: a body too large is refused whoever sends it, and before anything reads it. */
         @Bean
-        FilterRegistrationBean<RequestBodyLimit> requestBodyLimit(Properties properties, JsonMapper json) {
+        FilterRegistrationBean<RequestBodyLimit> requestBodyLimit(Properties properties, ProblemResponses problems) {
             FilterRegistrationBean<RequestBodyLimit> registration = new FilterRegistrationBean<>(new RequestBodyLimit(
-                    properties.maxBodySize().toBytes(), properties.maxLabelImportSize().toBytes(), json));
+                    properties.maxBodySize().toBytes(), properties.maxLabelImportSize().toBytes(), problems));
             registration.setOrder(Ordered.HIGHEST_PRECEDENCE + 10);
             return registration;
         }
@@ -81,12 +77,12 @@ final class RequestBodyLimit extends OncePerRequestFilter {
 
     private final long defaultLimit;
     private final long labelImportLimit;
-    private final JsonMapper json;
+    private final ProblemResponses problems;
 
-    RequestBodyLimit(long defaultLimit, long labelImportLimit, JsonMapper json) {
+    RequestBodyLimit(long defaultLimit, long labelImportLimit, ProblemResponses problems) {
         this.defaultLimit = defaultLimit;
         this.labelImportLimit = labelImportLimit;
-        this.json = json;
+        this.problems = problems;
     }
 
     /** The servlet path is decoded and normalised, as the handler mapping sees it: "/dicomweb/../api" is no upload. */
@@ -107,17 +103,9 @@ final class RequestBodyLimit extends OncePerRequestFilter {
         long limit = "POST".equals(request.getMethod()) && "/api/v1/labels".equals(path(request))
                 ? labelImportLimit : defaultLimit;
         if (request.getContentLengthLong() > limit) {
-            Map<String, Object> problem = new LinkedHashMap<>();
-            problem.put("type", ApiProblem.TYPE_PREFIX + TYPE);
-            problem.put("title", "Request too large");
-            problem.put("status", HttpStatus.CONTENT_TOO_LARGE.value());
-            problem.put("detail", detail(limit));
-            problem.put("instance", request.getRequestURI());
-            response.setStatus(HttpStatus.CONTENT_TOO_LARGE.value());
-            response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
             // The body is not read: the connection closes after the answer rather than taking it in.
             response.setHeader("Connection", "close");
-            json.writeValue(response.getOutputStream(), problem);
+            problems.write(request, response, HttpStatus.CONTENT_TOO_LARGE, TYPE, "Request too large", detail(limit));
             return;
         }
         chain.doFilter(new Counted(request, limit), response);

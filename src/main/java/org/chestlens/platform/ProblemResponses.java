@@ -1,4 +1,4 @@
-package org.chestlens.platform.security;
+package org.chestlens.platform;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -6,15 +6,14 @@ import java.util.Map;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
-import org.chestlens.platform.ApiProblem;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
-/** problem+json for answers the security filters give before Spring MVC (and its advice) is reached. */
+/** problem+json for answers filters give before Spring MVC (and its advice) is reached: security, rate and body limits. */
 @Component
-class ProblemResponses {
+public class ProblemResponses {
 
     private final JsonMapper json;
 
@@ -22,7 +21,7 @@ class ProblemResponses {
         this.json = json;
     }
 
-    void write(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String slug, String title,
+    public void write(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String slug, String title,
                String detail) throws IOException {
         if (response.isCommitted()) {
             return;
