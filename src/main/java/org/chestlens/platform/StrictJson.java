@@ -1,10 +1,13 @@
 package org.chestlens.platform;
 
+import java.util.function.Consumer;
+
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
+import tools.jackson.databind.cfg.MutableCoercionConfig;
 import tools.jackson.databind.type.LogicalType;
 
 /**
@@ -18,22 +21,21 @@ class StrictJson {
     @Bean
     JsonMapperBuilderCustomizer strictScalars() {
         return builder -> builder
-                .withCoercionConfig(LogicalType.Integer, config -> config
-                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-                .withCoercionConfig(LogicalType.Float, config -> config
-                        .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-                .withCoercionConfig(LogicalType.Boolean, config -> config
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.String, CoercionAction.Fail))
-                .withCoercionConfig(LogicalType.Textual, config -> config
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
-                .withCoercionConfig(LogicalType.Enum, config -> config
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail));
+                .withCoercionConfig(LogicalType.Integer,
+                        refuse(CoercionInputShape.Float, CoercionInputShape.String, CoercionInputShape.Boolean))
+                .withCoercionConfig(LogicalType.Float, refuse(CoercionInputShape.String, CoercionInputShape.Boolean))
+                .withCoercionConfig(LogicalType.Boolean,
+                        refuse(CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.String))
+                .withCoercionConfig(LogicalType.Textual,
+                        refuse(CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean))
+                .withCoercionConfig(LogicalType.Enum, refuse(CoercionInputShape.Integer));
+    }
+
+    private static Consumer<MutableCoercionConfig> refuse(CoercionInputShape... shapes) {
+        return config -> {
+            for (CoercionInputShape shape : shapes) {
+                config.setCoercion(shape, CoercionAction.Fail);
+            }
+        };
     }
 }
