@@ -60,15 +60,14 @@ class LabelStore {
         List<Write> distinct = List.copyOf(last.values());
         UUID[] imageIds = distinct.stream().map(Write::imageId).toArray(UUID[]::new);
         String[] readers = distinct.stream().map(Write::readerKey).toArray(String[]::new);
-        Set<Key> stored = new HashSet<>();
-        jdbc.sql("""
+        Set<Key> stored = jdbc.sql("""
                         SELECT l.image_id, l.reader_id FROM image_label l
                         JOIN unnest(:imageIds, :readers) AS w(image_id, reader_id) USING (image_id, reader_id)
                         ORDER BY l.image_id, l.reader_id
                         FOR UPDATE OF l""")
                 .param("imageIds", imageIds).param("readers", readers)
-                .query((rs, n) -> stored.add(new Key(rs.getObject("image_id", UUID.class), rs.getString("reader_id"))))
-                .list();
+                .query((rs, n) -> new Key(rs.getObject("image_id", UUID.class), rs.getString("reader_id")))
+                .set();
         if (!stored.isEmpty()) {
             jdbc.sql("""
                             INSERT INTO label_history (image_id, reader_id, label, comment, labelled_by, labelled_at,
